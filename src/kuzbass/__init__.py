@@ -1,0 +1,3 @@
+"""kuzbass: working people plan their economy themselves."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from kuzbass.cli import app
+
+app(prog_name="kuzbass")

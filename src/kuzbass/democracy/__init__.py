@@ -1,0 +1,1 @@
+"""Pure decision rules: voting methods and tallies, quorum and thresholds, delegation and recall."""

@@ -1,0 +1,1 @@
+"""Bundled economies and stories."""
