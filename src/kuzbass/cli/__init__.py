@@ -1,10 +1,9 @@
-"""The `kuzbass` command: one Typer app; each area of the system adds its commands here."""
+"""The `kuzbass` command. Each area registers its commands by being imported here.
 
-import typer
+Command modules import their heavy dependencies (pandas, Django, HiGHS) inside the commands,
+so that `kuzbass --help` and small commands start fast.
+"""
 
-app = typer.Typer(
-    name="kuzbass",
-    help="Plan the economy from below: engine, councils platform and public ledger.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-)
+from kuzbass.cli.app import app
+
+__all__ = ["app"]
