@@ -5,5 +5,6 @@ so that `kuzbass --help` and small commands start fast.
 """
 
 from kuzbass.cli.app import app
+from kuzbass.cli import platform  # noqa: F401
 
 __all__ = ["app"]

@@ -1,0 +1,151 @@
+"""Appending to the public ledger and verifying it against the database.
+
+Every service that changes a decision calls :func:`append_event` inside its own
+``transaction.atomic`` block, so the change and the event that records it commit together or not
+at all. An event may *seal* rows: it carries the SHA-256 of each row's ``ledger_snapshot()``, and
+:func:`verify_database` recomputes those digests, so editing or deleting a sealed row directly in
+the database (a ballot paper, a tally, a demand's status) is detected, not only edits of events.
+"""
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from django.apps import apps
+from django.db import models, transaction
+
+from kuzbass import ledger
+from kuzbass.platform.ledger.models import LedgerEvent, LedgerHead
+
+
+class Sealable(Protocol):
+    """A model row whose content an event can seal."""
+
+    pk: Any
+    _meta: Any
+
+    def ledger_snapshot(self) -> dict[str, Any]: ...
+
+
+def seal_key(row: Sealable) -> str:
+    return f"{row._meta.label_lower}:{row.pk}"
+
+
+def seal_digest(row: Sealable) -> str:
+    return hashlib.sha256(ledger.canonical_json(row.ledger_snapshot())).hexdigest()
+
+
+def now_iso() -> str:
+    """The event time as an ISO-8601 UTC string, the form that is hashed."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def append_event(
+    kind: str, payload: dict[str, Any], *, seals: Iterable[Sealable] = ()
+) -> LedgerEvent:
+    """Append one event; must run inside the caller's ``transaction.atomic``.
+
+    The head row is locked first, so concurrent appends queue and the chain never forks.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("append_event must run inside the transaction of the change it records")
+    head, _ = LedgerHead.objects.select_for_update().get_or_create(id=1)
+    previous = (
+        LedgerEvent.objects.get(sequence=head.sequence).to_pure()
+        if head.sequence is not None
+        else None
+    )
+    body = dict(payload)
+    sealed = {seal_key(row): seal_digest(row) for row in seals}
+    if sealed:
+        body["seals"] = sealed
+    event = ledger.next_event(previous, kind, body, now_iso())
+    row = LedgerEvent.from_pure(event)
+    row.save(force_insert=True)
+    head.sequence = event.sequence
+    head.hash = event.hash
+    head.save(update_fields=["sequence", "hash"])
+    return row
+
+
+@dataclass(frozen=True)
+class DatabaseReport:
+    """What ``kuzbass ledger verify`` prints: the chain check and the sealed-row check."""
+
+    ok: bool
+    events_checked: int
+    rows_checked: int
+    first_broken: int | None
+    reason: str
+
+
+def iter_events(batch: int = 2000) -> Iterator[ledger.LedgerEvent]:
+    """All events in order, read in batches so a long ledger does not fill memory."""
+    last: int | None = None
+    while True:
+        query = LedgerEvent.objects.order_by("sequence")
+        if last is not None:
+            query = query.filter(sequence__gt=last)
+        rows = list(query[:batch])
+        if not rows:
+            return
+        for row in rows:
+            yield row.to_pure()
+        last = rows[-1].sequence
+
+
+def _row_for(key: str) -> models.Model | None:
+    label, _, pk = key.rpartition(":")
+    app_label, _, model_name = label.partition(".")
+    model = apps.get_model(app_label, model_name)
+    return model._default_manager.filter(pk=pk).first()
+
+
+def verify_database() -> DatabaseReport:
+    """Verify the chain, its head, and that every sealed row still matches its latest seal."""
+    events = list(iter_events())
+    chain = ledger.verify_chain(events)
+    if not chain.ok:
+        return DatabaseReport(False, chain.events_checked, 0, chain.first_broken, chain.reason)
+    head = LedgerHead.objects.filter(id=1).first()
+    last = events[-1] if events else None
+    head_sequence = head.sequence if head else None
+    head_hash = head.hash if head else ledger.GENESIS_HASH
+    if (last.sequence if last else None) != head_sequence or (
+        last.hash if last else ledger.GENESIS_HASH
+    ) != head_hash:
+        return DatabaseReport(
+            False,
+            len(events),
+            0,
+            head_sequence,
+            f"the ledger head names event #{head_sequence} but the last stored event is "
+            f"#{last.sequence if last else None}: events were deleted from the end",
+        )
+    latest: dict[str, tuple[int, str]] = {}
+    for event in events:
+        seals = event.payload.get("seals", {}) if isinstance(event.payload, dict) else {}
+        for key, digest in seals.items():
+            latest[key] = (event.sequence, digest)
+    for key, (sequence, digest) in sorted(latest.items(), key=lambda item: item[1][0]):
+        row = _row_for(key)
+        if row is None:
+            return DatabaseReport(
+                False,
+                len(events),
+                len(latest),
+                sequence,
+                f"{key} sealed by event #{sequence} has been deleted from the database",
+            )
+        if seal_digest(row) != digest:  # type: ignore[arg-type]
+            return DatabaseReport(
+                False,
+                len(events),
+                len(latest),
+                sequence,
+                f"{key} no longer matches the content sealed by event #{sequence}: "
+                "it was changed outside the platform",
+            )
+    return DatabaseReport(True, len(events), len(latest), None, "")
