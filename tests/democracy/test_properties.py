@@ -1,0 +1,239 @@
+"""Properties, and the numpy aggregation checked against pref_voting on the raw ballots."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pref_voting.grade_methods import approval, score_voting
+from pref_voting.grade_profiles import GradeProfile
+from pref_voting.iterative_methods import instant_runoff_for_truncated_linear_orders
+from pref_voting.margin_based_methods import beat_path
+from pref_voting.profiles_with_ties import ProfileWithTies
+
+from kuzbass.democracy import Constitution, tally, tally_ranked
+from kuzbass.democracy.tally import ever_top_profile, pairwise_support
+
+RULES = Constitution()
+
+
+@st.composite
+def ranked_profiles(
+    draw: st.DrawFn, max_options: int = 5, max_ballots: int = 25
+) -> tuple[list[str], list[list[str]]]:
+    k = draw(st.integers(1, max_options))
+    options = [f"o{j}" for j in range(k)]
+    ballot = st.permutations(options).flatmap(
+        lambda order: st.integers(0, len(order)).map(lambda m: order[:m])
+    )
+    return options, draw(st.lists(ballot, max_size=max_ballots))
+
+
+def library_profile(k: int, ballots: list[list[str]]) -> ProfileWithTies:
+    """Raw ballots for pref_voting; a ranked option is preferred to an unranked one (Schulze's
+    convention, pref_voting's "extended strict preference")."""
+    profile = ProfileWithTies(
+        [{int(o[1:]): rank for rank, o in enumerate(b, start=1)} for b in ballots if b],
+        candidates=list(range(k)),
+    )
+    profile.use_extended_strict_preference()
+    return profile
+
+
+def names(indices: list[int]) -> list[str]:
+    return [f"o{c}" for c in indices]
+
+
+@settings(max_examples=300, deadline=None)
+@given(ranked_profiles())
+def test_schulze_agrees_with_pref_voting_on_raw_ballots(
+    profile: tuple[list[str], list[list[str]]],
+) -> None:
+    options, ballots = profile
+    result = tally("schulze", options, ballots, electorate=max(1, len(ballots)), constitution=RULES)
+    if not any(ballots):
+        assert result.winners == []
+        return
+    raw = library_profile(len(options), ballots)
+    assert result.winners == names(beat_path(raw, strength_function=raw.support))
+    assert result.pairwise is not None
+    for a in options:
+        for b in options:
+            if a != b:
+                assert result.pairwise["preferences"][a][b] == raw.support(int(a[1:]), int(b[1:]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(ranked_profiles())
+def test_instant_runoff_agrees_with_pref_voting_on_raw_ballots(
+    profile: tuple[list[str], list[list[str]]],
+) -> None:
+    options, ballots = profile
+    result = tally(
+        "instant-runoff", options, ballots, electorate=max(1, len(ballots)), constitution=RULES
+    )
+    if not any(ballots):
+        assert result.winners == []
+        return
+    raw = library_profile(len(options), ballots)
+    assert result.winners == names(instant_runoff_for_truncated_linear_orders(raw))
+
+
+@settings(max_examples=200, deadline=None)
+@given(ranked_profiles(), st.data())
+def test_ever_top_reduction_keeps_every_round(
+    profile: tuple[list[str], list[list[str]]], data: st.DataObject
+) -> None:
+    """The reduced ballots give the same first preferences as the raw ones in every round of
+    any elimination order, not only the one instant runoff takes."""
+    options, ballots = profile
+    k = len(options)
+    ranks = np.array(
+        [[b.index(o) + 1 if o in b else 0 for o in options] for b in ballots], dtype=np.int16
+    ).reshape(len(ballots), k)
+    positions = np.where(ranks > 0, ranks, k + 1)
+    eliminated_in = np.array(data.draw(st.lists(st.integers(1, k + 1), min_size=k, max_size=k)))
+    reduced, counts = ever_top_profile(positions.astype(np.int16), eliminated_in, None)
+    raw_rows = [[int(o[1:]) for o in b] for b in ballots]
+
+    def firsts(rows: list[list[int]], weights: list[int], active: np.ndarray) -> list[int]:
+        tops = [0] * k
+        for row, weight in zip(rows, weights, strict=True):
+            live = [c for c in row if active[c]]
+            if live:
+                tops[live[0]] += weight
+        return tops
+
+    for step in range(1, k + 2):
+        active = eliminated_in >= step
+        assert firsts(reduced, counts, active) == firsts(raw_rows, [1] * len(raw_rows), active)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ranked_profiles(), st.randoms())
+def test_ranked_tallies_do_not_depend_on_ballot_order(
+    profile: tuple[list[str], list[list[str]]], rng
+) -> None:  # type: ignore[no-untyped-def]
+    options, ballots = profile
+    shuffled = list(ballots)
+    rng.shuffle(shuffled)
+    for method in ("schulze", "instant-runoff"):
+        electorate = max(1, len(ballots))
+        assert tally(method, options, ballots, electorate=electorate, constitution=RULES) == tally(
+            method, options, shuffled, electorate=electorate, constitution=RULES
+        )
+
+
+@settings(max_examples=200, deadline=None)
+@given(ranked_profiles())
+def test_first_preferences_and_blanks_add_up_to_ballots_cast(
+    profile: tuple[list[str], list[list[str]]],
+) -> None:
+    options, ballots = profile
+    result = tally(
+        "instant-runoff", options, ballots, electorate=max(1, len(ballots)), constitution=RULES
+    )
+    assert sum(result.counts.values()) + result.blank_ballots == result.ballots_cast == len(ballots)
+    for round_ in result.rounds or []:
+        assert sum(round_["counts"].values()) + round_["exhausted"] == len(ballots)
+
+
+@settings(max_examples=100, deadline=None)
+@given(ranked_profiles(max_ballots=12), st.lists(st.integers(0, 4), min_size=12, max_size=12))
+def test_weights_equal_repeated_ballots(
+    profile: tuple[list[str], list[list[str]]], weights: list[int]
+) -> None:
+    options, ballots = profile
+    weights = weights[: len(ballots)]
+    repeated = [b for b, w in zip(ballots, weights, strict=True) for _ in range(w)]
+    electorate = max(1, len(repeated))
+    for method in ("schulze", "instant-runoff"):
+        weighted = tally(
+            method, options, ballots, weights=weights, electorate=electorate, constitution=RULES
+        )
+        plain = tally(method, options, repeated, electorate=electorate, constitution=RULES)
+        assert weighted == plain
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 5), st.data())
+def test_pairwise_support_matches_library(k: int, data: st.DataObject) -> None:
+    options, ballots = data.draw(ranked_profiles(max_options=k))
+    ranks = np.array(
+        [[b.index(o) + 1 if o in b else 0 for o in options] for b in ballots], dtype=np.int16
+    ).reshape(len(ballots), len(options))
+    support = pairwise_support(ranks)
+    if any(ballots):
+        raw = library_profile(len(options), ballots)
+        assert support.tolist() == [
+            [raw.support(a, b) if a != b else 0 for b in range(len(options))]
+            for a in range(len(options))
+        ]
+
+
+choices = st.sampled_from(["yes", "no", "abstain"])
+
+
+@given(
+    st.lists(choices, max_size=60),
+    st.randoms(),
+    st.sampled_from(["ordinary", "recall", "constitution"]),
+)
+def test_majority_counts_sum_and_order_does_not_matter(ballots: list[str], rng, kind: str) -> None:  # type: ignore[no-untyped-def]
+    result = tally("majority", [], ballots, electorate=60, constitution=RULES, kind=kind)
+    assert sum(result.counts.values()) == result.ballots_cast == len(ballots)
+    shuffled = list(ballots)
+    rng.shuffle(shuffled)
+    assert tally("majority", [], shuffled, electorate=60, constitution=RULES, kind=kind) == result
+    assert result.carried == (result.quorum_met and result.winners == ["yes"])
+
+
+@st.composite
+def approval_profiles(draw: st.DrawFn) -> tuple[list[str], list[list[str]]]:
+    options = [f"o{j}" for j in range(draw(st.integers(1, 6)))]
+    return options, draw(st.lists(st.lists(st.sampled_from(options), unique=True), max_size=30))
+
+
+@settings(deadline=None)
+@given(approval_profiles())
+def test_approval_agrees_with_pref_voting(profile: tuple[list[str], list[list[str]]]) -> None:
+    options, ballots = profile
+    result = tally(
+        "approval", options, ballots, electorate=max(1, len(ballots)), constitution=RULES
+    )
+    assert all(0 <= n <= len(ballots) for n in result.counts.values())
+    assert sum(result.counts.values()) == sum(len(b) for b in ballots)
+    if any(ballots):
+        grades = GradeProfile(
+            [{o: int(o in b) for o in options} for b in ballots], [0, 1], candidates=options
+        )
+        assert result.winners == sorted(approval(grades), key=options.index)
+    else:
+        assert result.winners == []
+
+
+@settings(deadline=None)
+@given(st.integers(1, 5), st.integers(1, 7), st.data())
+def test_score_agrees_with_pref_voting(k: int, max_score: int, data: st.DataObject) -> None:
+    options = [f"o{j}" for j in range(k)]
+    ballot = st.fixed_dictionaries({o: st.integers(0, max_score) for o in options})
+    ballots = data.draw(st.lists(ballot, min_size=1, max_size=20))
+    result = tally(
+        "score", options, ballots, electorate=len(ballots), constitution=RULES, max_score=max_score
+    )
+    assert sum(result.counts.values()) == sum(sum(b.values()) for b in ballots)
+    grades = GradeProfile(ballots, list(range(max_score + 1)), candidates=options)
+    assert result.winners == sorted(score_voting(grades), key=options.index)
+
+
+def test_array_entry_points_match_list_entry_on_random_profile() -> None:
+    rng = np.random.default_rng(1989)
+    n, k = 2000, 6
+    ranks = np.argsort(np.argsort(rng.normal(size=(n, k)), axis=1), axis=1).astype(np.int16) + 1
+    ranks[ranks > 4] = 0  # truncated to four preferences
+    options = [f"o{j}" for j in range(k)]
+    as_lists = [
+        [options[j] for j in np.argsort(np.where(row > 0, row, 99)) if row[j]] for row in ranks
+    ]
+    for method in ("schulze", "instant-runoff"):
+        assert tally_ranked(method, options, ranks, electorate=n, constitution=RULES) == tally(
+            method, options, as_lists, electorate=n, constitution=RULES
+        )
