@@ -10,8 +10,8 @@ from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
-from django.views.decorators.csrf import ensure_csrf_cookie
 from ninja import NinjaAPI, Schema
 from ninja.security import django_auth
 from ninja.utils import check_csrf
@@ -335,9 +335,9 @@ class Who(Schema):
 
 
 @api.get("/csrf", response=Who, tags=["session"])
-@ensure_csrf_cookie
 def csrf(request: HttpRequest) -> Who:
     """Sets the ``csrftoken`` cookie that every change must echo in ``X-CSRFToken``."""
+    get_token(request)
     return Who(username=request.user.get_username() if request.user.is_authenticated else None)
 
 

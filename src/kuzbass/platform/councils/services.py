@@ -49,7 +49,7 @@ from kuzbass.platform.councils.models import (
     Role,
     VoterRoll,
 )
-from kuzbass.platform.ledger.services import append_event
+from kuzbass.platform.ledger.services import append_event, lock_ledger
 
 User = Any  # a django.contrib.auth user; typed loosely so that custom user models also work
 
@@ -156,6 +156,7 @@ def found_council(
     open_signup: bool = False,
 ) -> Council:
     """Create a council (an administrator's act: councils are founded before they have members)."""
+    lock_ledger()
     if kind not in CouncilKind.values:
         raise InvalidInputError(
             f"kind {kind!r} is not one of {', '.join(CouncilKind.values)}", field="kind"
@@ -213,6 +214,7 @@ def _join(
 @transaction.atomic
 def appoint_officer(user: Any, council: Council) -> Membership:
     """Make someone an officer (the administrator's bootstrap for a new council)."""
+    lock_ledger()
     membership = active_membership(user, council)
     if membership is None:
         return _join(user, council, Role.OFFICER, how="appointed by the administrator")
@@ -275,6 +277,7 @@ def find_invitation(token: str) -> Invitation:
 @transaction.atomic
 def accept_invitation(token: str, user: Any) -> Membership:
     """The invited person (logged in, possibly just registered) joins the council."""
+    lock_ledger()
     _require_user(user)
     invitation = find_invitation(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -311,6 +314,7 @@ def register_and_accept(token: str, *, username: str, password: str, email: str 
 
 @transaction.atomic
 def join_open_council(actor: Any, council: Council) -> Membership:
+    lock_ledger()
     _require_user(actor)
     if not council.open_signup or council.is_council_of_councils:
         raise NotAllowedError(f"{council.name} admits members by invitation only")
@@ -320,6 +324,7 @@ def join_open_council(actor: Any, council: Council) -> Membership:
 @transaction.atomic
 def affiliate(actor: Any, body: Council, member_council: Council) -> Affiliation:
     """An officer of a federation or the congress admits a council as a member."""
+    lock_ledger()
     _require_officer(actor, body)
     if body.kind not in COUNCILS_OF_COUNCILS:
         raise RefusedError(f"{body.name} is not a federation or congress; councils cannot join it")
@@ -370,6 +375,7 @@ def table_motion(
     mandate_instructions: str = "",
 ) -> Motion:
     """Any member tables a motion; its kind and subject say what it changes if carried."""
+    lock_ledger()
     _require_member(actor, council)
     if kind not in MotionKind._value2member_map_:
         raise InvalidInputError(
@@ -481,6 +487,7 @@ def _check_demand_motion(
 
 @transaction.atomic
 def propose_amendment(actor: Any, motion: Motion, *, text: str) -> Amendment:
+    lock_ledger()
     _require_member(actor, motion.council)
     if motion.status != MotionStatus.TABLED:
         raise RefusedError(
@@ -567,6 +574,7 @@ def open_ballot(
     amendment: Amendment | None = None,
 ) -> Ballot:
     """An officer puts a motion (or an amendment to it) to the vote."""
+    lock_ledger()
     _require_officer(actor, motion.council)
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
     if method not in VotingMethod._value2member_map_:
@@ -695,6 +703,7 @@ def _cast_vote(actor: Any, ballot: Ballot, content: Any) -> Receipt:
         voter=None if ballot.secret else actor,
     )
     if VoterRoll.objects.filter(ballot=ballot).count() >= electorate_size(ballot):
+        lock_ledger()
         locked = Ballot.objects.select_for_update().get(pk=ballot.pk)
         if locked.closed_at is None:
             _close(locked, reason="every member on the roll has voted")
@@ -704,6 +713,7 @@ def _cast_vote(actor: Any, ballot: Ballot, content: Any) -> Receipt:
 def close_ballot(ballot: Ballot) -> Ballot:
     """Close and tally a ballot whose time is up (anyone may trigger it; pages do so lazily)."""
     with transaction.atomic():
+        lock_ledger()
         ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
         if ballot.closed_at is not None:
             return ballot
@@ -960,6 +970,7 @@ def raise_demand(
     responsible_body: Council | None = None,
 ) -> Demand:
     """A member raises a demand, which also tables the motion to adopt it."""
+    lock_ledger()
     _require_member(actor, council)
     if category not in DemandCategory.values:
         raise InvalidInputError(
@@ -1025,6 +1036,7 @@ def put_demand_in_plan(actor: Any, demand: Demand, *, note: str) -> DemandStatus
 
     Only the council's vote can declare it fulfilled.
     """
+    lock_ledger()
     demand = Demand.objects.select_for_update().select_related("council").get(pk=demand.pk)
     if demand.responsible_body is None or demand.status != DemandStatus.OPEN:
         raise RefusedError(

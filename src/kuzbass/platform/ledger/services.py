@@ -28,6 +28,22 @@ def seal_digest(row: Sealed) -> str:
     return hashlib.sha256(ledger.canonical_json(row.ledger_snapshot())).hexdigest()
 
 
+def lock_ledger() -> LedgerHead:
+    """Lock the chain head for the rest of the transaction.
+
+    Services that will append an event call this first, so that every writer takes the same
+    lock first: appends (and the per-council numbering done before them) are serialised and
+    cannot deadlock against each other's row locks.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_ledger must run inside the transaction that appends the event")
+    try:
+        return LedgerHead.objects.select_for_update().get(id=1)
+    except LedgerHead.DoesNotExist:
+        LedgerHead.objects.bulk_create([LedgerHead(id=1)], ignore_conflicts=True)
+        return LedgerHead.objects.select_for_update().get(id=1)
+
+
 def append_event(
     kind: str, payload: dict[str, Any], *, seals: Iterable[Sealed] = ()
 ) -> LedgerEvent:
@@ -37,7 +53,7 @@ def append_event(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_event must run inside the transaction of the change it records")
-    head, _ = LedgerHead.objects.select_for_update().get_or_create(id=1)
+    head = lock_ledger()
     previous = (
         LedgerEvent.objects.get(sequence=head.sequence).to_pure()
         if head.sequence is not None
