@@ -21,6 +21,11 @@ def fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
 def make_user(db: None) -> Callable[[str], Any]:
     def make(username: str) -> Any:
         return get_user_model().objects.create_user(username=username, password=PASSWORD)

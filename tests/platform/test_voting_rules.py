@@ -9,7 +9,6 @@ from django.test import Client
 
 from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import BallotPaper, VoterRoll
-from tests.platform.conftest import PASSWORD
 
 
 def api_client(user: Any) -> Client:
@@ -151,10 +150,10 @@ def test_only_officers_open_ballots(brigade: dict[str, Any]) -> None:
     assert response.json()["detail"] == "only officers of 9th brigade, Severnaya may do this"
 
 
-def test_api_login_with_password_and_csrf(brigade: dict[str, Any]) -> None:
+def test_api_login_with_password_and_csrf(brigade: dict[str, Any], password: str) -> None:
     client = Client(enforce_csrf_checks=True)
     client.get("/api/csrf")
     wrong = post_json(client, "/api/auth/login", {"username": "anna", "password": "nope"})
     assert wrong.status_code == 400 and wrong.json()["field"] == "password"
-    right = post_json(client, "/api/auth/login", {"username": "anna", "password": PASSWORD})
+    right = post_json(client, "/api/auth/login", {"username": "anna", "password": password})
     assert right.status_code == 200 and right.json() == {"username": "anna"}

@@ -12,7 +12,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.security import django_auth
 from ninja.utils import check_csrf
 
@@ -345,12 +345,12 @@ def csrf(request: HttpRequest) -> Who:
 def api_login(request: HttpRequest, body: LoginIn) -> Any:
     refused = check_csrf(request)
     if refused is not None:
-        return 403, Problem(detail="CSRF token missing or wrong; GET /api/csrf first")
+        return Status(403, Problem(detail="CSRF token missing or wrong; GET /api/csrf first"))
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
-        return 400, Problem(detail="wrong username or password", field="password")
+        return Status(400, Problem(detail="wrong username or password", field="password"))
     login(request, user)
-    return 200, Who(username=user.get_username())
+    return Status(200, Who(username=user.get_username()))
 
 
 @api.post("/auth/logout", response=Who, auth=django_auth, tags=["session"])
@@ -393,11 +393,14 @@ def create_invitation(request: HttpRequest, slug: str, body: InvitationIn) -> An
     """An officer invites someone; the token is shown only in this answer."""
     council = get_object_or_404(Council, slug=slug)
     issued = services.invite(request.user, council, role=body.role, note=body.note)
-    return 201, InvitationOut(
-        token=issued.token,
-        council=council.slug,
-        role=body.role,
-        expires_at=issued.invitation.expires_at,
+    return Status(
+        201,
+        InvitationOut(
+            token=issued.token,
+            council=council.slug,
+            role=body.role,
+            expires_at=issued.invitation.expires_at,
+        ),
     )
 
 
@@ -408,7 +411,7 @@ def create_invitation(request: HttpRequest, slug: str, body: InvitationIn) -> An
     tags=["councils"],
 )
 def accept(request: HttpRequest, body: AcceptIn) -> Any:
-    return 201, MembershipOut.of(services.accept_invitation(body.token, request.user))
+    return Status(201, MembershipOut.of(services.accept_invitation(body.token, request.user)))
 
 
 @api.post(
@@ -419,7 +422,7 @@ def accept(request: HttpRequest, body: AcceptIn) -> Any:
 )
 def join(request: HttpRequest, slug: str) -> Any:
     council = get_object_or_404(Council, slug=slug)
-    return 201, MembershipOut.of(services.join_open_council(request.user, council))
+    return Status(201, MembershipOut.of(services.join_open_council(request.user, council)))
 
 
 @api.post(
@@ -432,7 +435,7 @@ def add_affiliate(request: HttpRequest, slug: str, body: AffiliationIn) -> Any:
     body_council = get_object_or_404(Council, slug=slug)
     member = get_object_or_404(Council, slug=body.member_council)
     services.affiliate(request.user, body_council, member)
-    return 201, CouncilOut.of(member)
+    return Status(201, CouncilOut.of(member))
 
 
 @api.get("/councils/{slug}/mandates", response=list[MandateOut], tags=["delegates"])
@@ -475,7 +478,7 @@ def create_motion(request: HttpRequest, slug: str, body: MotionIn) -> Any:
         demand=get_object_or_404(Demand, pk=body.demand) if body.demand else None,
         demand_action=body.demand_action,
     )
-    return 201, MotionOut.of(motion)
+    return Status(201, MotionOut.of(motion))
 
 
 @api.get("/motions/{motion_id}", response={200: MotionOut, 404: Problem}, tags=["motions"])
@@ -492,8 +495,11 @@ def get_motion(request: HttpRequest, motion_id: int) -> MotionOut:
 def create_amendment(request: HttpRequest, motion_id: int, body: AmendmentIn) -> Any:
     motion = get_object_or_404(Motion, pk=motion_id)
     amendment = services.propose_amendment(request.user, motion, text=body.text)
-    return 201, AmendmentOut(
-        motion=motion.pk, number=amendment.number, text=amendment.text, status=amendment.status
+    return Status(
+        201,
+        AmendmentOut(
+            motion=motion.pk, number=amendment.number, text=amendment.text, status=amendment.status
+        ),
     )
 
 
@@ -505,7 +511,7 @@ def create_amendment(request: HttpRequest, motion_id: int, body: AmendmentIn) ->
 )
 def create_comment(request: HttpRequest, motion_id: int, body: CommentIn) -> Any:
     motion = get_object_or_404(Motion, pk=motion_id)
-    return 201, CommentIn(text=services.comment(request.user, motion, text=body.text).text)
+    return Status(201, CommentIn(text=services.comment(request.user, motion, text=body.text).text))
 
 
 @api.post(
@@ -530,7 +536,7 @@ def create_ballot(request: HttpRequest, motion_id: int, body: BallotIn) -> Any:
         max_score=body.max_score,
         amendment=amendment,
     )
-    return 201, BallotOut.of(ballot)
+    return Status(201, BallotOut.of(ballot))
 
 
 def _ballot(ballot_id: int) -> Ballot:
@@ -556,7 +562,7 @@ def vote(request: HttpRequest, ballot_id: int, body: VoteIn) -> Any:
     """Cast a vote; the receipt code in the answer is not stored and not shown again."""
     ballot = get_object_or_404(Ballot, pk=ballot_id)
     receipt = services.cast_vote(request.user, ballot, body.content)
-    return 201, ReceiptOut(ballot=ballot.pk, receipt=receipt.code, content=receipt.content)
+    return Status(201, ReceiptOut(ballot=ballot.pk, receipt=receipt.code, content=receipt.content))
 
 
 @api.post(
@@ -566,7 +572,7 @@ def vote(request: HttpRequest, ballot_id: int, body: VoteIn) -> Any:
     tags=["ballots"],
 )
 def close(request: HttpRequest, ballot_id: int) -> Any:
-    return 200, BallotOut.of(services.close_ballot(get_object_or_404(Ballot, pk=ballot_id)))
+    return Status(200, BallotOut.of(services.close_ballot(get_object_or_404(Ballot, pk=ballot_id))))
 
 
 @api.get("/ballots/{ballot_id}/papers", response={200: PublishedBallot, **ERRORS}, tags=["ballots"])
@@ -575,27 +581,33 @@ def papers(request: HttpRequest, ballot_id: int) -> Any:
     ballot = _ballot(ballot_id)
     if ballot.closed_at is None:
         raise services.RefusedError("the papers are published when the ballot closes")
-    return 200, PublishedBallot(
-        ballot=ballot.pk,
-        roll=ballot.roll_names(),
-        papers=[
-            PaperOut(
-                receipt_hash=p.receipt_hash,
-                content=p.content,
-                voter=p.voter.get_username() if p.voter else None,
-            )
-            for p in ballot.papers.select_related("voter").order_by("receipt_hash")
-        ],
+    return Status(
+        200,
+        PublishedBallot(
+            ballot=ballot.pk,
+            roll=ballot.roll_names(),
+            papers=[
+                PaperOut(
+                    receipt_hash=p.receipt_hash,
+                    content=p.content,
+                    voter=p.voter.get_username() if p.voter else None,
+                )
+                for p in ballot.papers.select_related("voter").order_by("receipt_hash")
+            ],
+        ),
     )
 
 
 @api.get("/receipts/{code}", response={200: PaperOut, 404: Problem}, tags=["ballots"])
 def check_receipt(request: HttpRequest, code: str) -> Any:
     paper = get_object_or_404(BallotPaper, receipt_hash=BallotPaper.hash_receipt(code))
-    return 200, PaperOut(
-        receipt_hash=paper.receipt_hash,
-        content=paper.content,
-        voter=paper.voter.get_username() if paper.voter else None,
+    return Status(
+        200,
+        PaperOut(
+            receipt_hash=paper.receipt_hash,
+            content=paper.content,
+            voter=paper.voter.get_username() if paper.voter else None,
+        ),
     )
 
 
@@ -633,7 +645,7 @@ def create_demand(request: HttpRequest, slug: str, body: DemandIn) -> Any:
         category=body.category,
         responsible_body=responsible,
     )
-    return 201, DemandOut.of(demand)
+    return Status(201, DemandOut.of(demand))
 
 
 @api.post(
@@ -646,7 +658,7 @@ def demand_in_plan(request: HttpRequest, demand_id: int, body: InPlanIn) -> Any:
     demand = get_object_or_404(Demand, pk=demand_id)
     services.put_demand_in_plan(request.user, demand, note=body.note)
     demand.refresh_from_db()
-    return 200, DemandOut.of(demand)
+    return Status(200, DemandOut.of(demand))
 
 
 # --- ledger ---------------------------------------------------------------------------------
