@@ -27,6 +27,7 @@ def decided(brigade: dict[str, Any], open_motion: Any) -> Ballot:
         [*members, officer], ["yes", "yes", "no", "yes", "abstain"], strict=True
     ):
         services.cast_vote(voter, ballot, choice)
+    services.settle(ballot)
     services.raise_demand(members[0], brigade["council"], title="Soap")
     ballot.refresh_from_db()
     assert ballot.closed_at is not None

@@ -26,8 +26,13 @@ def assert_self_contained(html: str) -> None:
 
 
 def assert_every_input_labelled(html: str) -> None:
-    ids = set(re.findall(r'<input[^>]*type="(?:text|number|password|email|datetime-local)"'
-                         r'[^>]*id="([^"]+)"', html))
+    ids = set(
+        re.findall(
+            r'<input[^>]*type="(?:text|number|password|email|datetime-local)"'
+            r'[^>]*id="([^"]+)"',
+            html,
+        )
+    )
     ids |= set(re.findall(r'<(?:select|textarea)[^>]*id="([^"]+)"', html))
     labelled = set(re.findall(r'<label[^>]*for="([^"]+)"', html))
     assert ids <= labelled, ids - labelled
@@ -38,9 +43,18 @@ def test_public_pages_render(brigade: dict[str, Any], open_motion: Any) -> None:
     demand = services.raise_demand(brigade["members"][1], brigade["council"], title="Soap")
     event = LedgerEvent.objects.last()
     client = Client()
-    for url in ["/", "/councils/ninth-brigade/", f"/motions/{motion.pk}/", f"/ballots/{ballot.pk}/",
-                "/demands/", f"/demands/{demand.pk}/", "/ledger/", f"/ledger/{event.sequence}/",
-                "/receipts/", "/accounts/login/"]:
+    for url in [
+        "/",
+        "/councils/ninth-brigade/",
+        f"/motions/{motion.pk}/",
+        f"/ballots/{ballot.pk}/",
+        "/demands/",
+        f"/demands/{demand.pk}/",
+        "/ledger/",
+        f"/ledger/{event.sequence}/",
+        "/receipts/",
+        "/accounts/login/",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         html = response.content.decode()
@@ -50,8 +64,9 @@ def test_public_pages_render(brigade: dict[str, Any], open_motion: Any) -> None:
     assert client.get("/dashboard/").status_code == 302  # members only
 
 
-def test_static_htmx_and_plotly_are_served_locally(brigade: dict[str, Any], open_motion: Any,
-                                                   client: Client) -> None:
+def test_static_htmx_and_plotly_are_served_locally(
+    brigade: dict[str, Any], open_motion: Any, client: Client
+) -> None:
     motion, _ = open_motion(brigade["council"], brigade["members"][0], brigade["officer"])
     html = client.get(f"/motions/{motion.pk}/").content.decode()
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', html)
@@ -72,25 +87,34 @@ def test_member_pages_show_their_forms(brigade: dict[str, Any], open_motion: Any
     assert_every_input_labelled(council_html)
     member_html = logged_in(brigade["members"][1]).get(f"/motions/{motion.pk}/").content.decode()
     assert "Cast my vote" in member_html and f'hx-post="/ballots/{ballot.pk}/vote/"' in member_html
-    assert "Invite someone" not in logged_in(brigade["members"][1]).get(
-        "/councils/ninth-brigade/").content.decode()
+    assert (
+        "Invite someone"
+        not in logged_in(brigade["members"][1]).get("/councils/ninth-brigade/").content.decode()
+    )
     dashboard = logged_in(brigade["members"][1]).get("/dashboard/").content.decode()
     assert "Lower the norm" in dashboard  # the ballot awaiting their vote
 
 
-def test_htmx_vote_returns_the_fragment_with_a_receipt(brigade: dict[str, Any],
-                                                       open_motion: Any) -> None:
+def test_htmx_vote_returns_the_fragment_with_a_receipt(
+    brigade: dict[str, Any], open_motion: Any
+) -> None:
     _, ballot = open_motion(brigade["council"], brigade["members"][0], brigade["officer"])
     client = logged_in(brigade["members"][1])
-    response = client.post(f"/ballots/{ballot.pk}/vote/", {f"b{ballot.pk}-choice": "no"},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        f"/ballots/{ballot.pk}/vote/",
+        {f"b{ballot.pk}-choice": "no"},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith(f'<section class="panel ballot" id="ballot-{ballot.pk}"')
     code = re.search(r'<code class="receipt-code">([^<]+)</code>', html).group(1)
     assert BallotPaper.objects.get(receipt_hash=BallotPaper.hash_receipt(code)).content == "no"
-    again = client.post(f"/ballots/{ballot.pk}/vote/", {f"b{ballot.pk}-choice": "yes"},
-                        headers={"HX-Request": "true"})
+    again = client.post(
+        f"/ballots/{ballot.pk}/vote/",
+        {f"b{ballot.pk}-choice": "yes"},
+        headers={"HX-Request": "true"},
+    )
     assert again.status_code == 409 and "already voted" in again.content.decode()
     check = Client().get("/receipts/", {"code": code})
     assert check.status_code == 200 and "Recorded vote" in check.content.decode()
@@ -100,10 +124,18 @@ def test_htmx_vote_returns_the_fragment_with_a_receipt(brigade: dict[str, Any],
 def test_bad_form_input_is_shown_and_changes_nothing(brigade: dict[str, Any]) -> None:
     client = logged_in(brigade["members"][0])
     before = (Motion.objects.count(), LedgerEvent.objects.count())
-    response = client.post("/councils/ninth-brigade/motions/",
-                           {"kind": "constitution", "title": "Change", "text": "x",
-                            "quorum": "5/4", "ordinary_threshold": "1/2",
-                            "recall_threshold": "1/2", "constitution_threshold": "2/3"})
+    response = client.post(
+        "/councils/ninth-brigade/motions/",
+        {
+            "kind": "constitution",
+            "title": "Change",
+            "text": "x",
+            "quorum": "5/4",
+            "ordinary_threshold": "1/2",
+            "recall_threshold": "1/2",
+            "constitution_threshold": "2/3",
+        },
+    )
     assert response.status_code == 400
     assert "quorum" in response.content.decode() and "at most 1" in response.content.decode()
     response = client.post("/councils/ninth-brigade/motions/", {"kind": "ordinary", "title": ""})
@@ -119,11 +151,18 @@ def test_invitation_link_registers_and_joins(brigade: dict[str, Any]) -> None:
     newcomer = Client()
     form = newcomer.get(path)
     assert "You are invited to 9th brigade" in form.content.decode()
-    mismatch = newcomer.post(path, {"username": "dmitri", "password": "miner's lamp 1989",
-                                    "password_again": "different"})
+    mismatch = newcomer.post(
+        path, {"username": "dmitri", "password": "miner's lamp 1989", "password_again": "different"}
+    )
     assert mismatch.status_code == 400 and "differ" in mismatch.content.decode()
-    joined = newcomer.post(path, {"username": "dmitri", "password": "miner's lamp 1989",
-                                  "password_again": "miner's lamp 1989"})
+    joined = newcomer.post(
+        path,
+        {
+            "username": "dmitri",
+            "password": "miner's lamp 1989",
+            "password_again": "miner's lamp 1989",
+        },
+    )
     assert joined.status_code == 302
     assert newcomer.get("/dashboard/").content.decode().count("9th brigade") >= 1
     from django.contrib.auth import get_user_model
@@ -141,13 +180,22 @@ def test_production_password_hashing_is_argon2(settings: Any) -> None:
 def test_officer_opens_a_ballot_from_the_page_and_closing_shows_the_chart(
     brigade: dict[str, Any], clock: Any
 ) -> None:
-    motion = services.table_motion(brigade["members"][0], brigade["council"], title="Showers",
-                                   text="Hot water in every shift.")
+    motion = services.table_motion(
+        brigade["members"][0], brigade["council"], title="Showers", text="Hot water in every shift."
+    )
     officer = logged_in(brigade["officer"])
     closes = (services.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
-    response = officer.post(f"/motions/{motion.pk}/ballot/", {
-        "method": "majority", "options": "", "closes_at": closes, "secret": "on",
-        "max_score": "5", "amendment": ""})
+    response = officer.post(
+        f"/motions/{motion.pk}/ballot/",
+        {
+            "method": "majority",
+            "options": "",
+            "closes_at": closes,
+            "secret": "on",
+            "max_score": "5",
+            "amendment": "",
+        },
+    )
     assert response.status_code == 302
     ballot = motion.ballots.get()
     services.cast_vote(brigade["members"][0], ballot, "yes")
@@ -162,10 +210,12 @@ def test_officer_opens_a_ballot_from_the_page_and_closing_shows_the_chart(
 
 def test_demand_in_plan_from_the_page(brigade: dict[str, Any]) -> None:
     demand = services.raise_demand(brigade["members"][0], brigade["council"], title="Soap")
-    ballot = services.open_ballot(brigade["officer"], demand.motions.get(),
-                                  closes_at=services.now() + timedelta(hours=1))
+    ballot = services.open_ballot(
+        brigade["officer"], demand.motions.get(), closes_at=services.now() + timedelta(hours=1)
+    )
     for voter in [*brigade["members"], brigade["officer"]]:
         services.cast_vote(voter, ballot, "yes")
+    services.settle(ballot)
     member = logged_in(brigade["members"][0])
     assert member.post(f"/demands/{demand.pk}/", {"note": "in plan"}).status_code == 403
     officer = logged_in(brigade["officer"])
@@ -175,6 +225,8 @@ def test_demand_in_plan_from_the_page(brigade: dict[str, Any]) -> None:
     assert "Soap" in tracker
 
 
-@pytest.mark.parametrize("url", ["/admin/", "/admin/councils/motion/", "/admin/ledger/ledgerevent/"])
+@pytest.mark.parametrize(
+    "url", ["/admin/", "/admin/councils/motion/", "/admin/ledger/ledgerevent/"]
+)
 def test_admin_is_registered(url: str, admin_client: Client, brigade: dict[str, Any]) -> None:
     assert admin_client.get(url).status_code == 200

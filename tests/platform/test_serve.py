@@ -24,7 +24,10 @@ def test_serve_migrates_and_serves(tmp_path: Path) -> None:
     environment.update(KUZBASS_DATA_DIR=str(tmp_path), PYTHONPATH="src")
     server = subprocess.Popen(
         [sys.executable, "-m", "kuzbass", "serve", "--port", str(port), "--workers", "1"],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"

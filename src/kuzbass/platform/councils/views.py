@@ -232,12 +232,6 @@ def raise_demand(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _close_if_due(ballot: Ballot) -> Ballot:
-    if ballot.closed_at is None and ballot.closes_at <= services.now():
-        return services.close_ballot(ballot)
-    return ballot
-
-
 def _ballot_view(request: HttpRequest, ballot: Ballot, **extra: Any) -> dict[str, Any]:
     """What the ballot fragment shows: the voting form, the receipt, or the result."""
     user = request.user
@@ -282,7 +276,7 @@ def motion_detail(
     motion = get_object_or_404(Motion.objects.select_related("council", "tabled_by"), pk=motion_id)
     replaced = extra.pop("replaced_ballots", {})
     ballots = [
-        replaced.get(ballot.pk) or _ballot_view(request, _close_if_due(ballot))
+        replaced.get(ballot.pk) or _ballot_view(request, services.settle(ballot))
         for ballot in motion.ballots.select_related("amendment").order_by("opens_at")
     ]
     motion.refresh_from_db()
@@ -389,6 +383,7 @@ def vote(request: HttpRequest, ballot_id: int) -> HttpResponse:
         try:
             receipt = services.cast_vote(request.user, ballot, form.content())
             status = 200
+            ballot = services.settle(ballot)
         except django_forms.ValidationError as error:
             form.add_error(None, error)
         except services.ServiceError as error:
@@ -411,7 +406,7 @@ def vote(request: HttpRequest, ballot_id: int) -> HttpResponse:
 
 def ballot_detail(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """Results: the tally with quorum and threshold, the chart, the roll and every paper."""
-    ballot = _close_if_due(
+    ballot = services.settle(
         get_object_or_404(Ballot.objects.select_related("motion__council"), pk=ballot_id)
     )
     papers = (
