@@ -379,6 +379,7 @@ def vote(request: HttpRequest, ballot_id: int) -> HttpResponse:
     form = forms.VoteForm(ballot, request.POST, prefix=f"b{ballot.pk}")
     status = 400
     receipt = None
+    problem = ""
     if form.is_valid():
         try:
             receipt = services.cast_vote(request.user, ballot, form.content())
@@ -388,16 +389,16 @@ def vote(request: HttpRequest, ballot_id: int) -> HttpResponse:
             form.add_error(None, error)
         except services.ServiceError as error:
             _refusal(form, error)
+            problem = error.message
             status = error.status
     ballot.refresh_from_db()
-    view = _ballot_view(request, ballot, receipt=receipt)
-    if receipt is None:
-        view["vote_form"] = form
-        view["can_vote"] = True
-        view["problem"] = True
+    view = _ballot_view(request, ballot, receipt=receipt, problem=problem)
+    if receipt is None and view["can_vote"]:
+        view["vote_form"] = form  # the filled-in paper, with its errors
     if getattr(request, "htmx", False):
+        motion = Motion.objects.get(pk=ballot.motion_id)  # its status may have just changed
         return render(
-            request, "councils/_ballot.html", {"b": view, "motion": ballot.motion}, status=status
+            request, "councils/_vote_response.html", {"b": view, "motion": motion}, status=status
         )
     return motion_detail(
         request, ballot.motion_id, status=status, replaced_ballots={ballot.pk: view}
