@@ -47,7 +47,7 @@ class EconomyFileError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class GoodEntry(_Strict):
@@ -62,9 +62,11 @@ class GoodEntry(_Strict):
     def _supply_only_when_fixed(self) -> GoodEntry:
         fixed = KIND_NAMES[self.kind] in FIXED_SUPPLY_KINDS
         if fixed and self.supply is None:
-            raise ValueError(f"a {self.kind} needs its fixed 'supply'")
+            raise ValueError(f"field supply is required for kind {self.kind}")
         if not fixed and self.supply is not None:
-            raise ValueError(f"a {self.kind} good is supplied by worker councils, not 'supply'")
+            raise ValueError(
+                f"field supply is not allowed for kind {self.kind}: worker councils supply it"
+            )
         return self
 
 
@@ -129,12 +131,14 @@ def _describe(error: ValidationError, document: Any) -> str:
         if len(location) >= 2 and isinstance(location[1], int):
             entry = _entry(document, str(location[0]), location[1])
             name = entry.get("name") if isinstance(entry, dict) else None
-            field = ".".join(str(part) for part in location[2:]) or "entry"
+            field = ".".join(str(part) for part in location[2:])
             where = f"{location[0]}[{location[1]}]"
             if isinstance(name, str):
                 where += f" ({name!r})"
-            where += f", field {field}"
-        lines.append(f"{where}: {problem['msg']}")
+            if field:
+                where += f", field {field}"
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {message}")
     more = error.error_count() - len(lines)
     if more > 0:
         lines.append(f"... and {more} more errors")
@@ -180,8 +184,10 @@ def _lookup(
         raise EconomyFileError(f"{where}: {name!r} is not a declared good")
     kind = GoodKind(goods.kinds[position])
     if kind not in allowed:
-        expected = " or ".join(_kind_name(allowed_kind) for allowed_kind in allowed)
-        raise EconomyFileError(f"{where}: {name!r} is a {_kind_name(kind)} good, not {expected}")
+        expected = ", ".join(_kind_name(allowed_kind) for allowed_kind in allowed)
+        raise EconomyFileError(
+            f"{where}: {name!r} is of kind {_kind_name(kind)}; allowed kinds here: {expected}"
+        )
     return position
 
 
@@ -261,12 +267,12 @@ def _check_every_good_has_both_sides(
         kind = _kind_name(GoodKind(goods.kinds[position]))
         if goods.kinds[position] in PRODUCED_KINDS and not produced[position]:
             raise EconomyFileError(
-                f"goods[{position}] ({name!r}): no worker council makes this {kind} good, "
-                "so its market can never balance"
+                f"goods[{position}] ({name!r}): no worker council makes this good "
+                f"(kind {kind}), so its market can never balance"
             )
         if not wanted[position]:
             users = "consumer" if goods.kinds[position] in CONSUMED_KINDS else "worker"
             raise EconomyFileError(
-                f"goods[{position}] ({name!r}): no {users} council wants this {kind} good, "
-                "so its market can never balance"
+                f"goods[{position}] ({name!r}): no {users} council wants this good "
+                f"(kind {kind}), so its market can never balance"
             )
