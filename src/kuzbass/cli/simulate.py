@@ -88,6 +88,7 @@ def participatory(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
+    from rich.text import Text
 
     from kuzbass.planning.participatory import BALANCE_TOLERANCE_PERCENT, simulate_rounds
     from kuzbass.planning.participatory_schema import EconomyFileError, read_economy
@@ -98,7 +99,7 @@ def participatory(
     try:
         model = read_economy(economy)
     except EconomyFileError as error:
-        console.print(f"[red]{economy}:[/red] {error}", highlight=False, markup=False)
+        console.print(Text(f"{economy}: {error}", style="red"), soft_wrap=True)
         raise typer.Exit(2) from error
     names = model.goods.names
     rows: list[tuple[int, str, float, float, float]] = []
