@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -101,3 +102,14 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     assert result.exit_code == 2
     unboxed = "".join(result.output.replace("│", "").split())
     assert "missing.jsonisnotafile" in unboxed
+
+
+def test_the_documented_example_runs_and_balances(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "participatory-schema.md"
+    example = re.search(r"```json\n(.*?)```", docs.read_text(), re.DOTALL)
+    assert example is not None
+    economy = tmp_path / "example.json"
+    economy.write_text(example.group(1))
+    result = runner.invoke(app, ["simulate", "participatory", str(economy)])
+    assert result.exit_code == 0, result.output
+    assert "Balanced in" in result.stdout
