@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kuzbass.planning.participatory import GoodKind
 from kuzbass.planning.participatory_generator import generate_economy
@@ -45,6 +47,17 @@ def test_the_generator_uses_the_published_ranges() -> None:
     assert np.all(workers.returns_margin() > 0)
     assert np.all(consumers.income == 5000.0)
     assert consumers.exponents.min() >= 0.025 and consumers.exponents.max() <= 0.05
+
+
+@settings(max_examples=40, deadline=None)
+@given(goods=st.integers(1, 12), seed=st.integers(0, 2**32 - 1))
+def test_every_generated_good_has_both_sides_even_with_few_councils(goods: int, seed: int) -> None:
+    economy = parse_economy(generate_economy(3 * goods, 1, goods, seed))
+    inputs = economy.workers.input_goods
+    assert set(inputs[inputs >= 0].tolist()) == set(range(2 * goods, 5 * goods))
+    for row in inputs:
+        used = row[row >= 0]
+        assert len(set(used.tolist())) == len(used)
 
 
 def test_the_generator_refuses_too_few_worker_councils() -> None:

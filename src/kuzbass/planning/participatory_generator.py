@@ -88,15 +88,23 @@ def _input_choices(rng: np.random.Generator, count: int, goods: int, kind: str) 
     low, high = INPUT_COUNTS[kind]
     sizes = rng.integers(low, min(high, goods) + 1, size=count)
     order = np.argsort(rng.random((count, goods)), axis=1)
-    chosen = [list(order[row, : sizes[row]]) for row in range(count)]
-    used = np.zeros(goods, dtype=bool)
-    used[np.concatenate([order[row, : sizes[row]] for row in range(count)])] = True
-    for good in np.flatnonzero(~used):
-        council = int(rng.integers(count))
-        while good in chosen[council]:
-            council = int(rng.integers(count))
-        chosen[council][0] = good
-    return [[int(good) for good in row] for row in chosen]
+    picked = np.arange(goods)[None, :] < sizes[:, None]
+    chosen = [row[:size] for row, size in zip(order.tolist(), sizes.tolist(), strict=True)]
+    uses = np.bincount(order[picked], minlength=goods)
+    for good in np.flatnonzero(uses == 0):
+        # Hand the unused good to a council whose slot holds a good that others use too.
+        slots = [
+            (row, slot)
+            for row, picked in enumerate(chosen)
+            if good not in picked
+            for slot, other in enumerate(picked)
+            if uses[other] > 1
+        ]
+        row, slot = slots[int(rng.integers(len(slots)))]
+        uses[chosen[row][slot]] -= 1
+        chosen[row][slot] = int(good)
+        uses[good] += 1
+    return chosen
 
 
 def _worker_councils(rng: np.random.Generator, count: int, goods: int) -> list[dict[str, Any]]:
