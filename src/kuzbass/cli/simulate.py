@@ -83,7 +83,8 @@ def participatory(
 ) -> None:
     """Run participatory rounds until every good is within 3% or the round limit.
 
-    Exits with 1 when the rounds end unbalanced (the CSV is still written).
+    Exits with 2 when the file breaks the schema (nothing is written) and with 1 when the rounds
+    end unbalanced (the CSV is still written).
     """
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
