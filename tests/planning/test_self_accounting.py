@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from kuzbass.economy import Economy
 from kuzbass.planning.self_accounting import (
     PriceListError,
+    average_labour_values,
     compare_self_accounting,
     money_per_hour,
 )
@@ -250,3 +251,71 @@ def test_an_economy_without_labour_is_refused() -> None:
     )
     with pytest.raises(PriceListError, match="no 'labour' resource"):
         _compare(economy=no_labour)
+
+
+def test_average_labour_values_with_one_technique_per_product_are_the_labour_values() -> None:
+    values = average_labour_values(MINE_AND_POWER, PLAN)
+    pd.testing.assert_series_equal(values, VALUES, check_names=False, rtol=1e-9)
+
+
+def test_average_labour_values_weigh_the_workplaces_by_their_output() -> None:
+    # Two mines: a hard one at 6 h/t and an easy one at 2 h/t; 100 t from the first, 300 t from
+    # the second cost (600 + 600) / 400 = 3 h/t on average. An idle product costs the plain mean.
+    economy = Economy(
+        products=pd.Index(["coal", "soap"]),
+        product_units=np.array(["t", "t"]),
+        techniques=pd.Index(["coal-hard", "coal-easy", "soap-a", "soap-b"]),
+        technique_product=np.array([0, 0, 1, 1]),
+        technique_output=np.ones(4),
+        technique_capacity=np.full(4, np.inf),
+        input_coefficients=sp.csc_array((2, 4)),
+        resources=pd.Index(["labour"]),
+        resource_units=np.array(["hours"]),
+        resource_available=np.array([np.inf]),
+        resource_coefficients=sp.csc_array(np.array([[6.0, 2.0, 1.0, 3.0]])),
+    )
+    plan = pd.Series({"coal-hard": 100.0, "coal-easy": 300.0})
+    values = average_labour_values(economy, plan)
+    assert values["coal"] == pytest.approx(3.0)
+    assert values["soap"] == pytest.approx(2.0)
+
+
+@st.composite
+def economies_with_choice(draw: st.DrawFn) -> tuple[Economy, pd.Series]:
+    """A productive economy where each product has one to three techniques, and a plan."""
+    n = draw(st.integers(1, 4))
+    makers = draw(st.lists(st.integers(1, 3), min_size=n, max_size=n))
+    product_of = np.repeat(np.arange(n), makers)
+    m = len(product_of)
+    raw = np.array(draw(st.lists(st.floats(0, 1), min_size=n * m, max_size=n * m))).reshape(n, m)
+    A = raw / (raw.sum(axis=0, keepdims=True) + 1) * 0.9
+    labour = np.array(draw(st.lists(st.floats(0.01, 100), min_size=m, max_size=m)))
+    q = np.array(draw(st.lists(st.floats(0, 1000), min_size=m, max_size=m)))
+    names = [f"t{j}" for j in range(m)]
+    economy = Economy(
+        products=pd.Index([f"good{i}" for i in range(n)]),
+        product_units=np.array(["unit"] * n),
+        techniques=pd.Index(names),
+        technique_product=product_of,
+        technique_output=np.ones(m),
+        technique_capacity=np.full(m, np.inf),
+        input_coefficients=sp.csc_array(A),
+        resources=pd.Index(["labour"]),
+        resource_units=np.array(["hours"]),
+        resource_available=np.array([np.inf]),
+        resource_coefficients=sp.csc_array(labour.reshape(1, m)),
+    )
+    return economy, pd.Series(q, index=names)
+
+
+@settings(max_examples=60, deadline=None)
+@given(economies_with_choice())
+def test_at_average_values_the_net_output_embodies_the_hours_worked(case) -> None:
+    economy, plan = case
+    values = average_labour_values(economy, plan)
+    hours = float(economy.resource_coefficients.toarray()[0] @ plan.to_numpy())
+    if hours > 0:
+        assert money_per_hour(economy, plan, values, values) == pytest.approx(1.0, rel=1e-8)
+        result = compare_self_accounting(economy, plan, values, 1.0, values, money_per_hour=1.0)
+        total = result.workplaces["balance"].sum()
+        assert abs(total) <= 1e-8 * max(1.0, result.workplaces["revenue"].sum())

@@ -185,6 +185,45 @@ def money_per_hour(
     return float(net[involved] @ p) / hours
 
 
+def average_labour_values(economy: Economy, intensities: pd.Series) -> pd.Series:
+    """Labour values of the products as a plan makes them, when several workplaces make one product.
+
+    Each product's cost is the output-weighted average of the techniques the plan runs for it (the
+    hours society spends on a unit on average, not those of its best or worst workplace); a product
+    the plan does not make is costed at the plain average of its techniques. The hours embodied in
+    the plan's net output then equal the hours it works.
+    """
+    q = _by_name(intensities, economy.techniques, "intensities", "technique", fill=0.0)
+    made_by = np.asarray(economy.technique_product)
+    planned = np.zeros(economy.n_products)
+    np.add.at(planned, made_by, q)
+    counts = np.bincount(made_by, minlength=economy.n_products).astype(float)
+    weights = np.where(
+        planned[made_by] > 0,
+        q / np.where(planned[made_by] > 0, planned[made_by], 1.0),
+        1.0 / counts[made_by],
+    )
+    shares = sp.csc_array(
+        (weights, (np.arange(economy.n_techniques), made_by)),
+        shape=(economy.n_techniques, economy.n_products),
+    )
+    made = np.flatnonzero(counts > 0)
+    averaged = Economy(
+        products=economy.products,
+        product_units=economy.product_units,
+        techniques=pd.Index([f"{p} (average)" for p in economy.products[made]]),
+        technique_product=made,
+        technique_output=np.ones(len(made)),
+        technique_capacity=np.full(len(made), np.inf),
+        input_coefficients=sp.csc_array(economy.input_coefficients @ shares[:, made]),
+        resources=economy.resources,
+        resource_units=economy.resource_units,
+        resource_available=economy.resource_available,
+        resource_coefficients=sp.csc_array(economy.resource_coefficients @ shares[:, made]),
+    )
+    return averaged.labour_values()
+
+
 def _labour_row(economy: Economy) -> np.ndarray:
     if LABOUR not in economy.resources:
         raise PriceListError(f"the economy has no {LABOUR!r} resource, so no hours to account")
