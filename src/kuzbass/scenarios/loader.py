@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from kuzbass.planning.self_accounting import SelfAccounting
 
 KUZBASS_1989 = Path(__file__).parent / "kuzbass1989"
 """The bundled Kuzbass 1989 scenario (illustrative numbers, fictional members)."""
@@ -174,6 +177,29 @@ def operating_levels_1989(folder: Path = KUZBASS_1989) -> pd.Series:
     )
     table = table[["technique", "output"]]
     return _numbers(table, "techniques.csv", "technique", "output", positive=True)
+
+
+def self_accounting_1989(folder: Path = KUZBASS_1989) -> SelfAccounting:
+    """The 1989 plan's workplaces under self-accounting at the state prices and wage rates.
+
+    Labour values are the output-weighted averages of the 1989 plan's workplaces, and prices are
+    compared with costs at the plan's own money-per-hour rate.
+    """
+    from kuzbass.economy import Economy
+    from kuzbass.planning.self_accounting import (
+        average_labour_values,
+        compare_self_accounting,
+        money_per_hour,
+    )
+
+    economy = Economy.read(economy_path(folder))
+    levels = operating_levels_1989(folder)
+    values = average_labour_values(economy, levels)
+    prices = state_prices_1989(folder)
+    rate = money_per_hour(economy, levels, prices, values)
+    return compare_self_accounting(
+        economy, levels, prices, wage_rates_1989(folder), values, money_per_hour=rate
+    )
 
 
 def read_price_list(path: Path) -> pd.Series:
