@@ -70,8 +70,9 @@ def test_under_self_accounting_the_arctic_pits_cannot_pay_wages_yet_every_hour_i
 ) -> None:
     w = accounts_1989.workplaces
     unpaid = set(accounts_1989.unpaid)
-    assert {"coal-severnaya", "coal-komsomolskaya", "coal-prokopievsk", "coal-donetsk"} <= unpaid
-    assert not {"coal-mezhdurechensk", "coal-karaganda", "arms-izhevsk"} & unpaid
+    pits = {f"coal-{pit}" for pit in ("severnaya", "komsomolskaya", "prokopievsk", "donetsk")}
+    vorkuta = {"bread-vorkuta", "housing-vorkuta", "transport-vorkuta"}
+    assert unpaid == pits | vorkuta
     assert w.loc["coal-severnaya", "wage_share_payable"] < 0.6
     assert w.loc["coal-komsomolskaya", "wage_share_payable"] < 0.6
     assert {f"coal-{pit}" for pit in ("severnaya", "komsomolskaya", "donetsk")} <= set(
