@@ -47,12 +47,18 @@ def log_in(page: Any, base: str, username: str, password: str) -> None:
     page.wait_for_url(f"{base}/dashboard/")
 
 
-def test_invite_table_vote_and_see_the_ledger(
-    browser: Any, live_server: Any, make_council: Any, make_user: Any, password: str
-) -> None:
-    base = live_server.url
+@pytest.fixture
+def council_with_officer(make_council: Any, make_user: Any) -> None:
+    """Set up before the browser starts: once Playwright's event loop runs in this thread, the
+    ORM would open a second connection (one per async context) that nobody closes."""
     council = make_council("ninth-brigade", name="9th brigade, Severnaya")
     services.appoint_officer(make_user("chair"), council)
+
+
+def test_invite_table_vote_and_see_the_ledger(
+    council_with_officer: None, password: str, live_server: Any, browser: Any
+) -> None:
+    base = live_server.url
     requests_elsewhere: list[str] = []
 
     def watch(context: Any) -> Any:
