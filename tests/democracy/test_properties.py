@@ -10,7 +10,7 @@ from pref_voting.margin_based_methods import beat_path
 from pref_voting.profiles_with_ties import ProfileWithTies
 
 from kuzbass.democracy import Constitution, tally, tally_ranked
-from kuzbass.democracy.tally import ever_top_profile, pairwise_support
+from kuzbass.democracy.tallies import ever_top_profile, pairwise_support
 
 RULES = Constitution()
 

@@ -358,3 +358,12 @@ def test_array_and_frame_errors(call, error: type, message: str) -> None:  # typ
 def test_methods_are_string_enums() -> None:
     assert VotingMethod("instant-runoff") is VotingMethod.INSTANT_RUNOFF
     assert VotingMethod.SCHULZE.ranked and not VotingMethod.SCORE.ranked
+
+
+def test_instant_runoff_with_more_options_than_bits_in_a_word() -> None:
+    options = [f"site {j}" for j in range(70)]
+    ballots = [options[:3]] * 4 + [[options[69], options[1]]] * 3 + [[options[68]]] * 2
+    result = tally("instant-runoff", options, ballots, electorate=9, constitution=RULES)
+    # round 1 eliminates the 67 options nobody put first, round 2 "site 68" (2 votes)
+    assert [len(r["eliminated"]) for r in result.rounds or []] == [67, 1, 0]
+    assert result.winners == ["site 0"]

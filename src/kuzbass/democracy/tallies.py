@@ -386,6 +386,28 @@ def _runoff(
         active[out] = False
 
 
+def _options_in_rank_order(positions: npt.NDArray[np.int16]) -> npt.NDArray[np.intp]:
+    """order[i, r] = the option ballot i ranks (r + 1)-th; unranked options fill the tail."""
+    return np.argsort(positions, axis=1, kind="stable")
+
+
+def _distinct_rows(
+    membership: npt.NDArray[np.bool_], weights: npt.NDArray[np.int64] | None
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """The distinct rows of a boolean matrix with their (weighted) multiplicities."""
+    n, k = membership.shape
+    w = np.ones(n, dtype=np.int64) if weights is None else weights
+    if k <= 62:
+        bits = np.int64(1) << np.arange(k, dtype=np.int64)
+        codes = membership.astype(np.int64) @ bits
+        distinct, inverse = np.unique(codes, return_inverse=True)
+        rows = (distinct[:, None] & bits[None, :]) != 0
+    else:
+        rows, inverse = np.unique(membership, axis=0, return_inverse=True)
+    counts = np.bincount(inverse.ravel(), weights=w, minlength=len(rows)).astype(np.int64)
+    return rows, counts
+
+
 def ever_top_profile(
     positions: npt.NDArray[np.int16],
     eliminated_in: npt.NDArray[np.int64],
@@ -399,7 +421,7 @@ def ever_top_profile(
     at most 2^k such reduced ballots however many ballots were cast.
     """
     n, k = positions.shape
-    order = np.argsort(positions, axis=1, kind="stable")
+    order = _options_in_rank_order(positions)
     ranked = np.take_along_axis(positions, order, axis=1) <= k
     lifetime = np.where(ranked, eliminated_in[order], -1)
     outlasted = np.maximum.accumulate(
@@ -408,9 +430,7 @@ def ever_top_profile(
     keep = ranked & (lifetime > outlasted)
     membership = np.zeros((n, k), dtype=bool)
     np.put_along_axis(membership, order, keep, axis=1)
-    w = np.ones(n, dtype=np.int64) if weights is None else weights
-    rows, inverse = np.unique(membership, axis=0, return_inverse=True)
-    counts = np.bincount(inverse.ravel(), weights=w, minlength=len(rows)).astype(np.int64)
+    rows, counts = _distinct_rows(membership, weights)
     ballots = []
     for row in rows:
         chosen = np.flatnonzero(row)
@@ -435,7 +455,7 @@ def _library_schulze(support: npt.NDArray[np.int64]) -> list[int]:
 
 
 def _library_runoff(ballots: list[list[int]], counts: list[int], k: int) -> list[int]:
-    from pref_voting.iterative_methods import instant_runoff_for_truncated_linear_orders
+    from pref_voting.iterative_methods import instant_runoff
     from pref_voting.profiles_with_ties import ProfileWithTies
 
     kept = [(b, c) for b, c in zip(ballots, counts, strict=True) if b and c]
@@ -446,7 +466,9 @@ def _library_runoff(ballots: list[list[int]], counts: list[int], k: int) -> list
         rcounts=[c for _, c in kept],
         candidates=list(range(k)),
     )
-    return [int(c) for c in instant_runoff_for_truncated_linear_orders(profile)]
+    # pref_voting's main instant runoff works on the distinct ballots with their counts; its
+    # truncated-ballot variant gives the same winners (tested) but walks every single voter.
+    return [int(c) for c in instant_runoff(profile)]
 
 
 def tally_ranked(
