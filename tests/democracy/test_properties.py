@@ -237,3 +237,48 @@ def test_array_entry_points_match_list_entry_on_random_profile() -> None:
         assert tally_ranked(method, options, ranks, electorate=n, constitution=RULES) == tally(
             method, options, as_lists, electorate=n, constitution=RULES
         )
+
+
+@settings(deadline=None)
+@given(approval_profiles(), st.randoms())
+def test_approval_and_score_do_not_depend_on_ballot_order(profile, rng) -> None:  # type: ignore[no-untyped-def]
+    options, ballots = profile
+    shuffled = list(ballots)
+    rng.shuffle(shuffled)
+    electorate = max(1, len(ballots))
+    assert tally("approval", options, ballots, electorate=electorate, constitution=RULES) == tally(
+        "approval", options, shuffled, electorate=electorate, constitution=RULES
+    )
+    scores = [{o: 5 * (o in b) for o in options} for b in ballots]
+    rng.shuffle(shuffled)
+    shuffled_scores = [{o: 5 * (o in b) for o in options} for b in shuffled]
+    assert tally("score", options, scores, electorate=electorate, constitution=RULES) == tally(
+        "score", options, shuffled_scores, electorate=electorate, constitution=RULES
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(ranked_profiles())
+def test_a_condorcet_winner_wins_schulze(profile: tuple[list[str], list[list[str]]]) -> None:
+    options, ballots = profile
+    result = tally("schulze", options, ballots, electorate=max(1, len(ballots)), constitution=RULES)
+    assert result.pairwise is not None
+    d = result.pairwise["preferences"]
+    for a in options:
+        if any(ballots) and all(d[a][b] > d[b][a] for b in options if b != a):
+            assert result.winners == [a]
+
+
+@settings(max_examples=200, deadline=None)
+@given(ranked_profiles())
+def test_a_first_preference_majority_wins_instant_runoff_at_once(
+    profile: tuple[list[str], list[list[str]]],
+) -> None:
+    options, ballots = profile
+    result = tally(
+        "instant-runoff", options, ballots, electorate=max(1, len(ballots)), constitution=RULES
+    )
+    live = len(ballots) - result.blank_ballots
+    leaders = [o for o, n in result.counts.items() if 2 * n > live]
+    if leaders:
+        assert result.winners == leaders and result.rounds is not None and len(result.rounds) == 1
