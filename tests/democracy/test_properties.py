@@ -9,7 +9,14 @@ from pref_voting.iterative_methods import instant_runoff_for_truncated_linear_or
 from pref_voting.margin_based_methods import beat_path
 from pref_voting.profiles_with_ties import ProfileWithTies
 
-from kuzbass.democracy import Constitution, tally, tally_ranked
+from kuzbass.democracy import (
+    BallotError,
+    Constitution,
+    VotingMethod,
+    tally,
+    tally_ranked,
+    validate_ballot,
+)
 from kuzbass.democracy.tallies import ever_top_profile, pairwise_support
 
 RULES = Constitution()
@@ -282,3 +289,37 @@ def test_a_first_preference_majority_wins_instant_runoff_at_once(
     leaders = [o for o, n in result.counts.items() if 2 * n > live]
     if leaders:
         assert result.winners == leaders and result.rounds is not None and len(result.rounds) == 1
+
+
+anything = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 7)
+    | st.sampled_from(["o0", "o1", "o2", "yes", "no", "x"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.sampled_from(["o0", "o1", "o2", "z"]), inner, max_size=4)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(list(VotingMethod)), anything)
+def test_tally_accepts_exactly_what_validate_ballot_accepts(
+    method: VotingMethod, content: object
+) -> None:
+    options = ["o0", "o1", "o2"]
+    try:
+        validate_ballot(method, options, content)
+        valid = True
+    except BallotError:
+        valid = False
+    try:
+        tally(method, options, [content], electorate=2, constitution=RULES)
+        counted = True
+    except BallotError as error:
+        assert str(error).startswith("ballot 0: ")
+        counted = False
+    assert counted == valid
