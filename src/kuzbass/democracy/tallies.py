@@ -386,11 +386,6 @@ def _runoff(
         active[out] = False
 
 
-def _options_in_rank_order(positions: npt.NDArray[np.int16]) -> npt.NDArray[np.intp]:
-    """order[i, r] = the option ballot i ranks (r + 1)-th; unranked options fill the tail."""
-    return np.argsort(positions, axis=1, kind="stable")
-
-
 def _distinct_rows(
     membership: npt.NDArray[np.bool_], weights: npt.NDArray[np.int64] | None
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
@@ -421,7 +416,7 @@ def ever_top_profile(
     at most 2^k such reduced ballots however many ballots were cast.
     """
     n, k = positions.shape
-    order = _options_in_rank_order(positions)
+    order = np.argsort(positions, axis=1, kind="stable")  # options in rank order, unranked last
     ranked = np.take_along_axis(positions, order, axis=1) <= k
     lifetime = np.where(ranked, eliminated_in[order], -1)
     outlasted = np.maximum.accumulate(
