@@ -17,7 +17,12 @@ from kuzbass.democracy import (
     tally_ranked,
     validate_ballot,
 )
-from kuzbass.democracy.tallies import ever_top_profile, pairwise_support
+from kuzbass.democracy.tallies import (
+    _rank_order,
+    instant_runoff_rounds,
+    pairwise_support,
+    reduced_ballots,
+)
 
 RULES = Constitution()
 
@@ -84,34 +89,28 @@ def test_instant_runoff_agrees_with_pref_voting_on_raw_ballots(
     assert result.winners == names(instant_runoff_for_truncated_linear_orders(raw))
 
 
-@settings(max_examples=200, deadline=None)
-@given(ranked_profiles(), st.data())
-def test_ever_top_reduction_keeps_every_round(
-    profile: tuple[list[str], list[list[str]]], data: st.DataObject
-) -> None:
-    """The reduced ballots give the same first preferences as the raw ones in every round of
-    any elimination order, not only the one instant runoff takes."""
-    options, ballots = profile
-    k = len(options)
-    ranks = np.array(
+def rank_rows(options: list[str], ballots: list[list[str]]) -> np.ndarray:
+    return np.array(
         [[b.index(o) + 1 if o in b else 0 for o in options] for b in ballots], dtype=np.int16
-    ).reshape(len(ballots), k)
-    positions = np.where(ranks > 0, ranks, k + 1)
-    eliminated_in = np.array(data.draw(st.lists(st.integers(1, k + 1), min_size=k, max_size=k)))
-    reduced, counts = ever_top_profile(positions.astype(np.int16), eliminated_in, None)
-    raw_rows = [[int(o[1:]) for o in b] for b in ballots]
+    ).reshape(len(ballots), len(options))
 
-    def firsts(rows: list[list[int]], weights: list[int], active: np.ndarray) -> list[int]:
-        tops = [0] * k
-        for row, weight in zip(rows, weights, strict=True):
-            live = [c for c in row if active[c]]
-            if live:
-                tops[live[0]] += weight
-        return tops
 
-    for step in range(1, k + 2):
-        active = eliminated_in >= step
-        assert firsts(reduced, counts, active) == firsts(raw_rows, [1] * len(raw_rows), active)
+@settings(max_examples=300, deadline=None)
+@given(ranked_profiles(max_options=6, max_ballots=40))
+def test_reduced_ballots_replay_every_round(profile: tuple[list[str], list[list[str]]]) -> None:
+    """The ballots reduced to their top choices, counted, give the same rounds again."""
+    options, ballots = profile
+    order, count = _rank_order(rank_rows(options, ballots))
+    winners, steps, ever_top = instant_runoff_rounds(order, count, None)
+    reduced, counts, _ = reduced_ballots(ever_top, steps, None)
+    assert len(reduced) <= 2 ** len(options) and sum(counts) == len(ballots)
+    again = rank_rows(options, [[options[c] for c in b] for b in reduced])
+    order2, count2 = _rank_order(again)
+    winners2, steps2, _ = instant_runoff_rounds(order2, count2, np.array(counts))
+    assert winners2 == winners
+    assert [(s.counts.tolist(), s.exhausted, s.eliminated) for s in steps2] == [
+        (s.counts.tolist(), s.exhausted, s.eliminated) for s in steps
+    ]
 
 
 @settings(max_examples=200, deadline=None)
@@ -164,10 +163,7 @@ def test_weights_equal_repeated_ballots(
 @given(st.integers(1, 5), st.data())
 def test_pairwise_support_matches_library(k: int, data: st.DataObject) -> None:
     options, ballots = data.draw(ranked_profiles(max_options=k))
-    ranks = np.array(
-        [[b.index(o) + 1 if o in b else 0 for o in options] for b in ballots], dtype=np.int16
-    ).reshape(len(ballots), len(options))
-    support = pairwise_support(ranks)
+    support = pairwise_support(rank_rows(options, ballots))
     if any(ballots):
         raw = library_profile(len(options), ballots)
         assert support.tolist() == [
