@@ -8,10 +8,11 @@ personal noise, seeded), which gives ~740,000 distinct rankings of 10 options: c
 case for aggregation. Approval ballots approve the options whose utility exceeds 1.
 
 "ours" is the public entry point (tally_approval / tally_ranked) from the n×k matrix, including
-validation. The peer is pref_voting fed the same raw ballots in its own formats (GradeProfile
-of per-voter dicts for approval, Profile of per-voter linear orders for ranked methods),
-including building those, which is how the library tallies raw ballots. Both must name the same
-winners. Medians of the repeats; pref_voting's import (~1 s) is paid once before timing.
+validation; the last row is ``tally`` on the same ballots as Python lists of option names, the
+form the platform holds. The peer is pref_voting fed the same raw ballots in its own formats
+(GradeProfile of per-voter dicts for approval, Profile of per-voter linear orders for ranked
+methods), including building those, which is how the library tallies raw ballots. Both must name
+the same winners. Medians of the repeats; pref_voting's import (~1 s) is paid once before timing.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from kuzbass.democracy import Constitution, tally_approval, tally_ranked
+from kuzbass.democracy import Constitution, tally, tally_approval, tally_ranked
 
 
 def make_ballots(n: int, k: int, seed: int = 1989) -> tuple[np.ndarray, np.ndarray]:
@@ -80,6 +81,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--peer-repeats", type=int, default=3)
     parser.add_argument("--truncate", type=int, default=4, help="ranks kept in the partial run")
+    parser.add_argument("--no-peer", action="store_true", help="time ours only (a quick check)")
     args = parser.parse_args()
     n, k = args.ballots, args.options
     console = Console()
@@ -101,6 +103,12 @@ def main() -> None:
             return [options.index(w) for w in result.winners]
 
         return run
+
+    as_lists = [[options[j] for j in row] for row in orders]
+
+    def ours_from_lists() -> list[int]:
+        result = tally("instant-runoff", options, as_lists, electorate=n, constitution=rules)
+        return [options.index(w) for w in result.winners]
 
     cases: list[tuple[str, Callable[[], list[int]], Callable[[], list[int]] | None]] = [
         ("approval", ours_approval, lambda: peer_approval(approvals)),
@@ -127,7 +135,7 @@ def main() -> None:
         for name, ours, peer in cases:
             progress.update(task, description=f"{name}: ours")
             ours_s, ours_w = timed(ours, args.repeats)
-            if peer is None:
+            if peer is None or args.no_peer:
                 row = (name, f"{ours_s:.2f}", "—", "—", "—")
             else:
                 progress.update(task, description=f"{name}: pref_voting")
