@@ -4,7 +4,7 @@
                                                    [--repeats 5] [--peer-repeats 3]
 
 Ballots come from noisy common preferences (each voter's utility = a shared value per option plus
-personal noise, seeded), which gives ~740,000 distinct rankings of 10 options: close to the worst
+personal noise, seeded), which gives ~760,000 distinct rankings of 10 options: close to the worst
 case for aggregation. Approval ballots approve the options whose utility exceeds 1.
 
 "ours" is the public entry point (tally_approval / tally_ranked) from the n×k matrix, including
