@@ -55,7 +55,10 @@ def _unknown(option: Any, options: Sequence[str]) -> BallotError:
 
 def _distinct_options(method: str, content: Any, options: Sequence[str]) -> list[str]:
     if isinstance(content, str) or not isinstance(content, list | tuple):
-        raise BallotError(f"a {method} ballot is a list of options, got {type(content).__name__}")
+        article = "an" if method[0] in "aeiou" else "a"
+        raise BallotError(
+            f"{article} {method} ballot is a list of options, got {type(content).__name__}"
+        )
     known = set(options)
     seen: set[str] = set()
     for option in content:
@@ -108,7 +111,7 @@ def validate_ballot(
                 )
             normalized[option] = score
         return normalized
-    return _distinct_options(str(method), content, options)
+    return _distinct_options("ranked", content, options)
 
 
 def _reject(
