@@ -363,6 +363,7 @@ def open_ballot(request: HttpRequest, motion_id: int) -> HttpResponse:
             motion,
             method=data["method"],
             options=form.option_list(),
+            opens_at=data["opens_at"],
             closes_at=data["closes_at"],
             secret=data["secret"],
             max_score=data["max_score"],
