@@ -375,3 +375,37 @@ def test_vote_failure_after_roll_leaves_no_roll_entry(
         services.cast_vote(brigade["members"][0], ballot, "yes")
     assert not VoterRoll.objects.filter(ballot=ballot).exists()
     assert Ballot.objects.get(pk=ballot.pk).closed_at is None
+
+
+def test_other_apps_act_on_a_decision_in_its_transaction(
+    brigade: dict[str, Any], open_motion: Any
+) -> None:
+    from kuzbass.platform.councils.signals import motion_decided
+
+    council, officer, members = brigade["council"], brigade["officer"], brigade["members"]
+    heard: list[tuple[str, bool]] = []
+
+    def adopt(sender: Any, motion: Motion, carried: bool, **kwargs: Any) -> None:
+        heard.append((motion.title, carried))
+        if motion.title == "Adopt the July plan":
+            raise RuntimeError("the plan store is unavailable")
+
+    motion_decided.connect(adopt)
+    try:
+        _, ballot = open_motion(council, members[0], officer, title="Hot water")
+        for voter in [*members, officer]:
+            services.cast_vote(voter, ballot, "yes")
+        services.settle(ballot)
+        assert heard == [("Hot water", True)]
+        motion, failing = open_motion(council, members[0], officer, title="Adopt the July plan")
+        for voter in [*members, officer]:
+            services.cast_vote(voter, failing, "yes")
+        events = LedgerEvent.objects.count()
+        with pytest.raises(RuntimeError):
+            services.settle(failing)
+        failing.refresh_from_db()
+        motion.refresh_from_db()
+        assert failing.closed_at is None and motion.status == "balloting"  # the close undone
+        assert LedgerEvent.objects.count() == events
+    finally:
+        motion_decided.disconnect(adopt)

@@ -50,6 +50,7 @@ from kuzbass.platform.councils.models import (
     Role,
     VoterRoll,
 )
+from kuzbass.platform.councils.signals import motion_decided
 from kuzbass.platform.ledger.services import append_event, lock_ledger
 
 INVITATION_LIFETIME = timedelta(days=14)
@@ -871,13 +872,11 @@ def _decide_motion(ballot: Ballot, motion: Motion, winners: list[str]) -> None:
     )
     if motion.demand_id is not None:
         _apply_demand_decision(motion, ballot, carried)
-    if not carried:
-        return
-    if motion.kind == MotionKind.ELECTION:
+    if carried and motion.kind == MotionKind.ELECTION:
         _elect(motion, ballot, winners[0])
-    elif motion.kind == MotionKind.RECALL:
+    elif carried and motion.kind == MotionKind.RECALL:
         _recall(motion)
-    elif motion.kind == MotionKind.CONSTITUTION:
+    elif carried and motion.kind == MotionKind.CONSTITUTION:
         council = Council.objects.select_for_update().get(pk=motion.council_id)
         for key, value in (motion.proposed_constitution or {}).items():
             setattr(council, key, value)
@@ -891,6 +890,9 @@ def _decide_motion(ballot: Ballot, motion: Motion, winners: list[str]) -> None:
             },
             seals=[council],
         )
+    motion_decided.send(
+        sender=Motion, motion=motion, ballot=ballot, carried=carried, winners=winners
+    )
 
 
 def _elect(motion: Motion, ballot: Ballot, winner: str) -> None:
