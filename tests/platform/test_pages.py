@@ -305,3 +305,21 @@ def test_a_ballot_scheduled_for_later_waits(brigade: dict[str, Any]) -> None:
     assert "Voting has not opened yet." in html and "Cast my vote" not in html
     with pytest.raises(services.RefusedError, match="this ballot opens at"):
         services.cast_vote(brigade["members"][1], motion.ballots.get(), "yes")
+
+
+def test_federation_page_and_api_show_the_seats(
+    brigade: dict[str, Any], make_council: Any, make_user: Any
+) -> None:
+    federation = make_council("coal-federation", kind="federation", delegate_seats=4)
+    chair = make_user("fed-chair")
+    services.appoint_officer(chair, federation)
+    response = logged_in(chair).post(
+        "/councils/coal-federation/affiliate/", {"member_council": brigade["council"].pk}
+    )
+    assert response.status_code == 302
+    html = Client().get("/councils/coal-federation/").content.decode()
+    row = re.search(r'<table id="seats">.*?</table>', html, re.S).group(0)
+    assert "9th brigade, Severnaya" in row and "<td>4</td>" in row
+    assert Client().get("/api/councils/coal-federation/seats").json() == {"ninth-brigade": 4}
+    refused = logged_in(chair).post("/councils/coal-federation/invite/", {"role": "member"})
+    assert refused.status_code == 409 and "elect" in refused.content.decode()

@@ -409,3 +409,47 @@ def test_other_apps_act_on_a_decision_in_its_transaction(
         assert LedgerEvent.objects.count() == events
     finally:
         motion_decided.disconnect(adopt)
+
+
+def test_federation_seats_follow_the_members(
+    brigade: dict[str, Any], make_council: Any, make_user: Any, join: Any, open_motion: Any
+) -> None:
+    council, officer, members = brigade["council"], brigade["officer"], brigade["members"]
+    federation = make_council("coal-federation", kind="federation", delegate_seats=3)
+    small = make_council("coke-works")
+    small_chair = make_user("coke-chair")
+    services.appoint_officer(small_chair, small)
+    join(small, make_user("coker"), small_chair)
+    fed_officer = make_user("fed-chair")
+    services.appoint_officer(fed_officer, federation)
+    services.affiliate(fed_officer, federation, council)
+    services.affiliate(fed_officer, federation, small)
+    # 5 and 2 members, 3 seats: one each, and Sainte-Laguë gives the third to the brigade
+    assert services.seat_allocation(federation) == {"ninth-brigade": 2, "coke-works": 1}
+    for candidate in ("anna", "boris"):
+        _, ballot = open_motion(
+            council,
+            members[0],
+            officer,
+            kind="election",
+            method="approval",
+            options=[candidate],
+            delegate_to=federation,
+            mandate_instructions="Carry the July demands.",
+        )
+        for voter in [*members, officer]:
+            services.cast_vote(voter, ballot, [candidate])
+        services.settle(ballot)
+    assert Mandate.objects.filter(body=federation, ended_at__isnull=True).count() == 2
+    with pytest.raises(services.RefusedError, match="already fills its 2 seat"):
+        services.table_motion(
+            members[2],
+            council,
+            title="A third delegate",
+            text="x",
+            kind="election",
+            delegate_to=federation,
+            mandate_instructions="More voices.",
+        )
+    with pytest.raises(services.InvalidInputError, match="only a federation or congress"):
+        make_council("pit-two", delegate_seats=2)
