@@ -1,1 +1,39 @@
-"""The public ledger: canonical event encoding, SHA-256 chaining and verification."""
+"""The public ledger: canonical event encoding, SHA-256 chaining and verification.
+
+Pure Python with no database: the platform stores these events in the same transaction as the
+change they record, and anyone can verify an exported JSON-lines file with ``verify_chain``.
+"""
+
+from kuzbass.ledger.chain import (
+    GENESIS_HASH,
+    ChainReport,
+    LedgerEvent,
+    chain_hash,
+    format_recorded_at,
+    next_event,
+    verify_chain,
+)
+from kuzbass.ledger.encoding import canonical_json
+from kuzbass.ledger.jsonl import (
+    LedgerFormatError,
+    event_from_dict,
+    read_jsonl,
+    verify_jsonl,
+    write_jsonl,
+)
+
+__all__ = [
+    "GENESIS_HASH",
+    "ChainReport",
+    "LedgerEvent",
+    "LedgerFormatError",
+    "canonical_json",
+    "chain_hash",
+    "event_from_dict",
+    "format_recorded_at",
+    "next_event",
+    "read_jsonl",
+    "verify_chain",
+    "verify_jsonl",
+    "write_jsonl",
+]

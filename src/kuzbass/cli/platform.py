@@ -1,0 +1,253 @@
+"""Commands for the councils platform: ``kuzbass serve``, ``kuzbass ledger verify|export`` and
+``kuzbass platform ...`` for the administrator (found a council, appoint its first officer)."""
+
+import getpass
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from kuzbass.cli.app import app
+
+console = Console(stderr=True)
+ledger_app = typer.Typer(help="The public ledger: verify the hash chain, export it.")
+platform_app = typer.Typer(help="Administer the councils platform.")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(platform_app, name="platform")
+
+
+def _django() -> None:
+    from kuzbass.platform import setup
+
+    setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(2, min=1, help="gunicorn worker processes."),
+    threads: int = typer.Option(4, min=1, help="Threads per worker."),
+) -> None:
+    """Migrate the database, then serve the councils platform with gunicorn.
+
+    SQLite in the data folder (./var or KUZBASS_DATA_DIR) unless DATABASE_URL is set. Static files
+    (htmx, plotly.js, the stylesheet) are collected into the data folder and served by whitenoise.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    console.print(f"[bold]kuzbass[/] database: {settings.DATABASES['default']['NAME']}")
+    _migrate()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from kuzbass.platform.wsgi import application
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            options: dict[str, Any] = {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "accesslog": None,
+                "errorlog": "-",
+                "timeout": 60,
+                "keepalive": 5,
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    console.print(f"serving on http://{host}:{port}/ with {workers} workers × {threads} threads")
+    Server().run()
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="An exported JSON-lines file; by default the database."),
+    ] = None,
+    head: Annotated[
+        str | None,
+        typer.Option("--head", help="The published hash of the last event, to detect a cut tail."),
+    ] = None,
+) -> None:
+    """Recompute the hash chain and name the first broken link (exit code 1 if there is one).
+
+    From the database this also checks that every sealed row (ballots, tallies, mandates,
+    demands...) still matches what its event recorded.
+    """
+    from kuzbass import ledger
+
+    if file is not None:
+        try:
+            with file.open(encoding="utf-8") as stream:
+                report = ledger.verify_jsonl(stream, head_hash=head)
+        except OSError as error:
+            console.print(f"[red]cannot read {file}: {error}")
+            raise typer.Exit(2) from error
+        if report.ok:
+            console.print(f"[green]ok[/]: {report.events_checked} events, chain intact")
+            return
+        console.print(f"[red]broken at event #{report.first_broken}[/]: {report.reason}")
+        raise typer.Exit(1)
+    _django()
+    from kuzbass.platform.ledger.services import verify_database
+
+    result = verify_database()
+    if result.ok:
+        console.print(
+            f"[green]ok[/]: {result.events_checked} events, chain intact; "
+            f"{result.rows_checked} sealed rows match"
+        )
+        return
+    console.print(f"[red]broken at event #{result.first_broken}[/]: {result.reason}")
+    raise typer.Exit(1)
+
+
+@ledger_app.command("export")
+def ledger_export(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write; by default stdout.")
+    ] = None,
+) -> None:
+    """Write every event as JSON lines (the format ``kuzbass ledger verify --file`` reads)."""
+    from kuzbass import ledger
+
+    _django()
+    from kuzbass.platform.ledger.services import iter_events
+
+    if out is None:
+        ledger.write_jsonl(iter_events(), sys.stdout)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            ledger.write_jsonl(iter_events(), stream)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    console.print(f"wrote {out}")
+
+
+@platform_app.command("migrate")
+def migrate() -> None:
+    """Create or update the database tables."""
+    _django()
+    _migrate()
+
+
+@platform_app.command("found-council")
+def found_council(
+    name: str = typer.Option(..., help="The council's name."),
+    slug: str = typer.Option(..., help="Short name used in addresses."),
+    kind: str = typer.Option(..., help="workplace, consumer, federation or congress."),
+    quorum: str = typer.Option("1/2", help="Share of the electorate that must vote."),
+    ordinary_threshold: str = typer.Option("1/2", help="Share of votes an ordinary motion needs."),
+    recall_threshold: str = typer.Option("1/2", help="Share of votes a recall needs."),
+    constitution_threshold: str = typer.Option("2/3", help="Share to change the constitution."),
+    open_signup: bool = typer.Option(False, help="Let anyone join without an invitation."),
+    delegate_seats: Annotated[
+        int | None,
+        typer.Option(help="Federation or congress: seats shared by members (default one each)."),
+    ] = None,
+) -> None:
+    """Found a council (its first officer is appointed with ``create-officer``)."""
+    _django()
+    _migrate()
+    from kuzbass.platform.councils import services
+
+    try:
+        council = services.found_council(
+            name=name,
+            slug=slug,
+            kind=kind,
+            open_signup=open_signup,
+            delegate_seats=delegate_seats,
+            constitution={
+                "quorum": quorum,
+                "ordinary_threshold": ordinary_threshold,
+                "recall_threshold": recall_threshold,
+                "constitution_threshold": constitution_threshold,
+            },
+        )
+    except services.ServiceError as error:
+        console.print(f"[red]{error.message}")
+        raise typer.Exit(1) from error
+    console.print(f"founded {council.name} ({council.kind}) at /councils/{council.slug}/")
+
+
+@platform_app.command("create-officer")
+def create_officer(
+    council: str = typer.Option(..., help="The council's short name."),
+    username: str = typer.Option(..., help="The officer's username (created if new)."),
+    email: str = typer.Option("", help="Email address for a new account."),
+    password_stdin: bool = typer.Option(
+        False, help="Read the new account's password from stdin instead of prompting."
+    ),
+    staff: bool = typer.Option(False, help="Also give access to Django's admin."),
+) -> None:
+    """Appoint a council's officer, creating the account if needed."""
+    _django()
+    _migrate()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from kuzbass.platform.councils import services
+    from kuzbass.platform.councils.models import Council
+
+    found = Council.objects.filter(slug=council).first()
+    if found is None:
+        console.print(f"[red]no council with the short name {council!r}")
+        raise typer.Exit(1)
+    user_model = get_user_model()
+    with transaction.atomic():
+        user = user_model.objects.filter(username=username).first()
+        if user is None:
+            password = (
+                sys.stdin.readline().rstrip("\n")
+                if password_stdin
+                else getpass.getpass(f"password for {username}: ")
+            )
+            user = user_model(username=username, email=email)
+            try:
+                validate_password(password, user)
+            except ValidationError as error:
+                console.print(f"[red]password: {' '.join(error.messages)}")
+                raise typer.Exit(1) from error
+            user.set_password(password)
+        if staff:
+            user.is_staff = True
+            user.is_superuser = True
+        user.save()
+        services.appoint_officer(user, found)
+    console.print(f"{username} is an officer of {found.name}")
+
+
+@platform_app.command("close-due")
+def close_due() -> None:
+    """Close and tally every ballot whose closing time has passed."""
+    _django()
+    from kuzbass.platform.councils import services
+
+    console.print(f"closed {services.close_due_ballots()} ballots")

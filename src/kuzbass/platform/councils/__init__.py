@@ -1,0 +1,1 @@
+"""Councils, members, delegates, motions, ballots and demands."""

@@ -1,0 +1,33 @@
+"""The platform's URLs: pages, the JSON API under /api/, Django's admin and account pages."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from kuzbass.platform.councils import views
+from kuzbass.platform.councils.api import api
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("councils/<slug:slug>/", views.council_detail, name="council"),
+    path("councils/<slug:slug>/invite/", views.invite, name="invite"),
+    path("councils/<slug:slug>/join/", views.join, name="join"),
+    path("councils/<slug:slug>/affiliate/", views.affiliate, name="affiliate"),
+    path("councils/<slug:slug>/motions/", views.table_motion, name="table_motion"),
+    path("councils/<slug:slug>/demands/", views.raise_demand, name="raise_demand"),
+    path("motions/<int:motion_id>/", views.motion_detail, name="motion"),
+    path("motions/<int:motion_id>/amend/", views.amend, name="amend"),
+    path("motions/<int:motion_id>/comment/", views.add_comment, name="comment"),
+    path("motions/<int:motion_id>/ballot/", views.open_ballot, name="open_ballot"),
+    path("ballots/<int:ballot_id>/", views.ballot_detail, name="ballot"),
+    path("ballots/<int:ballot_id>/vote/", views.vote, name="vote"),
+    path("receipts/", views.receipt_check, name="receipt_check"),
+    path("demands/", views.demand_tracker, name="demands"),
+    path("demands/<int:demand_id>/", views.demand_detail, name="demand"),
+    path("ledger/", views.ledger_list, name="ledger"),
+    path("ledger/<int:sequence>/", views.ledger_event, name="ledger_event"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
