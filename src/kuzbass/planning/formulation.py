@@ -1,8 +1,8 @@
 """The plan as one sparse linear program, built with whole-matrix operations.
 
-This is the reduced form of DESIGN.md "Multi-year plans". Variables are only
-intensities ``q[j, y]`` (output of technique j in year y), accumulation ``acc[e, y]`` of each capital
-stock e = (good k held by technique j) in years 1..Y-1 and one fulfilment variable per target group.
+This is the reduced form of DESIGN.md "Multi-year plans". Variables are only intensities
+``q[j, y]`` (output of technique j in year y), accumulation ``acc[e, y]`` of each capital stock
+e = (good k held by technique j) in years 1..Y-1 and one fulfilment variable per target group.
 Everything else is determined and eliminated:
 
 - flows = input coefficients × intensity, and resource use (labour) = coefficients × intensity,
@@ -88,7 +88,7 @@ class Formulation:
         return f"fulfilment of {self.group_names[column - offsets['groups']]}"
 
     def describe_bound(self, technique: int, year: int) -> str:
-        """The upper bound of an intensity: the technique's capacity or its initial capital stock."""
+        """An intensity's upper bound: the technique's capacity or its initial capital stock."""
         name = self.economy.techniques[technique]
         if year == 0 and self.initial_capital_binds[technique]:
             return f"initial capital stock of technique {name}"
@@ -139,7 +139,7 @@ def check_economy(economy: Economy) -> None:
 
 
 def resource_availability(economy: Economy, years: int) -> np.ndarray:
-    """Availability of each resource (rows) in each year (columns): the schedule, else the default."""
+    """Availability of each resource (row) in each year (column): the schedule, else the default."""
     available = np.repeat(np.asarray(economy.resource_available, float)[:, None], years, axis=1)
     schedule = economy.resource_schedule
     if schedule is not None and len(schedule):
@@ -193,7 +193,7 @@ def build(
             )
         )
     positive = targets["quantity"].to_numpy() > 0
-    product_index = economy.products.get_indexer(targets["product"])
+    product_index = economy.products.get_indexer(pd.Index(targets["product"]))
     year_index = targets["year"].to_numpy() - 1
     blocks.append(
         (
@@ -230,7 +230,9 @@ def build(
                     -((1 - depreciation) ** (year - 1 - earlier)),
                 )
             )
-        capital_rhs.append((1 - depreciation) ** year * coefficients * economy.technique_output[techniques])
+        capital_rhs.append(
+            (1 - depreciation) ** year * coefficients * economy.technique_output[techniques]
+        )
     offsets["extra"] = offsets["capital"] + E * max(Y - 1, 0)
     n_rows = offsets["extra"]
 

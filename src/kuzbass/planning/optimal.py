@@ -1,6 +1,6 @@
 """Optimal plans with HiGHS: complete sets (Kantorovich), priority classes, and harmony.
 
-All three modes share one reduced linear program (see :mod:`kuzbass.planning.formulation`) and differ
+All three modes share one reduced linear program (:mod:`kuzbass.planning.formulation`) and differ
 in their fulfilment variables and objective:
 
 - ``complete-sets``: one fulfilment ``f_y`` per year; net output ≥ f_y·targets; maximise Σ_y f_y
@@ -8,9 +8,9 @@ in their fulfilment variables and objective:
 - ``priorities``: one fulfilment per (priority class, year), each at most 1; class 1 is maximised
   first, then class 2 with class 1 held at its optimum, and so on;
 - ``harmony``: one fulfilment per target; maximise Σ weight·H(f − 1) with Cockshott's harmony
-  function. H is concave, so its tangents bound it from above: HiGHS solves the LP with tangent cuts,
-  adds a cut at each new point (Kelley's method, warm-started dual simplex) until the LP bound and
-  the true harmony of the LP's plan are within the tolerance. That difference is the duality gap.
+  function. H is concave, so its tangents bound it from above: HiGHS solves the LP with tangent
+  cuts and adds a cut at each new point (Kelley's method, warm-started dual simplex) until the LP
+  bound and the true harmony of the LP's plan are within the tolerance: that is the duality gap.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def optimal_plan(
     mode: str = "complete-sets",
     years: int | None = None,
     solver: str = "auto",
-    harmony_tolerance: float = 1e-7,
+    harmony_tolerance: float = 1e-9,
     progress: Callable[[str], None] | None = None,
 ) -> PlanResult:
     """The best feasible plan for ``economy`` and its targets.
@@ -143,7 +143,8 @@ def _groups(table: pd.DataFrame, mode: str) -> tuple[list, np.ndarray]:
         ]
     else:
         labels = [
-            f"{product} in year {year}" for product, year in zip(table["product"], table["year"], strict=True)
+            f"{product} in year {year}"
+            for product, year in zip(table["product"], table["year"], strict=True)
         ]
     keys: list = []
     index: dict = {}
@@ -206,7 +207,7 @@ def _priorities(
     stages: list[dict[str, Any]],
     say: Callable[[str], None],
 ) -> tuple[str, float]:
-    """Lexicographic: each class as fulfilled as it can be (at most 100%) given the classes above."""
+    """Lexicographic: each class fulfilled as far as it can be (at most 100%) after those above."""
     classes = np.array([int(str(key).split()[2]) for key in keys])
     columns = formulation.offsets["groups"] + np.arange(len(keys))
     highs.changeColsBounds(
@@ -280,6 +281,9 @@ def _harmony(
             coefficients,
         )
 
+    # A cut violated by less than HiGHS' feasibility tolerance would never move the plan.
+    highs.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    highs.setOptionValue("dual_feasibility_tolerance", 1e-10)
     everyone = np.arange(groups)
     for point in HARMONY_START:
         add_cuts(np.full(groups, point), everyone)
@@ -296,9 +300,11 @@ def _harmony(
         lower = float(weights @ harmony(s))
         gap = (upper - lower) / max(1.0, abs(upper))
         say(f"harmony cut round {iterations}: bound {upper:.9g}, plan {lower:.9g}, gap {gap:.2e}")
-        if gap <= tolerance or iterations >= 500:
+        if gap <= tolerance or iterations >= 200:
             break
         loose = np.flatnonzero(solution[h_columns] - harmony(s) > tolerance * 1e-3)
+        if not len(loose):
+            break
         add_cuts(s[loose], loose)
     info["harmony_rounds"] = iterations
     info["harmony_cuts"] = highs.getNumRow() - formulation.offsets["extra"]
@@ -306,7 +312,9 @@ def _harmony(
     info["harmony_upper_bound"] = upper
     if status != "optimal":
         return status, np.nan
-    return status, float(weights @ harmony(np.asarray(highs.getSolution().col_value)[f_columns] - 1))
+    return status, float(
+        weights @ harmony(np.asarray(highs.getSolution().col_value)[f_columns] - 1)
+    )
 
 
 def _duals(highs: highspy.Highs) -> dict[str, np.ndarray]:
@@ -339,14 +347,14 @@ def _problems(highs: highspy.Highs, formulation: Formulation, status: str) -> li
     if status == "infeasible":
         highs.setOptionValue("iis_strategy", 1)
         found, iis = highs.getIis()
-        words = [
-            _row_words(formulation, int(row)) for row in iis.row_index_
-        ] + [formulation.describe_column(int(column)) + " ≥ 0" for column in iis.col_index_]
+        words = [_row_words(formulation, int(row)) for row in iis.row_index_] + [
+            formulation.describe_column(int(column)) + " ≥ 0" for column in iis.col_index_
+        ]
         if found == highspy.HighsStatus.kOk and words:
             return ["these constraints cannot all hold, even with nothing produced:", *words]
         return ["no plan meets every constraint (no smaller set of conflicting constraints found)"]
     if status == "unbounded":
-        _, has_ray, ray = highs.getPrimalRay()
+        _, has_ray, ray = highs.getPrimalRay()  # type: ignore[attr-defined]
         if has_ray:
             columns = np.flatnonzero(np.abs(ray[: formulation.matrix.shape[1]]) > 1e-9)
             return [
@@ -394,7 +402,9 @@ def _result(
     targets["fulfilment"] = np.where(group >= 0, fulfilment_by_group[np.maximum(group, 0)], 1.0)
     targets["delivered"] = targets["quantity"] * targets["fulfilment"]
     if mode == "harmony":
-        targets["harmony"] = np.where(group >= 0, harmony(targets["fulfilment"] - 1), 0.0)
+        targets["harmony"] = np.where(
+            group >= 0, harmony(targets["fulfilment"].to_numpy() - 1), 0.0
+        )
 
     products = pd.DataFrame(
         {
@@ -405,9 +415,11 @@ def _result(
         }
     )
 
-    resource_use = np.column_stack(
-        [economy.resource_coefficients @ q[year] for year in range(Y)]
-    ) if economy.n_resources else np.zeros((0, Y))
+    resource_use = (
+        np.column_stack([economy.resource_coefficients @ q[year] for year in range(Y)])
+        if economy.n_resources
+        else np.zeros((0, Y))
+    )
     resource_valuation = np.zeros((economy.n_resources, Y))
     rows = formulation.resource_rows
     if len(rows):
@@ -449,7 +461,8 @@ def _result(
     investment = pd.DataFrame(
         {
             "technique": np.tile(
-                np.asarray(economy.techniques[formulation.capital_techniques], object), max(Y - 1, 0)
+                np.asarray(economy.techniques[formulation.capital_techniques], object),
+                max(Y - 1, 0),
             ),
             "product": np.tile(
                 np.asarray(economy.products[formulation.capital_goods], object), max(Y - 1, 0)
@@ -479,6 +492,8 @@ def _result(
         reasons = binding
         if mode == "priorities":
             reasons = stage_binding.get(f"priority class {record['priority']}", binding)
+        same_year = reasons["year"] == record["year"]
+        reasons = pd.concat([reasons[same_year], reasons[~same_year]])
         explanations.append(
             {
                 "product": record["product"],
@@ -526,18 +541,25 @@ def _binding(
     offsets = formulation.offsets
     m = formulation.economy.n_techniques
     entries = []
-    for row in np.flatnonzero(row_dual[offsets["resources"] : offsets["extra"]] > BINDING_TOLERANCE):
+    for row in np.flatnonzero(
+        row_dual[offsets["resources"] : offsets["extra"]] > BINDING_TOLERANCE
+    ):
         row = int(row) + offsets["resources"]
-        kind = "resource" if row < offsets["capital"] else "capital stock"
-        entries.append((formulation.describe_row(row), kind, float(row_dual[row])))
+        if row < offsets["capital"]:
+            kind, year = "resource", int(formulation.resource_rows[row - offsets["resources"]][1])
+        else:
+            kind = "capital stock"
+            year = (row - offsets["capital"]) // max(len(formulation.capital_goods), 1) + 1
+        entries.append((formulation.describe_row(row), kind, year + 1, float(row_dual[row])))
     for column in np.flatnonzero(col_dual[: m * formulation.years] > BINDING_TOLERANCE):
         year, technique = divmod(int(column), m)
         words = formulation.describe_bound(technique, year)
         kind = "capital stock" if words.startswith("initial") else "capacity"
-        entries.append((words, kind, float(col_dual[column])))
+        entries.append((words, kind, year + 1, float(col_dual[column])))
     for row in range(offsets["extra"], min(stage_rows, len(row_dual))):
         if row_dual[row] < -BINDING_TOLERANCE:
-            entries.append(("fulfilment held for a higher priority class", "priority", float(-row_dual[row])))
-    frame = pd.DataFrame(entries, columns=["constraint", "kind", "valuation"])
+            words = "fulfilment held for a higher priority class"
+            entries.append((words, "priority", 0, float(-row_dual[row])))
+    frame = pd.DataFrame(entries, columns=["constraint", "kind", "year", "valuation"])
     frame["gain_per_unit"] = frame["valuation"]
     return frame.sort_values("valuation", ascending=False, kind="stable").reset_index(drop=True)

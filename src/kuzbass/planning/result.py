@@ -1,4 +1,4 @@
-"""What an optimal plan says: fulfilment, intensities, valuations, investment and the reasons why."""
+"""What an optimal plan says: fulfilment, intensities, valuations, investment and reasons."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ TABLES = ("targets", "intensities", "resources", "products", "investment", "bind
 class PlanResult:
     """The outcome of :func:`kuzbass.planning.optimal_plan`.
 
-    ``status`` is ``optimal``, ``infeasible``, ``unbounded`` or a solver status; only an optimal plan
-    carries tables. Valuations are the dual prices: the gain in ``objective`` per unit more of a
-    product, resource, capacity or capital stock (Kantorovich's objectively determined valuations).
+    ``status`` is ``optimal``, ``infeasible``, ``unbounded`` or a solver status; only an optimal
+    plan carries tables. Valuations are the dual prices: the gain in ``objective`` per unit more
+    of a product, resource, capacity or capital stock (Kantorovich's objectively determined
+    valuations).
     """
 
     status: str
@@ -47,7 +48,9 @@ class PlanResult:
         """Accumulation of each good in each year, summed over the techniques that hold it."""
         if self.investment.empty:
             return pd.DataFrame(columns=["product", "year", "quantity"])
-        return self.investment.groupby(["product", "year"], as_index=False)["quantity"].sum()
+        return self.investment.groupby(["product", "year"], as_index=False).agg(
+            quantity=("quantity", "sum")
+        )
 
     @property
     def minimum_fulfilment(self) -> float | None:

@@ -21,7 +21,7 @@ class PlanInputError(ValueError):
 
 
 def read_targets(path: str | Path, economy: Economy, years: int) -> pd.DataFrame:
-    """Read ``product,quantity[,year][,priority][,weight]`` rows and check each against the economy."""
+    """Read ``product,quantity[,year][,priority][,weight]`` rows, each checked against economy."""
     path = Path(path)
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
@@ -84,7 +84,11 @@ def _check_row(record: dict, where: str, economy: Economy, years: int) -> dict:
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or bool(pd.isna(value))
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and np.isnan(value)
 
 
 def _number(value: object, field: str, where: str, default: float | None = None) -> float:
