@@ -57,48 +57,10 @@ def build_economy(
     )
 
 
-def read_toy_tables(folder: Path = TOY) -> Economy:
-    """The 5yearplan toy as the reader maps it: one technique per industry, named after its good."""
-    flows = pd.read_csv(folder / "flows.csv", index_col=0)
-    cap = pd.read_csv(folder / "cap.csv", index_col=0).dropna(how="all")
-    dep = pd.read_csv(folder / "dep.csv", index_col=0)
-    labtarg = pd.read_csv(folder / "labtarg.csv", index_col=0)
-    goods = list(flows.columns)
-    output = flows.loc["output", goods].to_numpy(float)
-    per_unit = flows.loc[goods, goods].to_numpy(float) / output
-    capital = cap.loc[goods, goods].to_numpy(float) / output
-    n, Y = len(goods), len(labtarg)
-    targets = pd.DataFrame(
-        [(good, float(labtarg.iloc[y][good]), y + 1, 1, 1.0) for y in range(Y) for good in goods],
-        columns=["product", "quantity", "year", "priority", "weight"],
-    )
-    schedule = pd.DataFrame(
-        {"resource": "labour", "year": np.arange(1, Y + 1), "available": labtarg["labour"]}
-    )
-    return Economy(
-        products=pd.Index(goods),
-        product_units=np.array(["unit"] * n),
-        techniques=pd.Index(goods),
-        technique_product=np.arange(n),
-        technique_output=output,
-        technique_capacity=np.full(n, np.inf),
-        input_coefficients=sp.csc_array(per_unit),
-        resources=pd.Index(["labour"]),
-        resource_units=np.array(["hour"]),
-        resource_available=np.array([float(labtarg["labour"].iloc[0])]),
-        resource_coefficients=sp.csc_array(
-            (flows.loc["labour", goods].to_numpy(float) / output)[None, :]
-        ),
-        targets=targets,
-        capital_coefficients=sp.csc_array(capital),
-        depreciation=sp.csc_array(dep.loc[goods, goods].to_numpy(float)),
-        resource_schedule=schedule,
-    )
-
-
 @pytest.fixture
 def toy() -> Economy:
-    return read_toy_tables()
+    """Cockshott's 4-good, 5-year toy economy, read by the economy package's 5yearplan reader."""
+    return Economy.read(TOY)
 
 
 @pytest.fixture(name="make_economy")

@@ -152,6 +152,21 @@ def resource_availability(economy: Economy, years: int) -> np.ndarray:
     return available
 
 
+def entries_at(matrix: sp.coo_array, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``matrix[rows[e], cols[e]]`` for every e (0 where not stored), without densifying."""
+    matrix = sp.coo_array(matrix)
+    matrix.sum_duplicates()
+    if not matrix.nnz:
+        return np.zeros(len(rows))
+    width = matrix.shape[1]
+    stored = matrix.row.astype(np.int64) * width + matrix.col
+    order = np.argsort(stored)
+    stored, data = stored[order], matrix.data[order]
+    wanted = np.asarray(rows, np.int64) * width + np.asarray(cols)
+    position = np.minimum(np.searchsorted(stored, wanted), len(stored) - 1)
+    return np.where(stored[position] == wanted, data[position], 0.0)
+
+
 def build(
     economy: Economy, targets: pd.DataFrame, years: int, group_keys: list, target_group: np.ndarray
 ) -> Formulation:
@@ -167,9 +182,7 @@ def build(
         keep = capital.data > 0
         goods, techniques, coefficients = capital.row[keep], capital.col[keep], capital.data[keep]
         if economy.depreciation is not None:
-            depreciation = np.asarray(
-                sp.csr_array(economy.depreciation)[goods, techniques], float
-            ).ravel()
+            depreciation = entries_at(sp.coo_array(economy.depreciation), goods, techniques)
         else:
             depreciation = np.zeros(len(goods))
     else:

@@ -50,7 +50,7 @@ def solve_variable_by_variable(
         if economy.capital_coefficients is not None
         else sp.csc_array((n, m))
     )
-    depreciation = sp.csr_array(
+    depreciation = sp.dok_array(
         economy.depreciation if economy.depreciation is not None else sp.csr_array((n, m))
     )
     labour_like = sp.csc_array(economy.resource_coefficients)
