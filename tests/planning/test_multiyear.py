@@ -96,9 +96,7 @@ def random_multiyear(draw_seed: int, n: int, years: int) -> Economy:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    seed=st.integers(0, 2**32 - 1), n=st.integers(1, 6), years=st.integers(1, 4)
-)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 6), years=st.integers(1, 4))
 def test_reduced_and_variable_by_variable_agree_on_random_economies(seed, n, years):
     economy = random_multiyear(seed, n, years)
     peer = solve_variable_by_variable(economy)

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
-import pandas as pd
 import pytest
 
 from kuzbass.planning import harmony, optimal_plan
-from kuzbass.planning.targets import PlanInputError
 
 # Kantorovich, "Mathematical Methods of Organizing and Planning Production" (1939; English
 # translation Management Science 6(4):366-422, 1960, doi:10.1287/mnsc.6.4.366), first example:
@@ -79,7 +75,11 @@ def test_an_unused_resource_is_worth_nothing(make_economy):
 def test_choice_of_technique_follows_the_scarce_resource(make_economy):
     economy = make_economy(
         ["coal", "soap"],
-        [("coal-open-pit", "coal", 1.0), ("coal-deep", "coal", 1.0), ("soap-kemerovo", "soap", 1.0)],
+        [
+            ("coal-open-pit", "coal", 1.0),
+            ("coal-deep", "coal", 1.0),
+            ("soap-kemerovo", "soap", 1.0),
+        ],
         inputs={("coal", "soap-kemerovo"): 0.5},
         resources={"labour": 100.0, "land": 10.0},
         uses={

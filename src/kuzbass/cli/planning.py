@@ -133,3 +133,48 @@ def _summary(console: Console, result: PlanResult) -> None:
                     f"+{reason['gain_per_unit']:.4g} objective per unit",
                     highlight=False,
                 )
+
+
+@app.command("plan-targets")
+def plan_targets_command(
+    economy: Annotated[
+        Path, typer.Argument(help="Economy folder (canonical CSV/Parquet or 5yearplan).")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the targets.csv here instead of printing it.")
+    ] = None,
+) -> None:
+    """A targets.csv to edit for `kuzbass plan --targets`: the economy's own targets, or every
+    product with quantity 0."""
+    import os
+    import tempfile
+
+    import pandas as pd
+    from rich.console import Console
+
+    from kuzbass.economy import Economy
+    from kuzbass.planning.targets import TARGET_COLUMNS
+
+    try:
+        loaded = Economy.read(economy)
+    except ValueError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from error
+    if loaded.targets is not None and len(loaded.targets):
+        table = loaded.targets[TARGET_COLUMNS]
+    else:
+        table = pd.DataFrame(
+            {"product": loaded.products, "quantity": 0.0, "year": 1, "priority": 1, "weight": 1.0}
+        )
+    if out is None:
+        typer.echo(table.to_csv(index=False), nl=False)
+        return
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", newline="") as stream:
+            table.to_csv(stream, index=False)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    Console().print(f"wrote {out} ({len(table)} targets)", highlight=False)

@@ -143,8 +143,8 @@ def _groups(table: pd.DataFrame, mode: str) -> tuple[list, np.ndarray]:
         ]
     else:
         labels = [
-            f"{product} in year {year}"
-            for product, year in zip(table["product"], table["year"], strict=True)
+            f"target {row + 1} ({product} in year {year})"
+            for row, (product, year) in enumerate(zip(table["product"], table["year"], strict=True))
         ]
     keys: list = []
     index: dict = {}
@@ -152,11 +152,10 @@ def _groups(table: pd.DataFrame, mode: str) -> tuple[list, np.ndarray]:
     for row, label in enumerate(labels):
         if not positive[row]:
             continue
-        key = label if mode != "harmony" else (label, row)
-        if key not in index:
-            index[key] = len(keys)
-            keys.append(key)
-        group[row] = index[key]
+        if label not in index:
+            index[label] = len(keys)
+            keys.append(label)
+        group[row] = index[label]
     return keys, group
 
 
