@@ -5,6 +5,7 @@ so that `kuzbass --help` and small commands start fast.
 """
 
 from kuzbass.cli import planning  # noqa: F401
+from kuzbass.cli import simulate  # noqa: F401
 from kuzbass.cli.app import app
 from kuzbass.cli import platform  # noqa: F401
 
