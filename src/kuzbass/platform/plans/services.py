@@ -467,7 +467,8 @@ def upload_techniques(
         ):
             start, end = matrix.indptr[i], matrix.indptr[i + 1]
             for row, value in zip(matrix.indices[start:end], matrix.data[start:end], strict=True):
-                inputs[str(names[row])] = float(value) * output
+                if not str(names[row]).startswith(CATALOGUE_PREFIX):
+                    inputs[str(names[row])] = float(value) * output
         labour = inputs.pop(LABOUR, None)
         if labour is None:
             raise InvalidInput(
@@ -495,43 +496,56 @@ def upload_techniques(
 
 
 def _read_upload(files: Mapping[str, bytes]) -> Any:
-    """Read the upload with the catalogue as products.csv and resources.csv.
+    """Read the upload with the catalogue written as products.csv and resources.csv.
 
-    The reader wants every product made by some technique; a placeholder technique per
-    catalogue product, after the uploaded rows (so line numbers stay the uploader's), stands in.
+    The reader wants every product made by some technique, so a placeholder technique per
+    catalogue product follows the uploaded rows (line numbers stay the uploader's). Each
+    technique also gets a zero row for a placeholder product and resource, after the uploaded
+    inputs, so that no column of the reader's sparse matrices is empty.
     """
     import csv
+    import io
 
     from kuzbass.economy.model import Economy
 
+    filler = f"{CATALOGUE_PREFIX}nothing"
     with tempfile.TemporaryDirectory(prefix="kuzbass-upload-") as folder:
         base = Path(folder)
-        techniques = files["techniques.csv"].decode("utf-8-sig", errors="replace")
-        (base / "inputs.csv").write_bytes(files["inputs.csv"])
-        catalogue = list(Product.objects.values_list("name", "unit"))
-        with open(base / "products.csv", "w", newline="") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(["product", "unit"])
-            writer.writerows(catalogue)
-        with open(base / "resources.csv", "w", newline="") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(["resource", "unit", "available"])
-            registered = list(Resource.objects.values_list("name", "unit", "available"))
-            writer.writerows(
-                [name, unit, "" if stock is None else repr(stock)]
-                for name, unit, stock in registered
-            )
-            if LABOUR not in {name for name, _, _ in registered}:
-                writer.writerow([LABOUR, "hours", ""])
-        lines = techniques.rstrip("\r\n").split("\n")
-        header = lines[0].strip().split(",") if lines and lines[0].strip() else []
-        width = len(header)
+        techniques = files["techniques.csv"].decode("utf-8-sig", errors="replace").rstrip("\r\n")
+        inputs = files["inputs.csv"].decode("utf-8-sig", errors="replace").rstrip("\r\n")
+        catalogue = [*Product.objects.values_list("name", "unit"), (filler, "-")]
+        registered = list(Resource.objects.values_list("name", "unit", "available"))
+        resources = [
+            [name, unit, "" if stock is None else repr(stock)] for name, unit, stock in registered
+        ]
+        if LABOUR not in {name for name, _, _ in registered}:
+            resources.append([LABOUR, "hours", ""])
+        resources.append([filler + "-resource", "-", ""])
+        uploaded = [
+            (row.get("technique") or "").strip() for row in csv.DictReader(io.StringIO(techniques))
+        ]
+        header = next(csv.reader(io.StringIO(techniques)), [])
+        tables: dict[str, list[list[str]]] = {
+            "products.csv": [["product", "unit"], *map(list, catalogue)],
+            "resources.csv": [["resource", "unit", "available"], *resources],
+        }
+        for name, rows in tables.items():
+            with open(base / name, "w", newline="") as stream:
+                csv.writer(stream).writerows(rows)
+        placeholders = [f"{CATALOGUE_PREFIX}{name}" for name, _ in catalogue]
         with open(base / "techniques.csv", "w", newline="") as stream:
-            stream.write(techniques.rstrip("\r\n") + "\n")
-            writer = csv.writer(stream)
-            for name, _ in catalogue:
-                placeholder = [f"{CATALOGUE_PREFIX}{name}", name, "1"]
-                writer.writerow(placeholder + [""] * max(width - 3, 0))
+            stream.write(techniques + "\n")
+            csv.writer(stream).writerows(
+                [technique, product, "1"] + [""] * max(len(header) - 3, 0)
+                for technique, (product, _) in zip(placeholders, catalogue, strict=True)
+            )
+        with open(base / "inputs.csv", "w", newline="") as stream:
+            stream.write(inputs + "\n")
+            csv.writer(stream).writerows(
+                [technique, item, "0"]
+                for technique in [*dict.fromkeys(t for t in uploaded if t), *placeholders]
+                for item in (filler, filler + "-resource")
+            )
         try:
             return Economy.read(base, format="csv")
         except EconomyError as error:

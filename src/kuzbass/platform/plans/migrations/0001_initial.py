@@ -7,168 +7,392 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('councils', '0001_initial'),
+        ("councils", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='product')),
-                ('unit', models.CharField(max_length=40, verbose_name='unit')),
-                ('registered_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="product")),
+                ("unit", models.CharField(max_length=40, verbose_name="unit")),
+                ("registered_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ('name',),
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='Resource',
+            name="Resource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='resource')),
-                ('unit', models.CharField(max_length=40, verbose_name='unit')),
-                ('available', models.FloatField(blank=True, help_text='Empty means unlimited.', null=True, verbose_name='available per period')),
-                ('registered_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="resource")),
+                ("unit", models.CharField(max_length=40, verbose_name="unit")),
+                (
+                    "available",
+                    models.FloatField(
+                        blank=True,
+                        help_text="Empty means unlimited.",
+                        null=True,
+                        verbose_name="available per period",
+                    ),
+                ),
+                ("registered_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ('name',),
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='ParticipatoryRound',
+            name="ParticipatoryRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('series', models.PositiveIntegerField()),
-                ('number', models.PositiveIntegerField()),
-                ('opened_at', models.DateTimeField()),
-                ('deadline', models.DateTimeField()),
-                ('prices', models.JSONField()),
-                ('previous_pd', models.JSONField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.JSONField(blank=True, null=True)),
-                ('balanced', models.BooleanField(blank=True, null=True)),
-                ('final', models.BooleanField(default=False)),
-                ('congress', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participatory_rounds', to='councils.council')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("series", models.PositiveIntegerField()),
+                ("number", models.PositiveIntegerField()),
+                ("opened_at", models.DateTimeField()),
+                ("deadline", models.DateTimeField()),
+                ("prices", models.JSONField()),
+                ("previous_pd", models.JSONField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome", models.JSONField(blank=True, null=True)),
+                ("balanced", models.BooleanField(blank=True, null=True)),
+                ("final", models.BooleanField(default=False)),
+                (
+                    "congress",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="participatory_rounds",
+                        to="councils.council",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('congress', '-series', '-number'),
+                "ordering": ("congress", "-series", "-number"),
             },
         ),
         migrations.CreateModel(
-            name='PlanVersion',
+            name="PlanVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('adopted', 'adopted')], default='draft', max_length=20)),
-                ('mode', models.CharField(max_length=20)),
-                ('created_at', models.DateTimeField()),
-                ('summary', models.JSONField()),
-                ('content', models.JSONField()),
-                ('content_hash', models.CharField(max_length=64)),
-                ('adopted_at', models.DateTimeField(blank=True, null=True)),
-                ('adopted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='councils.motion')),
-                ('congress', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plan_versions', to='councils.council')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('participatory_round', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='plans.participatoryround')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "draft"), ("adopted", "adopted")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("mode", models.CharField(max_length=20)),
+                ("created_at", models.DateTimeField()),
+                ("summary", models.JSONField()),
+                ("content", models.JSONField()),
+                ("content_hash", models.CharField(max_length=64)),
+                ("adopted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "adopted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="councils.motion",
+                    ),
+                ),
+                (
+                    "congress",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plan_versions",
+                        to="councils.council",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "participatory_round",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="plans.participatoryround",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('congress', '-number'),
+                "ordering": ("congress", "-number"),
             },
         ),
         migrations.CreateModel(
-            name='PlanMatter',
+            name="PlanMatter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('norms', 'norms of a workplace'), ('priorities', 'priority classes of uses'), ('rules', 'planning rules'), ('adoption', 'adoption of a plan version')], max_length=20)),
-                ('content', models.JSONField()),
-                ('applied_at', models.DateTimeField(blank=True, null=True)),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plan_matters', to='councils.council')),
-                ('motion', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='plan_matter', to='councils.motion')),
-                ('version', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='matters', to='plans.planversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("norms", "norms of a workplace"),
+                            ("priorities", "priority classes of uses"),
+                            ("rules", "planning rules"),
+                            ("adoption", "adoption of a plan version"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("content", models.JSONField()),
+                ("applied_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plan_matters",
+                        to="councils.council",
+                    ),
+                ),
+                (
+                    "motion",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plan_matter",
+                        to="councils.motion",
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="matters",
+                        to="plans.planversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-pk',),
+                "ordering": ("-pk",),
             },
         ),
         migrations.CreateModel(
-            name='Need',
+            name="Need",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('use', models.CharField(max_length=80, verbose_name='use')),
-                ('quantity', models.FloatField(verbose_name='quantity')),
-                ('submitted_at', models.DateTimeField()),
-                ('council', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='needs', to='councils.council')),
-                ('demand', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='needs', to='councils.demand')),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='needs', to='plans.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("use", models.CharField(max_length=80, verbose_name="use")),
+                ("quantity", models.FloatField(verbose_name="quantity")),
+                ("submitted_at", models.DateTimeField()),
+                (
+                    "council",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="needs",
+                        to="councils.council",
+                    ),
+                ),
+                (
+                    "demand",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="needs",
+                        to="councils.demand",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="needs",
+                        to="plans.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('council', 'product__name'),
+                "ordering": ("council", "product__name"),
             },
         ),
         migrations.CreateModel(
-            name='Technique',
+            name="Technique",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True, verbose_name='technique')),
-                ('output', models.FloatField(verbose_name='output per period')),
-                ('labour', models.FloatField(verbose_name='labour hours for that output')),
-                ('capacity', models.FloatField(blank=True, null=True, verbose_name='capacity per period')),
-                ('norm_hours', models.FloatField(verbose_name='operating hours per period when declared')),
-                ('active', models.BooleanField(default=True)),
-                ('declared_at', models.DateTimeField()),
-                ('declared_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='techniques', to='plans.product')),
-                ('workplace', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='techniques', to='councils.council')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True, verbose_name="technique")),
+                ("output", models.FloatField(verbose_name="output per period")),
+                ("labour", models.FloatField(verbose_name="labour hours for that output")),
+                (
+                    "capacity",
+                    models.FloatField(blank=True, null=True, verbose_name="capacity per period"),
+                ),
+                (
+                    "norm_hours",
+                    models.FloatField(verbose_name="operating hours per period when declared"),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("declared_at", models.DateTimeField()),
+                (
+                    "declared_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="techniques",
+                        to="plans.product",
+                    ),
+                ),
+                (
+                    "workplace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="techniques",
+                        to="councils.council",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('workplace', 'name'),
+                "ordering": ("workplace", "name"),
             },
         ),
         migrations.CreateModel(
-            name='TechniqueInput',
+            name="TechniqueInput",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item', models.CharField(max_length=120)),
-                ('quantity', models.FloatField()),
-                ('product', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.product')),
-                ('resource', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='plans.resource')),
-                ('technique', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='inputs', to='plans.technique')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("item", models.CharField(max_length=120)),
+                ("quantity", models.FloatField()),
+                (
+                    "product",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="plans.product",
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="plans.resource",
+                    ),
+                ),
+                (
+                    "technique",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inputs",
+                        to="plans.technique",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='participatoryround',
-            constraint=models.UniqueConstraint(fields=('congress', 'series', 'number'), name='participatory_round_number'),
+            model_name="participatoryround",
+            constraint=models.UniqueConstraint(
+                fields=("congress", "series", "number"), name="participatory_round_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='planversion',
-            constraint=models.UniqueConstraint(fields=('congress', 'number'), name='plan_version_number'),
+            model_name="planversion",
+            constraint=models.UniqueConstraint(
+                fields=("congress", "number"), name="plan_version_number"
+            ),
         ),
         migrations.AddIndex(
-            model_name='planmatter',
-            index=models.Index(fields=['council', 'kind', 'applied_at'], name='plans_planm_council_92c30c_idx'),
+            model_name="planmatter",
+            index=models.Index(
+                fields=["council", "kind", "applied_at"], name="plans_planm_council_92c30c_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='need',
-            constraint=models.UniqueConstraint(fields=('council', 'product', 'use'), name='one_need_per_product_and_use'),
+            model_name="need",
+            constraint=models.UniqueConstraint(
+                fields=("council", "product", "use"), name="one_need_per_product_and_use"
+            ),
         ),
         migrations.AddIndex(
-            model_name='technique',
-            index=models.Index(fields=['active', 'workplace'], name='plans_techn_active_b5d06b_idx'),
+            model_name="technique",
+            index=models.Index(
+                fields=["active", "workplace"], name="plans_techn_active_b5d06b_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='techniqueinput',
-            constraint=models.UniqueConstraint(fields=('technique', 'item'), name='one_row_per_input'),
+            model_name="techniqueinput",
+            constraint=models.UniqueConstraint(
+                fields=("technique", "item"), name="one_row_per_input"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='techniqueinput',
-            constraint=models.CheckConstraint(condition=models.Q(('product__isnull', True), ('resource__isnull', True), _connector='XOR'), name='input_is_product_or_resource'),
+            model_name="techniqueinput",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("product__isnull", True), ("resource__isnull", True), _connector="XOR"
+                ),
+                name="input_is_product_or_resource",
+            ),
         ),
     ]
