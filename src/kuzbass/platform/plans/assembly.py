@@ -105,13 +105,16 @@ def assemble(declared: Declarations) -> Assembly:
     each workplace with a voted crew its own working-time resource.
     """
     m_all = len(declared.technique_name)
-    item_is_product = np.isin(declared.input_item, list(declared.products))
+    catalogue = pd.Index(sorted(declared.products))
+    made_code = catalogue.get_indexer(declared.technique_product)
+    item_code = catalogue.get_indexer(declared.input_item)
+    item_is_product = item_code >= 0
     runnable = np.ones(m_all, dtype=bool)
     excluded: list[dict[str, str]] = []
     while True:
-        made = set(declared.technique_product[runnable])
-        blocked_rows = item_is_product & ~np.isin(declared.input_item, list(made))
-        blocked_rows &= runnable[declared.input_technique]
+        made = np.zeros(len(catalogue) + 1, dtype=bool)
+        made[made_code[runnable]] = True
+        blocked_rows = item_is_product & ~made[item_code] & runnable[declared.input_technique]
         if not blocked_rows.any():
             break
         for row in np.flatnonzero(blocked_rows):
@@ -133,9 +136,10 @@ def assemble(declared: Declarations) -> Assembly:
     m = len(kept)
 
     workplaces = declared.technique_workplace[kept]
+    slugs, slug_of = np.unique(workplaces.astype(str), return_inverse=True)
     hours_now = np.array(
-        [operating_hours(declared.norms.get(slug)) for slug in workplaces], dtype=float
-    )
+        [operating_hours(declared.norms.get(slug)) for slug in slugs], dtype=float
+    )[slug_of]
     scale = hours_now / declared.technique_norm_hours[kept] if m else np.zeros(0)
     capacity = declared.technique_capacity[kept] * scale
     capacity = np.where(np.isnan(capacity), np.inf, capacity)
