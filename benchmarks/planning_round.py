@@ -12,8 +12,8 @@ council's part, the flags, the content hash and the stored version with its ledg
 
 Peers measured in the same run: the engine alone (``optimal_plan`` on the same Economy, already
 in memory, with the interior-point solver the round uses), so the ratio is what the platform
-adds; the engine with HiGHS's default choice (dual simplex), once; and reading the same declarations one row at
-a time through the ORM (a query for each technique's inputs), the loop the round avoids.
+adds; the engine with HiGHS's default choice (dual simplex), once; and reading the same
+declarations one row at a time through the ORM (a query per technique), the loop the round avoids.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def fill(techniques: int, seed: int, progress: Progress) -> dict[str, Any]:
     from django.utils import timezone
 
     from kuzbass.platform.councils import services as councils
-    from kuzbass.platform.councils.models import Council, CouncilKind, Membership, Motion
+    from kuzbass.platform.councils.models import Council, CouncilKind, Motion
     from kuzbass.platform.plans import services
     from kuzbass.platform.plans.models import (
         MatterKind,
@@ -178,14 +178,8 @@ def fill(techniques: int, seed: int, progress: Progress) -> dict[str, Any]:
     Need.objects.bulk_create(needs, batch_size=5000)
     progress.advance(task)
 
-    officer_memberships = []
     matters = []
-    for slug, pk in list(workplace_ids.items())[: workplaces // 2]:
-        officer_memberships.append(
-            Membership(user=planner, council_id=pk, role="officer", joined_at=now)
-        )
-    Membership.objects.bulk_create(officer_memberships)
-    for number, (slug, pk) in enumerate(list(workplace_ids.items())[: workplaces // 2]):
+    for number, pk in enumerate(list(workplace_ids.values())[: workplaces // 2]):
         motion = Motion.objects.create(
             council_id=pk,
             number=1,
