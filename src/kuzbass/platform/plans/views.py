@@ -31,10 +31,10 @@ PAGE_ROWS = 200
 
 
 def _congress() -> Council:
-    congress = Council.objects.filter(kind=CouncilKind.CONGRESS).order_by("pk").first()
-    if congress is None:
-        raise Http404(_("There is no congress yet, so there is no plan."))
-    return congress
+    try:
+        return services.congress()
+    except services.NoCongress as missing:
+        raise Http404(missing.message) from missing
 
 
 def _refuse(form: django_forms.Form, error: councils.ServiceError) -> None:
@@ -328,8 +328,7 @@ def council_plan(request: HttpRequest, slug: str, status: int = 200, **bound: An
             matters=council.plan_matters.select_related("motion")[:10],
         )
     elif council.kind == CouncilKind.CONSUMER:
-        congress = Council.objects.filter(kind=CouncilKind.CONGRESS).order_by("pk").first()
-        uses = (services.priority_classes(congress) if congress else None) or services.DEFAULT_USES
+        uses = services.priority_classes(_congress()) or services.DEFAULT_USES
         demands = _open_demands(council) if is_officer else []
         context.update(
             needs=Need.objects.filter(council=council).select_related("product", "demand"),
@@ -351,8 +350,7 @@ def _open_demands(council: Council) -> list[Demand]:
 
 
 def _need_form(request: HttpRequest, council: Council) -> forms.NeedForm:
-    congress = Council.objects.filter(kind=CouncilKind.CONGRESS).order_by("pk").first()
-    uses = (services.priority_classes(congress) if congress else None) or services.DEFAULT_USES
+    uses = services.priority_classes(_congress()) or services.DEFAULT_USES
     demands = _open_demands(council)
     return forms.NeedForm(request.POST, uses=uses, demands=demands)
 
