@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
@@ -50,7 +50,7 @@ class TechniqueIn(Schema):
     output: float
     labour: float
     capacity: float | None = None
-    inputs: dict[str, float] = {}
+    inputs: dict[str, float] = Field(default_factory=dict)
 
 
 class TechniqueOut(TechniqueIn):

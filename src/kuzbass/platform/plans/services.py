@@ -102,7 +102,7 @@ class NoAdoptedPlan(ServiceError):  # noqa: N818 (the name other apps import)
     status = 404
 
 
-class NoCongress(ServiceError):
+class NoCongressError(ServiceError):
     """No congress has been founded, so nobody plans yet."""
 
     status = 404
@@ -893,7 +893,7 @@ def congress() -> Council:
     """The congress that plans: the first one founded."""
     found = Council.objects.filter(kind=CouncilKind.CONGRESS).order_by("pk").first()
     if found is None:
-        raise NoCongress("there is no congress yet, so there is no plan")
+        raise NoCongressError("there is no congress yet, so there is no plan")
     return found
 
 

@@ -33,7 +33,7 @@ PAGE_ROWS = 200
 def _congress() -> Council:
     try:
         return services.congress()
-    except services.NoCongress as missing:
+    except services.NoCongressError as missing:
         raise Http404(missing.message) from missing
 
 
