@@ -308,7 +308,7 @@ def get_version(request: HttpRequest, number: int) -> Any:
 
 @router.get("/versions/{number}/councils/{slug}", response={200: dict[str, Any], 404: ERRORS[404]})
 def council_part(request: HttpRequest, number: int, slug: str) -> Any:
-    """A workplace's part (outputs, inputs, hours) or a consumer council's needs and what they get."""
+    """A workplace's part (outputs, inputs, hours), or a consumer council's needs and shares."""
     version, council = _version(number), get_object_or_404(Council, slug=slug)
     if council.kind == "consumer":
         return 200, {"needs": services.consumer_part(version, council)}
