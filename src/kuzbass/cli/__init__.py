@@ -4,9 +4,11 @@ Command modules import their heavy dependencies (pandas, Django, HiGHS) inside t
 so that `kuzbass --help` and small commands start fast.
 """
 
-from kuzbass.cli import planning  # noqa: F401
-from kuzbass.cli import simulate  # noqa: F401
+from kuzbass.cli import (
+    planning,  # noqa: F401
+    platform,  # noqa: F401
+    simulate,  # noqa: F401
+)
 from kuzbass.cli.app import app
-from kuzbass.cli import platform  # noqa: F401
 
 __all__ = ["app"]
