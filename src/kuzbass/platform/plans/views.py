@@ -414,7 +414,7 @@ def submit_need(request: HttpRequest, slug: str) -> HttpResponse:
         chosen = data.pop("demand", None)
         demand = next((d for d in _open_demands(council) if d.pk == chosen), None)
         if chosen is not None and demand is None:
-            raise councils.InvalidInput(
+            raise councils.InvalidInputError(
                 _("that demand is not open in this council"), field="demand"
             )
         return services.submit_need(request.user, council, demand=demand, **data)
