@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.platform.test_browser import CHROMIUM_ARGS, SCREENSHOTS, log_in
 
 from kuzbass.platform.councils import services as councils
 from kuzbass.platform.plans import services
 from kuzbass.platform.plans.models import PlanVersion
-from tests.platform.test_browser import CHROMIUM_ARGS, SCREENSHOTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
