@@ -1002,7 +1002,10 @@ def _exact(value: Any) -> Any:
 def compute_plan(
     congress: Council, *, prices: dict[str, float] | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Assemble the economy from the declarations and plan it; (summary, content) or RefusedError."""
+    """Assemble the economy from the declarations and plan it: (summary, content).
+
+    Raises ``RefusedError`` with the reason when there is nothing to plan or no plan exists.
+    """
     from kuzbass.planning import PlanInputError, optimal_plan
 
     declared = read_declarations(congress)
