@@ -774,7 +774,7 @@ def apply_matter(matter: PlanMatter) -> None:
     """Put a carried matter into force (called in the ballot's closing transaction)."""
     moment = councils.now()
     if matter.kind == MatterKind.ADOPTION:
-        assert matter.version is not None
+        assert matter.version_id is not None
         version = PlanVersion.objects.select_for_update().get(pk=matter.version_id)
         if version.status != VersionStatus.DRAFT:
             return
@@ -1244,7 +1244,7 @@ def close_participatory_round(actor: Any, participatory: ParticipatoryRound) -> 
         goods, prices, _proposals(declared, {n: i for i, n in enumerate(names)}), pd_before
     )
     new_prices = {n: float(p) for n, p in zip(names, update.prices, strict=True)}
-    outcome = {
+    outcome: dict[str, Any] = {
         "goods": [
             {
                 "good": n,
@@ -1382,7 +1382,7 @@ def diff_versions(old: PlanVersion, new: PlanVersion, limit: int = 50) -> dict[s
     ) -> list[dict[str, Any]]:
         before = {tuple(r[k] for k in key): r[value] for r in rows_old}
         after = {tuple(r[k] for k in key): r[value] for r in rows_new}
-        found = []
+        found: list[dict[str, Any]] = []
         for name in sorted(set(before) | set(after), key=str):
             a, b = before.get(name), after.get(name)
             if a is None and b is None:
