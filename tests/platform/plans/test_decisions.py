@@ -27,6 +27,14 @@ def test_a_workplace_declares_techniques_by_uploading_the_canonical_tables(
     assert (north.output, north.labour, north.capacity) == (50, 150, 80)
     assert Technique.objects.get(name="coal-south").capacity is None
     assert LedgerEvent.objects.filter(kind="plan.techniques_declared").count() == 1
+    services.upload_techniques(
+        economy["pit"], economy["mine"],
+        {"techniques.csv": TECHNIQUES.replace(b"50,80", b"60,90"), "inputs.csv": INPUTS},
+    )
+    north.refresh_from_db()
+    assert (north.output, north.capacity) == (60, 90)
+    assert Technique.objects.count() == 2
+    assert verify_database().ok  # the revision sealed the rows again
 
 
 @pytest.mark.parametrize(

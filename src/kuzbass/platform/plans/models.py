@@ -104,10 +104,7 @@ class Technique(Sealed):
             "capacity": _number(self.capacity),
             "norm_hours": _number(self.norm_hours),
             "active": self.active,
-            "inputs": sorted(
-                [name, _number(quantity)]
-                for name, quantity in self.inputs.values_list("item", "quantity")
-            ),
+            "inputs": sorted([i.item, _number(i.quantity)] for i in self.inputs.all()),
         }
 
 

@@ -348,7 +348,12 @@ def _store_techniques(
         if item != LABOUR
     ]
     TechniqueInput.objects.bulk_create(inputs, batch_size=5000)
-    return stored
+    return list(
+        Technique.objects.filter(pk__in=[t.pk for t in stored])
+        .select_related("workplace", "product")
+        .prefetch_related("inputs")
+        .order_by("pk")
+    )
 
 
 def _technique_row(
@@ -513,7 +518,7 @@ def upload_techniques(
         workplace, rows, [f"techniques.csv technique {r['name']!r}" for r in rows]
     )
     stored = _store_techniques(actor, workplace, rows, *found)
-    _declaration_event(actor, workplace, rows, "upload", stored if len(stored) <= 200 else [])
+    _declaration_event(actor, workplace, rows, "upload", stored)
     return stored
 
 
