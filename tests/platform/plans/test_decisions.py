@@ -28,7 +28,8 @@ def test_a_workplace_declares_techniques_by_uploading_the_canonical_tables(
     assert Technique.objects.get(name="coal-south").capacity is None
     assert LedgerEvent.objects.filter(kind="plan.techniques_declared").count() == 1
     services.upload_techniques(
-        economy["pit"], economy["mine"],
+        economy["pit"],
+        economy["mine"],
         {"techniques.csv": TECHNIQUES.replace(b"50,80", b"60,90"), "inputs.csv": INPUTS},
     )
     north.refresh_from_db()
