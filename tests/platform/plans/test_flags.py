@@ -1,4 +1,4 @@
-"""Flags before adoption: the 1989 self-accounting trap, needs met too little, resources over-used."""
+"""Flags before adoption: the 1989 self-accounting trap and resources over-used."""
 
 from typing import Any
 
