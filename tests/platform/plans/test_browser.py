@@ -37,13 +37,33 @@ def test_declare_need_round_adopt_and_each_sees_its_part(
     congress = make_council("congress", kind="congress", name="Miners' congress")
     mine = make_council("severnaya", name="Severnaya pit")
     town = make_council("vorkuta", kind="consumer", name="Vorkuta town council")
-    for username, council in (("kon", congress), ("pit", mine), ("mayor", town)):
+    soapworks = make_council("soapworks", name="Soap works")
+    for username, council in (
+        ("kon", congress),
+        ("pit", mine),
+        ("mayor", town),
+        ("lather", soapworks),
+    ):
         councils.appoint_officer(make_user(username), council)
     officer = congress.memberships.get().user
-    services.register_products(officer, congress, [{"name": "coal", "unit": "t"}])
+    services.register_products(
+        officer, congress, [{"name": "coal", "unit": "t"}, {"name": "soap", "unit": "t"}]
+    )
     services.register_resources(
         officer, congress, [{"name": "labour", "unit": "h", "available": 1000}]
     )
+    # the soap works (declared through the services) uses half a tonne of coal per tonne
+    lather = soapworks.memberships.get().user
+    services.declare_technique(
+        lather,
+        soapworks,
+        name="soap-vorkuta",
+        product="soap",
+        output=10,
+        labour=10,
+        inputs={"coal": 5},
+    )
+    services.submit_need(town.memberships.get().user, town, product="soap", quantity=250)
     elsewhere: list[str] = []
 
     def page_for(username: str) -> Any:
@@ -100,13 +120,14 @@ def test_declare_need_round_adopt_and_each_sees_its_part(
     workplace.goto(f"{base}/plans/councils/severnaya/")
     part = workplace.locator(".part").first
     assert "Our part in the adopted plan" in part.inner_text()
-    # labour (1,000 h) binds: 500 t of coal at 2 h a tonne, 2 complete sets of the 250 t need
-    assert re.search(r"coal\s+500\.000", part.inner_text())
-    assert "Hours: 1000.00" in part.inner_text()
+    # labour (1,000 h) binds at one complete set: 250 t of soap (250 h and 125 t of coal)
+    # and 250 t of coal for the town; the pit digs 375 t in 750 h
+    assert re.search(r"coal\s+375\.000", part.inner_text())
+    assert "Hours: 750.00" in part.inner_text()
     consumers.goto(f"{base}/plans/councils/vorkuta/")
     needs = consumers.locator(".part").first.inner_text()
     assert "What our needs get in the adopted plan" in needs
-    assert re.search(r"coal\s+basic needs\s+250\.000\s+250\.000\s+200%", needs)
+    assert re.search(r"coal\s+basic needs\s+250\.000\s+250\.000\s+100%", needs)
     consumers.screenshot(path=str(SCREENSHOTS / "plan-consumer-part.png"), full_page=True)
 
     planners.goto(f"{base}/ledger/")
