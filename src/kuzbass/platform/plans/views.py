@@ -272,7 +272,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "due": participatory.closed_at is None and timezone.now() >= participatory.deadline,
         "goods": (participatory.outcome or {}).get("goods", []),
         "prices": sorted(participatory.prices.items())[:PAGE_ROWS],
-        "chart": charts.rounds(series),
+        "charts": [charts.rounds(series), charts.price_paths(series)],
         "version": participatory.versions.first(),
     }
     return render(request, "plans/round.html", context)
