@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kuzbass.economy.model import LABOUR
 from kuzbass.platform.councils import services as councils
 from kuzbass.platform.councils.models import Council, CouncilKind, Demand, DemandStatus
 from kuzbass.platform.plans import charts, forms, services
@@ -314,10 +315,15 @@ def council_plan(request: HttpRequest, slug: str, status: int = 200, **bound: An
         "open_round": services.open_round(),
     }
     if council.kind == CouncilKind.WORKPLACE:
-        context.update(
-            techniques=Technique.objects.filter(workplace=council)
+        techniques = list(
+            Technique.objects.filter(workplace=council)
             .select_related("product")
-            .prefetch_related("inputs"),
+            .prefetch_related("inputs")
+        )
+        if context["open_round"] is not None:
+            _price_at_round(techniques, context["open_round"].prices)
+        context.update(
+            techniques=techniques,
             norms=services.current_norms(council),
             technique_form=bound.get("technique_form") or forms.TechniqueForm(),
             upload_form=bound.get("upload_form") or forms.UploadForm(),
@@ -338,6 +344,17 @@ def council_plan(request: HttpRequest, slug: str, status: int = 200, **bound: An
             ],
         )
     return render(request, "plans/council.html", context, status=status)
+
+
+def _price_at_round(techniques: list[Technique], prices: dict[str, float]) -> None:
+    """Attach each technique's price and cost per unit at an open round's indicative prices, so
+    that a workplace sees which proposals pay their way before it revises them."""
+    for technique in techniques:
+        cost = technique.labour * prices.get(LABOUR, 1.0) + sum(
+            i.quantity * prices.get(i.item, 0.0) for i in technique.inputs.all()
+        )
+        technique.round_price = prices.get(technique.product.name)  # type: ignore[attr-defined]
+        technique.round_cost = cost / technique.output  # type: ignore[attr-defined]
 
 
 def _open_demands(council: Council) -> list[Demand]:
