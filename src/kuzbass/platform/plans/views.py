@@ -337,7 +337,9 @@ def council_plan(request: HttpRequest, slug: str, status: int = 200, **bound: An
         uses = services.priority_classes(_congress()) or services.DEFAULT_USES
         demands = _open_demands(council) if is_officer else []
         context.update(
-            needs=Need.objects.filter(council=council).select_related("product", "demand"),
+            needs=Need.objects.filter(council=council, withdrawn_at__isnull=True).select_related(
+                "product", "demand"
+            ),
             need_form=bound.get("need_form") or forms.NeedForm(uses=uses, demands=demands),
             parts=[
                 (v, services.consumer_part(v, council)) for v in (adopted, latest) if v is not None
