@@ -66,5 +66,5 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     folder = tmp_path / "toy"
     shutil.copytree(TOY, folder)
     (folder / "cap.csv").unlink()
-    with pytest.raises(EconomyError, match="cap.csv: missing"):
+    with pytest.raises(EconomyError, match=r"cap\.csv: missing"):
         Economy.read(folder, format="5yearplan")

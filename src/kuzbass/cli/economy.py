@@ -84,23 +84,25 @@ def write_table(frame: pd.DataFrame, out: Path | None) -> None:
     import sys
 
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    import pyarrow.compute as pc
-
     plain = not any(
         pc.any(pc.match_substring_regex(table.column(name).cast(pa.string()), '[,"\n\r]')).as_py()
         for name, kind in zip(table.column_names, table.schema.types, strict=True)
         if pa.types.is_string(kind) or pa.types.is_large_string(kind)
     )
-    csv_options = pacsv.WriteOptions(quoting_style="none" if plain else "needed")
+    csv_options = pacsv.WriteOptions(
+        include_header=False, quoting_style="none" if plain else "needed"
+    )
+    header = (",".join(table.column_names) + "\n").encode()
     if out is None:
         sink = pa.BufferOutputStream()
+        sink.write(header)
         pacsv.write_csv(table, sink, csv_options)
-        text = sink.getvalue().to_pybytes().decode()
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(sink.getvalue().to_pybytes().decode())
         sys.stdout.flush()
         return
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +112,9 @@ def write_table(frame: pd.DataFrame, out: Path | None) -> None:
         if out.suffix == ".parquet":
             pq.write_table(table, temporary)
         else:
-            pacsv.write_csv(table, temporary, csv_options)
+            with pa.OSFile(temporary, "wb") as stream:
+                stream.write(header)
+                pacsv.write_csv(table, stream, csv_options)
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -310,7 +310,8 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
     techniques_t = tables["techniques"]
     inputs_t = tables["inputs"]
     resources_t = tables["resources"]
-    assert products_t and techniques_t and inputs_t and resources_t
+    assert products_t is not None and techniques_t is not None
+    assert inputs_t is not None and resources_t is not None
     for required in (products_t, techniques_t):
         if len(required) == 0:
             problems.add(f"{required.file}: no rows")

@@ -143,7 +143,8 @@ def solve_leontief(
     started = time.perf_counter()
     b = np.asarray(b, dtype=np.float64)
     if matrix.shape[0] <= DENSE_LIMIT:
-        return _solve_dense(sp.csr_array(matrix), b, names, started)
+        with threadpool_limits(1, user_api="blas"):
+            return _solve_dense(sp.csr_array(matrix), b, names, started)
     operator = RowBlocks(matrix)
     columns = [b] if b.ndim == 1 else [b[:, j] for j in range(b.shape[1])]
     solved = []
@@ -300,7 +301,8 @@ def spectral_radius(matrix: Sparse, tolerance: float = 1e-10) -> float:
         return 0.0
     if n <= 600:
         dense = sp.csr_array(matrix).toarray()
-        return float(np.abs(np.linalg.eigvals(dense)).max())
+        with threadpool_limits(1, user_api="blas"):
+            return float(np.abs(np.linalg.eigvals(dense)).max())
     operator = sp.csr_array(matrix)
     if operator.nnz == 0:
         return 0.0
