@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from kuzbass.economy import Economy
+from kuzbass.economy.errors import EconomyError
 from kuzbass.economy.generate import generate
 
 
@@ -122,3 +123,34 @@ def test_a_failed_write_leaves_the_old_folder(tmp_path: Path, make_folder, monke
         economy.write(target)
     assert {p.name: p.read_bytes() for p in target.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_parquet_written_by_others_with_plain_strings_and_many_row_groups(
+    tmp_path: Path, make_folder
+) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    source = make_folder()
+    folder = tmp_path / "other"
+    folder.mkdir()
+    for stem in ("products", "techniques", "inputs", "resources", "demand"):
+        table = pacsv.read_csv(source / f"{stem}.csv")
+        strings = {
+            name: table.column(name).cast(pa.string())
+            for name in table.column_names
+            if name in ("product", "unit", "technique", "input", "resource")
+        }
+        for name, column in strings.items():
+            table = table.set_column(table.column_names.index(name), name, column)
+        pq.write_table(table, folder / f"{stem}.parquet", row_group_size=2, store_schema=False)
+    economy = Economy.read(folder)
+    np.testing.assert_allclose(
+        economy.labour_values().to_numpy(), [110 / 139, 185 / 139], rtol=1e-14
+    )
+    broken = pq.read_table(folder / "inputs.parquet").to_pandas()
+    broken.loc[4, "input"] = "oil"
+    pq.write_table(pa.Table.from_pandas(broken), folder / "inputs.parquet", row_group_size=2)
+    with pytest.raises(EconomyError, match=r"inputs\.parquet row 5: unknown input .* 'oil'"):
+        Economy.read(folder)

@@ -134,27 +134,27 @@ def codes(column: pa.ChunkedArray, names: pa.Array) -> np.ndarray:
     """Index of each value of ``column`` in ``names`` (−1 where absent), without Python objects.
 
     A dictionary-encoded column is mapped through its dictionaries: one hash lookup per distinct
-    name per chunk, then a gather of the small integer indices.
+    dictionary, then a gather of the small integer indices.
     """
     names = names.cast(pa.large_string())
     if not pa.types.is_dictionary(column.type):
         found = pc.index_in(column.cast(pa.large_string()), value_set=names)
         return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
-    chunks = [c for c in column.chunks if len(c)]
-    if not chunks:
-        return np.empty(0, dtype=np.int64)
-    dictionaries = [c.dictionary.cast(pa.large_string()) for c in chunks]
-    looked_up = pc.index_in(pa.concat_arrays(dictionaries), value_set=names)
-    mapped = np.asarray(looked_up.fill_null(-1).to_numpy(), dtype=np.int32)
     out = np.empty(len(column), dtype=np.int32)
-    start = offset = 0
-    for chunk, dictionary in zip(chunks, dictionaries, strict=True):
+    mapped: dict[tuple[int, ...], np.ndarray] = {}
+    start = 0
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        # the Parquet reader hands every batch of a row group the same dictionary buffers
+        key = tuple(b.address if b is not None else 0 for b in chunk.dictionary.buffers())
+        key += (len(chunk.dictionary), chunk.dictionary.offset)
+        if key not in mapped:
+            found = pc.index_in(chunk.dictionary.cast(pa.large_string()), value_set=names)
+            mapped[key] = np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int32)
         indices = chunk.indices.to_numpy(zero_copy_only=False)
-        np.take(
-            mapped[offset : offset + len(dictionary)], indices, out=out[start : start + len(chunk)]
-        )
+        np.take(mapped[key], indices, out=out[start : start + len(chunk)])
         start += len(chunk)
-        offset += len(dictionary)
     return out
 
 
@@ -502,6 +502,7 @@ def write_canonical(economy: Economy, folder: Path, fmt: str) -> None:
                     table,
                     staging / f"{stem}.parquet",
                     row_group_size=1 << 26,
+                    use_dictionary=[c for c in table.column_names if c in NAME_COLUMNS],
                     dictionary_pagesize_limit=1 << 30,
                 )
         if folder.exists():

@@ -44,6 +44,9 @@ def generate(
 ) -> Economy:
     """A reproducible economy of ``products`` products (same arguments → same economy).
 
+    ``inputs_per_product`` is the mean number of inputs drawn per product; draws of the same
+    input merge, so dense economies end up with somewhat fewer distinct inputs.
+
     - ``spectral_radius``: ρ of the input matrix of the first technique of each product (< 1).
     - ``demand_share``: share of products with a final-demand target (year 1).
     - ``capacity_headroom``: when given, each technique's capacity is the gross output the targets
@@ -64,20 +67,20 @@ def generate(
     n = products
     count = sectors or max(1, min(400, round(np.sqrt(n) / 4)))
     sizes = rng.lognormal(0.0, 0.8, count)
-    bounds = np.concatenate([[0], np.round(np.cumsum(sizes) / sizes.sum() * n)]).astype(np.int64)
-    sector = np.repeat(np.arange(count), np.diff(bounds))
+    bounds = np.concatenate([[0], np.round(np.cumsum(sizes) / sizes.sum() * n)]).astype(np.int32)
+    sector = np.repeat(np.arange(count, dtype=np.int32), np.diff(bounds))
 
     raw = rng.lognormal(0.0, 0.8, n)
     inputs = np.clip(np.round(raw / raw.mean() * inputs_per_product), 1, n).astype(np.int64)
     total = int(inputs.sum())
     column = np.repeat(np.arange(n, dtype=np.int32), inputs)
     own = rng.random(total) < 0.5
-    start = bounds[sector[column]]
-    width = bounds[sector[column] + 1] - start
+    home = sector[column[own]]
+    start = bounds[home]
+    width = bounds[home + 1] - start
+    del home
     row = np.empty(total, dtype=np.int32)
-    row[own] = (start[own] + (rng.random(int(own.sum())) * width[own]).astype(np.int64)).astype(
-        np.int32
-    )
+    row[own] = start + (rng.random(len(start)) * width).astype(np.int32)
     del start, width
     popularity = 1.0 / np.arange(1, n + 1)
     popular = rng.permutation(n).astype(np.int32)
