@@ -2,7 +2,7 @@
 
 pymrio's route is ``IOSystem(A=A, Y=Y).calc_all()``: it inverts the dense Leontief matrix and
 multiplies. kuzbass solves (I − A) x = y with its sparse solver (residual 1e-12). Each side runs
-in its own child process, so that its peak memory (ru_maxrss from wait4) is its own; the time is
+in its own child process, so that its peak memory (VmHWM of that process) is its own; the time is
 that of the computation alone, measured inside the child. Medians over the repeats.
 
     nice python benchmarks/exiobase_size.py [--products 9800] [--density 0.05] [--repeats 3]
@@ -39,7 +39,7 @@ io = pymrio.IOSystem(A=A, Y=Y)
 io.calc_all()
 seconds = time.perf_counter() - started
 np.save(folder + "/x_pymrio.npy", io.x.to_numpy().ravel())
-print(seconds)
+print(seconds, PEAK())
 """
 
 KUZBASS = """
@@ -52,7 +52,15 @@ started = time.perf_counter()
 x, report = solve_leontief(a, y, tolerance=1e-12)
 seconds = time.perf_counter() - started
 np.save(folder + "/x_kuzbass.npy", x)
-print(seconds)
+print(seconds, PEAK())
+"""
+
+PEAK = """
+def PEAK():
+    # VmHWM is this process image's own peak; ru_maxrss would include the parent it forked from
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1e6
 """
 
 
@@ -60,15 +68,13 @@ def child(code: str, folder: str) -> tuple[float, float]:
     """Run ``code`` in a fresh interpreter; (its own seconds, its peak RSS in GB)."""
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
     process = subprocess.Popen(
-        [sys.executable, "-c", code, folder], stdout=subprocess.PIPE, env=env, text=True
+        [sys.executable, "-c", PEAK + code, folder], stdout=subprocess.PIPE, env=env, text=True
     )
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    output, _ = process.communicate()
     if process.returncode:
         raise SystemExit(f"child failed with {process.returncode}")
-    return float(output.strip().splitlines()[-1]), usage.ru_maxrss / 1e6
+    seconds, peak = output.strip().splitlines()[-1].split()
+    return float(seconds), float(peak)
 
 
 def main() -> None:

@@ -150,8 +150,12 @@ def codes(column: pa.ChunkedArray, names: pa.Array) -> np.ndarray:
         key = tuple(b.address if b is not None else 0 for b in chunk.dictionary.buffers())
         key += (len(chunk.dictionary), chunk.dictionary.offset)
         if key not in mapped:
-            found = pc.index_in(chunk.dictionary.cast(pa.large_string()), value_set=names)
-            mapped[key] = np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int32)
+            dictionary = chunk.dictionary.cast(pa.large_string())
+            if dictionary.equals(names):  # as kuzbass writes them: no hashing needed
+                mapped[key] = np.arange(len(names), dtype=np.int32)
+            else:
+                found = pc.index_in(dictionary, value_set=names)
+                mapped[key] = np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int32)
         indices = chunk.indices.to_numpy(zero_copy_only=False)
         np.take(mapped[key], indices, out=out[start : start + len(chunk)])
         start += len(chunk)
@@ -378,6 +382,8 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
         lambda i: pair(_position(resource_rows, i)),
     )
     del tech, item, quantity
+    tables.pop("inputs")  # the input rows are in the matrices now: free them
+    del inputs_t
 
     capital = depreciation = None
     for stem in ("capital", "depreciation"):
@@ -504,6 +510,7 @@ def write_canonical(economy: Economy, folder: Path, fmt: str) -> None:
                     row_group_size=1 << 26,
                     use_dictionary=[c for c in table.column_names if c in NAME_COLUMNS],
                     dictionary_pagesize_limit=1 << 30,
+                    write_statistics=False,  # min/max of names would cost 3× the write
                 )
         if folder.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
