@@ -5,6 +5,7 @@ so that `kuzbass --help` and small commands start fast.
 """
 
 from kuzbass.cli import economy  # noqa: F401
+from kuzbass.cli import simulate  # noqa: F401
 from kuzbass.cli.app import app
 
 __all__ = ["app"]
