@@ -355,9 +355,6 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
     quantity = _numbers(inputs_t, "quantity", problems)
     problems.raise_if_any()
 
-    def pair(i: int) -> str:
-        return _pair(inputs_t, i)
-
     is_resource = item >= n
     product_rows = _rows_of(~is_resource)
     resource_rows = _rows_of(is_resource)
@@ -369,7 +366,7 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
         (n, m),
         inputs_t,
         problems,
-        lambda i: pair(_position(product_rows, i)),
+        partial(_pair_at, inputs_t, product_rows),
     )
     resource_coefficients = _per_unit_matrix(
         item[resource_rows] - n,
@@ -379,7 +376,7 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
         (r, m),
         inputs_t,
         problems,
-        lambda i: pair(_position(resource_rows, i)),
+        partial(_pair_at, inputs_t, resource_rows),
     )
     del tech, item, quantity
     tables.pop("inputs")  # the input rows are in the matrices now: free them
@@ -449,6 +446,10 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
 
 def _pair(table: _Table, i: int) -> str:
     return f"technique {table.value('technique', i)!r}, input {table.value('input', i)!r}"
+
+
+def _pair_at(table: _Table, rows: slice | np.ndarray, i: int) -> str:
+    return _pair(table, _position(rows, i))
 
 
 def _rows_of(mask: np.ndarray) -> slice | np.ndarray:
