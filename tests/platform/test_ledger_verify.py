@@ -131,4 +131,7 @@ def test_unreadable_file_is_named(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"sequence": 1}\nnot json\n')
     result = verify_cli("--file", str(bad))
-    assert result.exit_code == 2 and "line 1" in result.output
+    assert result.exit_code == 1 and "broken at event #1" in result.output
+    assert "line 1" in result.output
+    missing = verify_cli("--file", str(tmp_path / "missing.jsonl"))
+    assert missing.exit_code == 2 and "cannot read" in missing.output

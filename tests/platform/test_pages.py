@@ -232,3 +232,53 @@ def test_demand_in_plan_from_the_page(brigade: dict[str, Any]) -> None:
 )
 def test_admin_is_registered(url: str, admin_client: Client, brigade: dict[str, Any]) -> None:
     assert admin_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "fields", "expected"),
+    [
+        ("approval", {"approved": ["soap", "bread"]}, ["soap", "bread"]),
+        (
+            "score",
+            {"score_0": "1", "score_1": "5", "score_2": "3"},
+            {"coal": 1, "soap": 5, "bread": 3},
+        ),
+        ("schulze", {"rank_0": "", "rank_1": "1", "rank_2": "2"}, ["soap", "bread"]),
+        ("instant-runoff", {"rank_0": "2", "rank_1": "1", "rank_2": ""}, ["soap", "coal"]),
+    ],
+)
+def test_each_method_has_a_labelled_ballot_paper(
+    brigade: dict[str, Any], open_motion: Any, method: str, fields: dict[str, Any], expected: Any
+) -> None:
+    motion, ballot = open_motion(
+        brigade["council"],
+        brigade["members"][0],
+        brigade["officer"],
+        method=method,
+        options=["coal", "soap", "bread"],
+    )
+    client = logged_in(brigade["members"][1])
+    html = client.get(f"/motions/{motion.pk}/").content.decode()
+    assert_every_input_labelled(html)
+    data = {f"b{ballot.pk}-{name}": value for name, value in fields.items()}
+    response = client.post(f"/ballots/{ballot.pk}/vote/", data, headers={"HX-Request": "true"})
+    assert response.status_code == 200, response.content.decode()
+    assert BallotPaper.objects.get(ballot=ballot).content == expected
+
+
+def test_a_rank_given_twice_is_refused(brigade: dict[str, Any], open_motion: Any) -> None:
+    _, ballot = open_motion(
+        brigade["council"],
+        brigade["members"][0],
+        brigade["officer"],
+        method="schulze",
+        options=["coal", "soap"],
+    )
+    response = logged_in(brigade["members"][1]).post(
+        f"/ballots/{ballot.pk}/vote/",
+        {f"b{ballot.pk}-rank_0": "1", f"b{ballot.pk}-rank_1": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    assert "Give each rank to one option only" in response.content.decode()
+    assert not BallotPaper.objects.exists()

@@ -98,11 +98,10 @@ def ledger_verify(
     if file is not None:
         try:
             with file.open(encoding="utf-8") as stream:
-                events = list(ledger.read_jsonl(stream))
-        except (OSError, ledger.LedgerFormatError) as error:
+                report = ledger.verify_jsonl(stream, head_hash=head)
+        except OSError as error:
             console.print(f"[red]cannot read {file}: {error}")
             raise typer.Exit(2) from error
-        report = ledger.verify_chain(events, head_hash=head)
         if report.ok:
             console.print(f"[green]ok[/]: {report.events_checked} events, chain intact")
             return

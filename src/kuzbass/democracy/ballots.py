@@ -55,7 +55,10 @@ def _unknown(option: Any, options: Sequence[str]) -> BallotError:
 
 def _distinct_options(method: str, content: Any, options: Sequence[str]) -> list[str]:
     if isinstance(content, str) or not isinstance(content, list | tuple):
-        raise BallotError(f"a {method} ballot is a list of options, got {type(content).__name__}")
+        article = "an" if method[0] in "aeiou" else "a"
+        raise BallotError(
+            f"{article} {method} ballot is a list of options, got {type(content).__name__}"
+        )
     known = set(options)
     seen: set[str] = set()
     for option in content:
@@ -108,36 +111,83 @@ def validate_ballot(
                 )
             normalized[option] = score
         return normalized
-    return _distinct_options(str(method), content, options)
+    return _distinct_options("ranked", content, options)
 
 
-def approval_matrix(
-    options: Sequence[str], ballots: Iterable[Sequence[str]]
-) -> npt.NDArray[np.bool_]:
-    """Normalized approval ballots as an n×k boolean matrix (column j: approves option j)."""
+def _reject(
+    method: VotingMethod, options: Sequence[str], position: int, content: Any, max_score: int
+) -> BallotError:
+    """The precise error for a ballot the fast path refused, prefixed with its position."""
+    try:
+        validate_ballot(method, options, content, max_score=max_score)
+    except BallotError as error:
+        return BallotError(f"ballot {position}: {error}")
+    raise AssertionError(f"ballot {position} was refused but validates: {content!r}")
+
+
+def _option_rows(
+    method: VotingMethod, options: Sequence[str], ballots: Iterable[Any]
+) -> tuple[int, list[int], list[int], list[int]]:
+    """Validate list ballots in one pass; return (n, rows, columns, places) of every entry."""
+    options = validate_options(method, options)
     index = {option: j for j, option in enumerate(options)}
-    rows = [[index[option] for option in ballot] for ballot in ballots]
-    matrix = np.zeros((len(rows), len(options)), dtype=bool)
-    for i, row in enumerate(rows):
-        matrix[i, row] = True
+    rows: list[int] = []
+    columns: list[int] = []
+    places: list[int] = []
+    n = 0
+    for position, content in enumerate(ballots):
+        n = position + 1
+        if not isinstance(content, list | tuple):
+            raise _reject(method, options, position, content, 5)
+        try:
+            picked = [index[option] for option in content]
+        except (KeyError, TypeError):
+            raise _reject(method, options, position, content, 5) from None
+        if len(set(picked)) != len(picked):
+            raise _reject(method, options, position, content, 5)
+        rows.extend([position] * len(picked))
+        columns.extend(picked)
+        places.extend(range(1, len(picked) + 1))
+    return n, rows, columns, places
+
+
+def approval_matrix(options: Sequence[str], ballots: Iterable[Any]) -> npt.NDArray[np.bool_]:
+    """Approval ballots (lists of options) as a validated n×k boolean matrix."""
+    n, rows, columns, _ = _option_rows(VotingMethod.APPROVAL, options, ballots)
+    matrix = np.zeros((n, len(options)), dtype=bool)
+    matrix[rows, columns] = True
+    return matrix
+
+
+def rank_matrix(options: Sequence[str], ballots: Iterable[Any]) -> npt.NDArray[np.int16]:
+    """Ranked ballots (options, most preferred first) as a validated n×k matrix: entry [i, j] is
+    the rank (1 = first) ballot i gives option j, 0 where option j is not ranked."""
+    n, rows, columns, places = _option_rows(VotingMethod.SCHULZE, options, ballots)
+    matrix = np.zeros((n, len(options)), dtype=np.int16)
+    matrix[rows, columns] = places
     return matrix
 
 
 def score_matrix(
-    options: Sequence[str], ballots: Iterable[dict[str, int]]
+    options: Sequence[str], ballots: Iterable[Any], *, max_score: int = 5
 ) -> npt.NDArray[np.int64]:
-    """Normalized score ballots as an n×k integer matrix."""
-    rows = [[ballot[option] for option in options] for ballot in ballots]
-    return np.array(rows, dtype=np.int64).reshape(len(rows), len(options))
-
-
-def rank_matrix(options: Sequence[str], ballots: Iterable[Sequence[str]]) -> npt.NDArray[np.int16]:
-    """Normalized ranked ballots as an n×k matrix: entry [i, j] is the rank (1 = first) ballot i
-    gives option j, 0 where option j is not ranked."""
-    index = {option: j for j, option in enumerate(options)}
-    rows = list(ballots)
-    matrix = np.zeros((len(rows), len(options)), dtype=np.int16)
-    for i, ballot in enumerate(rows):
-        for rank, option in enumerate(ballot, start=1):
-            matrix[i, index[option]] = rank
-    return matrix
+    """Score ballots (dicts option -> 0..max_score, every option) as a validated n×k matrix."""
+    options = validate_options(VotingMethod.SCORE, options)
+    if isinstance(max_score, bool) or not isinstance(max_score, int) or max_score < 1:
+        raise BallotError(f"max_score must be a positive integer, got {max_score!r}")
+    allowed = set(range(max_score + 1))
+    k = len(options)
+    rows = []
+    for position, content in enumerate(ballots):
+        try:
+            row = [content[option] for option in options]
+            valid = len(content) == k and all(
+                isinstance(score, int) and not isinstance(score, bool) and score in allowed
+                for score in row
+            )
+        except (KeyError, TypeError):
+            valid = False
+        if not valid or not isinstance(content, dict):
+            raise _reject(VotingMethod.SCORE, options, position, content, max_score)
+        rows.append(row)
+    return np.array(rows, dtype=np.int64).reshape(len(rows), k)

@@ -18,6 +18,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from kuzbass.democracy import (
+    MAJORITY_CHOICES,
     BallotError,
     Constitution,
     MotionKind,
@@ -51,10 +52,8 @@ from kuzbass.platform.councils.models import (
 )
 from kuzbass.platform.ledger.services import append_event, lock_ledger
 
-User = Any  # a django.contrib.auth user; typed loosely so that custom user models also work
-
 INVITATION_LIFETIME = timedelta(days=14)
-MAJORITY_OPTIONS = ["yes", "no", "abstain"]
+MAJORITY_OPTIONS = list(MAJORITY_CHOICES)
 
 
 def now() -> datetime:
