@@ -122,6 +122,10 @@ def test_invite_table_vote_and_see_the_ledger(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     officer.screenshot(path=str(SCREENSHOTS / "motion-result.png"), full_page=True)
 
+    member.goto(f"{base}/councils/ninth-brigade/")
+    assert "carried" in member.locator("#motions-h + ul").inner_text()
+    member.screenshot(path=str(SCREENSHOTS / "council.png"), full_page=True)
+
     member.goto(f"{base}/receipts/?code={receipt}")
     assert "Recorded vote: yes" in member.locator(".receipt").inner_text()
 

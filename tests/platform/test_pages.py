@@ -282,3 +282,44 @@ def test_a_rank_given_twice_is_refused(brigade: dict[str, Any], open_motion: Any
     assert response.status_code == 400
     assert "Give each rank to one option only" in response.content.decode()
     assert not BallotPaper.objects.exists()
+
+
+def test_a_ballot_scheduled_for_later_waits(brigade: dict[str, Any]) -> None:
+    motion = services.table_motion(
+        brigade["members"][0], brigade["council"], title="Later", text="Vote next week."
+    )
+    opens = services.now() + timedelta(days=2)
+    response = logged_in(brigade["officer"]).post(
+        f"/motions/{motion.pk}/ballot/",
+        {
+            "method": "majority",
+            "opens_at": opens.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (opens + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "secret": "on",
+            "max_score": "5",
+            "amendment": "",
+        },
+    )
+    assert response.status_code == 302
+    html = logged_in(brigade["members"][1]).get(f"/motions/{motion.pk}/").content.decode()
+    assert "Voting has not opened yet." in html and "Cast my vote" not in html
+    with pytest.raises(services.RefusedError, match="this ballot opens at"):
+        services.cast_vote(brigade["members"][1], motion.ballots.get(), "yes")
+
+
+def test_federation_page_and_api_show_the_seats(
+    brigade: dict[str, Any], make_council: Any, make_user: Any
+) -> None:
+    federation = make_council("coal-federation", kind="federation", delegate_seats=4)
+    chair = make_user("fed-chair")
+    services.appoint_officer(chair, federation)
+    response = logged_in(chair).post(
+        "/councils/coal-federation/affiliate/", {"member_council": brigade["council"].pk}
+    )
+    assert response.status_code == 302
+    html = Client().get("/councils/coal-federation/").content.decode()
+    row = re.search(r'<table id="seats">.*?</table>', html, re.S).group(0)
+    assert "9th brigade, Severnaya" in row and "<td>4</td>" in row
+    assert Client().get("/api/councils/coal-federation/seats").json() == {"ninth-brigade": 4}
+    refused = logged_in(chair).post("/councils/coal-federation/invite/", {"role": "member"})
+    assert refused.status_code == 409 and "elect" in refused.content.decode()

@@ -59,6 +59,7 @@ def _council_context(request: HttpRequest, council: Council, **extra: Any) -> di
         "motions": council.motions.select_related("tabled_by")[:50],
         "demands": council.demands.select_related("responsible_body")[:50],
         "mandates": council.mandates.select_related("delegate", "body", "ended_by"),
+        "seats": _seats(council),
         "motion_form": forms.MotionForm(council),
         "demand_form": forms.DemandForm(initial={"responsible_body": council}),
         "invitation_form": forms.InvitationForm(),
@@ -66,6 +67,27 @@ def _council_context(request: HttpRequest, council: Council, **extra: Any) -> di
     }
     context.update(extra)
     return context
+
+
+def _seats(council: Council) -> list[tuple[Council, int, int]] | str:
+    """For a federation or congress: each member council, its seats and its seated delegates,
+    or the reason the seats cannot be shared."""
+    if not council.is_council_of_councils:
+        return []
+    try:
+        allocation = services.seat_allocation(council)
+    except services.ServiceError as error:
+        return error.message
+    return [
+        (
+            affiliation.member_council,
+            allocation.get(affiliation.member_council.slug, 0),
+            affiliation.member_council.mandates.filter(body=council, ended_at__isnull=True).count(),
+        )
+        for affiliation in council.affiliates.filter(ended_at__isnull=True).select_related(
+            "member_council"
+        )
+    ]
 
 
 def council_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -363,6 +385,7 @@ def open_ballot(request: HttpRequest, motion_id: int) -> HttpResponse:
             motion,
             method=data["method"],
             options=form.option_list(),
+            opens_at=data["opens_at"],
             closes_at=data["closes_at"],
             secret=data["secret"],
             max_score=data["max_score"],
