@@ -66,7 +66,9 @@ def write_fiveyearplan_folder(
     write("cap.csv", pd.DataFrame(capital, index=goods, columns=goods))
     write("dep.csv", pd.DataFrame(depreciation, index=goods, columns=goods))
     growth = 1.03 ** np.arange(years)
-    targets = pd.DataFrame(np.outer(growth, final), columns=goods, index=[f"year{y + 1}" for y in range(years)])
+    targets = pd.DataFrame(
+        np.outer(growth, final), columns=goods, index=[f"year{y + 1}" for y in range(years)]
+    )
     targets["labour"] = labour.sum() * 0.8 * 1.01 ** np.arange(years)
     write("labtarg.csv", targets)
 
@@ -81,10 +83,20 @@ def main() -> None:
     parser.add_argument("--solver", default="choose", help="HiGHS solver for both formulations")
     arguments = parser.parse_args()
     console = Console()
-    table = Table(title=f"Multi-year plans, {arguments.years} years (medians of {arguments.repeats})")
+    table = Table(
+        title=f"Multi-year plans, {arguments.years} years (medians of {arguments.repeats})"
+    )
     for column in (
-        "industries", "peer vars", "our vars", "peer build s", "peer solve s", "our build s",
-        "our solve s", "total ratio", "solve ratio", "rel. difference",
+        "industries",
+        "peer vars",
+        "our vars",
+        "peer build s",
+        "peer solve s",
+        "our build s",
+        "our solve s",
+        "total ratio",
+        "solve ratio",
+        "rel. difference",
     ):
         table.add_column(column, justify="right")
     solver = {"choose": "auto"}.get(arguments.solver, arguments.solver)
@@ -94,8 +106,12 @@ def main() -> None:
             with tempfile.TemporaryDirectory() as directory:
                 folder = Path(directory)
                 write_fiveyearplan_folder(
-                    folder, industries, arguments.years, arguments.inputs,
-                    arguments.capital_goods, seed=repeat,
+                    folder,
+                    industries,
+                    arguments.years,
+                    arguments.inputs,
+                    arguments.capital_goods,
+                    seed=repeat,
                 )
                 economy = Economy.read(folder)
             with console.status(f"{industries} industries, run {repeat + 1}: peer"):
