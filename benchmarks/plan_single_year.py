@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--peer-limit", type=float, default=120.0, help="seconds for the peer")
     parser.add_argument("--harmony", type=int, nargs="*", default=[10000], help="sizes")
     arguments = parser.parse_args()
-    console = Console()
+    console = Console(width=200)
     table = Table(title=f"Single-year complete-sets plans (medians of {arguments.repeats})")
     for column in (
         "products",
