@@ -7,6 +7,10 @@ labtarg.csv), reads them with ``Economy.read`` and solves the DESIGN.md formulat
   final, f), passed to HiGHS in one call (kuzbass.planning.variable_by_variable);
 - ours: the reduced sparse formulation behind ``kuzbass plan`` (kuzbass.planning.optimal_plan).
 
+The peer runs HiGHS' default choice (dual simplex after presolve); "peer primal" runs the peer
+again with the primal simplex that ``auto`` picks for our multi-year plans, to show how much of
+the gain is the algorithm and how much the formulation.
+
 Both objectives must agree to 1e-6 relative. Times are medians over --repeats runs (build =
 assembling the LP, solve = HiGHS). Run: nice python benchmarks/plan_multiyear.py
 """
@@ -66,7 +70,9 @@ def write_fiveyearplan_folder(
     write("cap.csv", pd.DataFrame(capital, index=goods, columns=goods))
     write("dep.csv", pd.DataFrame(depreciation, index=goods, columns=goods))
     growth = 1.03 ** np.arange(years)
-    targets = pd.DataFrame(np.outer(growth, final), columns=goods, index=[f"year{y + 1}" for y in range(years)])
+    targets = pd.DataFrame(
+        np.outer(growth, final), columns=goods, index=[f"year{y + 1}" for y in range(years)]
+    )
     targets["labour"] = labour.sum() * 0.8 * 1.01 ** np.arange(years)
     write("labtarg.csv", targets)
 
@@ -80,26 +86,48 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--solver", default="choose", help="HiGHS solver for both formulations")
     arguments = parser.parse_args()
-    console = Console()
-    table = Table(title=f"Multi-year plans, {arguments.years} years (medians of {arguments.repeats})")
+    console = Console(width=200)
+    table = Table(
+        title=f"Multi-year plans, {arguments.years} years (medians of {arguments.repeats})"
+    )
     for column in (
-        "industries", "peer vars", "our vars", "peer build s", "peer solve s", "our build s",
-        "our solve s", "total ratio", "solve ratio", "rel. difference",
+        "industries",
+        "peer vars",
+        "our vars",
+        "peer build s",
+        "peer solve s",
+        "our build s",
+        "our solve s",
+        "peer primal solve s",
+        "total ratio",
+        "solve ratio",
+        "rel. difference",
     ):
         table.add_column(column, justify="right")
     solver = {"choose": "auto"}.get(arguments.solver, arguments.solver)
     for industries in arguments.industries:
         peer_build, peer_solve, our_build, our_solve, differences = [], [], [], [], []
+        peer_primal = []
         for repeat in range(arguments.repeats):
             with tempfile.TemporaryDirectory() as directory:
                 folder = Path(directory)
                 write_fiveyearplan_folder(
-                    folder, industries, arguments.years, arguments.inputs,
-                    arguments.capital_goods, seed=repeat,
+                    folder,
+                    industries,
+                    arguments.years,
+                    arguments.inputs,
+                    arguments.capital_goods,
+                    seed=repeat,
                 )
                 economy = Economy.read(folder)
             with console.status(f"{industries} industries, run {repeat + 1}: peer"):
                 peer = solve_variable_by_variable(economy, solver=arguments.solver)
+            with console.status(f"{industries} industries, run {repeat + 1}: peer, primal"):
+                primal = solve_variable_by_variable(
+                    economy, solver="simplex", options={"simplex_strategy": 4}
+                )
+            peer_primal.append(primal.solve_seconds)
+            assert abs(primal.objective - peer.objective) <= 1e-6 * max(1.0, abs(peer.objective))
             with console.status(f"{industries} industries, run {repeat + 1}: ours"):
                 started = time.perf_counter()
                 ours = optimal_plan(economy, solver=solver)
@@ -122,6 +150,7 @@ def main() -> None:
             f"{median(peer_solve):.3f}",
             f"{median(our_build):.3f}",
             f"{median(our_solve):.3f}",
+            f"{median(peer_primal):.3f}",
             f"{our_total / peer_total:.3f}",
             f"{median(our_solve) / median(peer_solve):.3f}",
             f"{max(differences):.1e}",
