@@ -307,9 +307,13 @@ def council_plan(request: HttpRequest, slug: str, status: int = 200, **bound: An
         adopted: PlanVersion | None = services.adopted_version()
     except services.NoAdoptedPlan:
         adopted = None
+    shown = [v for v in (adopted, latest) if v is not None]
+    if len(shown) == 2 and shown[0].pk == shown[1].pk:
+        shown = shown[:1]
     context: dict[str, Any] = {
         "council": council,
         "is_officer": is_officer,
+        "products": Product.objects.values_list("name", flat=True),
         "latest": latest,
         "adopted": adopted,
         "open_round": services.open_round(),
@@ -328,9 +332,7 @@ def council_plan(request: HttpRequest, slug: str, status: int = 200, **bound: An
             technique_form=bound.get("technique_form") or forms.TechniqueForm(),
             upload_form=bound.get("upload_form") or forms.UploadForm(),
             norms_form=bound.get("norms_form") or forms.NormsForm(),
-            parts=[
-                (v, services.workplace_part(v, council)) for v in (adopted, latest) if v is not None
-            ],
+            parts=[(v, services.workplace_part(v, council)) for v in shown],
             matters=council.plan_matters.select_related("motion")[:10],
         )
     elif council.kind == CouncilKind.CONSUMER:
@@ -341,9 +343,7 @@ def council_plan(request: HttpRequest, slug: str, status: int = 200, **bound: An
                 "product", "demand"
             ),
             need_form=bound.get("need_form") or forms.NeedForm(uses=uses, demands=demands),
-            parts=[
-                (v, services.consumer_part(v, council)) for v in (adopted, latest) if v is not None
-            ],
+            parts=[(v, services.consumer_part(v, council)) for v in shown],
         )
     return render(request, "plans/council.html", context, status=status)
 
