@@ -374,3 +374,13 @@ def test_instant_runoff_with_more_options_than_bits_in_a_word() -> None:
     # round 1 eliminates the 67 options nobody put first, round 2 "site 68" (2 votes)
     assert [len(r["eliminated"]) for r in result.rounds or []] == [67, 1, 0]
     assert result.winners == ["site 0"]
+
+
+def test_ballots_may_come_from_a_generator_and_repeats_are_named() -> None:
+    ballots = (b for b in [["a", "b"], ["b"], ["b", "a", "b"]])
+    with pytest.raises(BallotError, match="ballot 2: 'b' appears twice on the ranked ballot"):
+        tally("instant-runoff", ["a", "b"], ballots, electorate=3, constitution=RULES)
+    counted = tally(
+        "approval", ["a", "b"], iter([("b", "a"), ()]), electorate=3, constitution=RULES
+    )
+    assert counted.counts == {"a": 1, "b": 1} and counted.blank_ballots == 1

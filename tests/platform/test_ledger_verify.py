@@ -11,7 +11,13 @@ from typer.testing import CliRunner
 from kuzbass.cli import app
 from kuzbass.ledger import canonical_json
 from kuzbass.platform.councils import services
-from kuzbass.platform.councils.models import Ballot, BallotPaper, Demand, VoterRoll
+from kuzbass.platform.councils.models import (
+    Ballot,
+    BallotPaper,
+    Demand,
+    DemandStatusChange,
+    VoterRoll,
+)
 from kuzbass.platform.ledger.models import LedgerEvent, LedgerHead
 from kuzbass.platform.ledger.services import verify_database
 
@@ -94,6 +100,15 @@ def test_other_ballot_tampering_is_detected(decided: Ballot, tamper: Any) -> Non
     tamper(decided)
     report = verify_database()
     assert not report.ok and f"councils.ballot:{decided.pk}" in report.reason
+
+
+def test_deleted_status_history_is_detected(decided: Ballot) -> None:
+    change = DemandStatusChange.objects.get()
+    DemandStatusChange.objects.filter(pk=change.pk).delete()
+    report = verify_database()
+    assert not report.ok
+    assert f"councils.demandstatuschange:{change.pk} sealed by event" in report.reason
+    assert "has been deleted" in report.reason
 
 
 def test_changed_demand_status_is_detected(decided: Ballot) -> None:

@@ -125,47 +125,48 @@ def _reject(
     raise AssertionError(f"ballot {position} was refused but validates: {content!r}")
 
 
-def _option_rows(
-    method: VotingMethod, options: Sequence[str], ballots: Iterable[Any]
-) -> tuple[int, list[int], list[int], list[int]]:
-    """Validate list ballots in one pass; return (n, rows, columns, places) of every entry."""
+def _options_matrix(
+    method: VotingMethod, options: Sequence[str], ballots: Iterable[Any], dtype: type
+) -> npt.NDArray[Any]:
+    """Validate list ballots and write them as an n×k matrix: entry [i, j] is the place
+    (1 = first) of option j on ballot i, 0 if absent. One Python pass; repeats are found after,
+    from the matrix, because a repeated option overwrites its own cell."""
     options = validate_options(method, options)
-    index = {option: j for j, option in enumerate(options)}
-    rows: list[int] = []
+    contents = ballots if isinstance(ballots, Sequence) else list(ballots)
+    lookup = {option: j for j, option in enumerate(options)}.__getitem__
     columns: list[int] = []
-    places: list[int] = []
-    n = 0
-    for position, content in enumerate(ballots):
-        n = position + 1
+    lengths: list[int] = []
+    for position, content in enumerate(contents):
         if not isinstance(content, list | tuple):
             raise _reject(method, options, position, content, 5)
         try:
-            picked = [index[option] for option in content]
+            picked = list(map(lookup, content))
         except (KeyError, TypeError):
             raise _reject(method, options, position, content, 5) from None
-        if len(set(picked)) != len(picked):
-            raise _reject(method, options, position, content, 5)
-        rows.extend([position] * len(picked))
-        columns.extend(picked)
-        places.extend(range(1, len(picked) + 1))
-    return n, rows, columns, places
+        columns += picked
+        lengths.append(len(picked))
+    n = len(lengths)
+    sizes = np.array(lengths, dtype=np.int64)
+    rows = np.repeat(np.arange(n), sizes)
+    places = np.arange(len(columns)) - np.repeat(np.cumsum(sizes) - sizes, sizes) + 1
+    matrix: npt.NDArray[Any] = np.zeros((n, len(options)), dtype=dtype)
+    matrix[rows, np.array(columns, dtype=np.intp)] = places
+    repeated = np.flatnonzero((matrix != 0).sum(axis=1) != sizes)
+    if len(repeated):
+        position = int(repeated[0])
+        raise _reject(method, options, position, contents[position], 5)
+    return matrix
 
 
 def approval_matrix(options: Sequence[str], ballots: Iterable[Any]) -> npt.NDArray[np.bool_]:
     """Approval ballots (lists of options) as a validated n×k boolean matrix."""
-    n, rows, columns, _ = _option_rows(VotingMethod.APPROVAL, options, ballots)
-    matrix = np.zeros((n, len(options)), dtype=bool)
-    matrix[rows, columns] = True
-    return matrix
+    return _options_matrix(VotingMethod.APPROVAL, options, ballots, np.int16) > 0
 
 
 def rank_matrix(options: Sequence[str], ballots: Iterable[Any]) -> npt.NDArray[np.int16]:
     """Ranked ballots (options, most preferred first) as a validated n×k matrix: entry [i, j] is
     the rank (1 = first) ballot i gives option j, 0 where option j is not ranked."""
-    n, rows, columns, places = _option_rows(VotingMethod.SCHULZE, options, ballots)
-    matrix = np.zeros((n, len(options)), dtype=np.int16)
-    matrix[rows, columns] = places
-    return matrix
+    return _options_matrix(VotingMethod.SCHULZE, options, ballots, np.int16)
 
 
 def score_matrix(
