@@ -61,14 +61,20 @@ __all__ = [
     "DEFAULT_RULES",
     "DEFAULT_USES",
     "NoAdoptedPlan",
+    "NoCongressError",
     "adopted_labour_values",
     "adopted_version",
     "close_participatory_round",
     "congress",
+    "consumer_part",
     "content_hash",
+    "current_norms",
     "declare_technique",
     "diff_versions",
+    "latest_draft",
     "open_participatory_round",
+    "open_round",
+    "planning_rules",
     "priority_classes",
     "propose_adoption",
     "propose_norms",
@@ -81,6 +87,7 @@ __all__ = [
     "upload_techniques",
     "withdraw_need",
     "withdraw_technique",
+    "workplace_part",
 ]
 
 DEFAULT_USES = ["basic needs", "public services", "investment", "other"]
