@@ -135,3 +135,9 @@ def test_round_pages_publish_prices_and_close_after_the_deadline(
 @pytest.mark.parametrize("name", ["plans:overview", "plans:diff"])
 def test_public_pages_need_no_login(declared: dict[str, Any], name: str) -> None:
     assert Client().get(reverse(name)).status_code == 200
+
+
+def test_the_plan_page_explains_when_there_is_no_congress_yet(db: None) -> None:
+    response = Client().get(reverse("plans:overview"))
+    assert response.status_code == 200
+    assert "there is no congress yet, so there is no plan" in response.content.decode()

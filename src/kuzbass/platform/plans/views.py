@@ -69,7 +69,10 @@ def _act(
 
 
 def overview(request: HttpRequest, status: int = 200, **bound: Any) -> HttpResponse:
-    congress = _congress()
+    try:
+        congress = services.congress()
+    except services.NoCongressError as missing:
+        return render(request, "plans/no_congress.html", {"problem": missing.message})
     is_officer = councils.is_officer(request.user, congress)
     versions = list(PlanVersion.objects.filter(congress=congress).order_by("-number")[:50])
     context = {
