@@ -5,6 +5,8 @@ so that `kuzbass --help` and small commands start fast.
 """
 
 from kuzbass.cli import (
+    economy,  # noqa: F401
+    planning,  # noqa: F401
     platform,  # noqa: F401
     simulate,  # noqa: F401
 )
