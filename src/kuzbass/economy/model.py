@@ -7,11 +7,17 @@ resources. Several techniques may make one product (choice of technique); labour
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from kuzbass.economy.validate import Summary
 
 LABOUR = "labour"
 """The name of the resource whose use per unit of output gives labour values."""
@@ -77,3 +83,92 @@ class Economy:
         if self.resource_schedule is not None and len(self.resource_schedule):
             years.append(int(self.resource_schedule["year"].max()))
         return max(years)
+
+    @classmethod
+    def read(cls, path: str | Path, format: str | None = None) -> Economy:
+        """Read an economy folder: ``csv``, ``parquet`` (canonical tables) or ``5yearplan``.
+
+        The format is detected from the files when not named. Bad input raises
+        ``EconomyError`` listing every problem by file, row and value.
+        """
+        from kuzbass.economy.canonical import detect_format, read_canonical
+        from kuzbass.economy.errors import EconomyError
+        from kuzbass.economy.fiveyearplan import read_fiveyearplan
+
+        folder = Path(path)
+        fmt = format or detect_format(folder)
+        if fmt == "5yearplan":
+            return read_fiveyearplan(folder)
+        if fmt in ("csv", "parquet"):
+            if not folder.is_dir():
+                raise EconomyError([f"{folder}: not a folder"])
+            return read_canonical(folder, fmt)
+        raise EconomyError([f"unknown format {fmt!r} (expected csv, parquet or 5yearplan)"])
+
+    def write(self, path: str | Path, format: str = "csv") -> None:
+        """Write the canonical folder (``csv`` or ``parquet``); replaces ``path`` in one rename."""
+        from kuzbass.economy.canonical import write_canonical
+
+        if format not in ("csv", "parquet"):
+            raise ValueError(f"unknown format {format!r} (expected csv or parquet)")
+        write_canonical(self, Path(path), format)
+
+    @classmethod
+    def from_pymrio(cls, io_system: Any, labour: str | None = None) -> Economy:
+        """An economy from a pymrio ``IOSystem``: its A and x, and factor inputs as resources.
+
+        Each (region, sector) is a product made by one technique; every row of each extension's
+        factor-input table ``F`` becomes a resource with coefficients ``F / x``. ``labour`` names
+        the resource to call ``labour`` (the one that labour values count).
+        """
+        from kuzbass.economy.pymrio_io import from_pymrio
+
+        return from_pymrio(io_system, labour)
+
+    def active_techniques(self, active: Iterable[str] | None = None) -> np.ndarray:
+        """The technique index used for each product: the only one, or the one named active.
+
+        Raises ``EconomyError`` naming each product made by several techniques of which none
+        (or more than one) is named, and each product that no technique makes.
+        """
+        from kuzbass.economy.validate import active_techniques
+
+        return active_techniques(self, active)
+
+    def square(self, active: Iterable[str] | None = None) -> sp.csc_array:
+        """The n × n input matrix A of the active techniques: column j is the technique making j."""
+        chosen = self.active_techniques(active)
+        return sp.csc_array(self.input_coefficients[:, chosen])
+
+    def labour_values(
+        self, active: Iterable[str] | None = None, tolerance: float = 1e-10, progress: bool = False
+    ) -> pd.Series:
+        """Labour time embodied in one unit of each product: v = v A + l.
+
+        The result's ``attrs`` hold ``method``, ``residual`` (relative), ``iterations`` and
+        ``spectral_radius`` (estimated by the solver).
+        """
+        from kuzbass.planning.balances import labour_values
+
+        return labour_values(self, active, tolerance=tolerance, progress=progress)
+
+    def gross_output(
+        self,
+        demand: pd.Series | pd.DataFrame | np.ndarray | None = None,
+        active: Iterable[str] | None = None,
+        tolerance: float = 1e-10,
+        progress: bool = False,
+    ) -> pd.Series | pd.DataFrame:
+        """Gross output x = A x + d for a final demand by product (a Series), or for many
+        demands at once (a DataFrame whose columns are demands). Without ``demand``, the
+        economy's targets of year 1. ``attrs`` report method and relative residual."""
+        from kuzbass.planning.balances import gross_output
+
+        return gross_output(self, demand, active, tolerance=tolerance, progress=progress)
+
+    def check(self, active: Iterable[str] | None = None) -> Summary:
+        """Validate the arrays and the technology; returns a summary or raises ``EconomyError``
+        (``NotProductiveError`` when the spectral radius is ≥ 1)."""
+        from kuzbass.economy.validate import check
+
+        return check(self, active)

@@ -1,0 +1,606 @@
+"""The canonical economy folder, as CSV files or as Parquet files with the same tables.
+
+Tables (``.csv`` or ``.parquet``; the optional ones may be absent):
+
+- ``products``: product, unit
+- ``techniques``: technique, product, output[, capacity] — empty capacity means unlimited
+- ``inputs``: technique, input, quantity — the input is a product or a resource; quantity is for
+  the technique's declared output, so the coefficient is quantity / output
+- ``resources``: resource, unit, available — empty available means unlimited
+- ``demand`` (optional): product, quantity[, year, priority, weight]
+- ``capital`` (optional): technique, input, quantity — stock of the input product held at the
+  declared output; ``depreciation`` (optional): technique, input, rate — yearly share worn out
+- ``resource_schedule`` (optional): resource, year, available
+
+Duplicate (technique, input) rows are rejected, naming both rows: summing them would hide a
+typing mistake, and letting one win would lose the other silently.
+
+Names are mapped to indexes with pyarrow compute on dictionary-encoded columns, so that a table of
+hundreds of millions of rows never becomes Python objects.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import scipy.sparse as sp
+
+from kuzbass.economy.errors import EconomyError, Problems
+from kuzbass.economy.model import Economy
+
+TABLES: dict[str, tuple[list[str], list[str]]] = {
+    "products": (["product", "unit"], []),
+    "techniques": (["technique", "product", "output"], ["capacity"]),
+    "inputs": (["technique", "input", "quantity"], []),
+    "resources": (["resource", "unit", "available"], []),
+    "demand": (["product", "quantity"], ["year", "priority", "weight"]),
+    "capital": (["technique", "input", "quantity"], []),
+    "depreciation": (["technique", "input", "rate"], []),
+    "resource_schedule": (["resource", "year", "available"], []),
+}
+REQUIRED = ("products", "techniques", "inputs", "resources")
+NAME_COLUMNS = {"product", "unit", "technique", "input", "resource"}
+
+
+class _Table:
+    """One table read from the folder, with the words to name its rows in errors."""
+
+    def __init__(self, name: str, data: pa.Table, csv: bool) -> None:
+        self.file = name
+        self.data = data
+        self.csv = csv
+
+    def where(self, i: int) -> str:
+        return f"{self.file} line {i + 2}" if self.csv else f"{self.file} row {i + 1}"
+
+    def value(self, column: str, i: int) -> object:
+        return self.data.column(column)[i].as_py()
+
+    def __len__(self) -> int:
+        return self.data.num_rows
+
+
+def detect_format(path: Path) -> str:
+    """Name the format of an economy folder: ``csv``, ``parquet`` or ``5yearplan``."""
+    if not path.is_dir():
+        raise EconomyError([f"{path}: not a folder (an economy is a folder of tables)"])
+    if (path / "products.parquet").exists():
+        return "parquet"
+    if (path / "products.csv").exists():
+        return "csv"
+    if (path / "flows.csv").exists():
+        return "5yearplan"
+    raise EconomyError(
+        [f"{path}: no products.csv, products.parquet or flows.csv — not an economy folder"]
+    )
+
+
+def _load(folder: Path, stem: str, csv: bool, problems: Problems) -> _Table | None:
+    required, optional = TABLES[stem]
+    file = f"{stem}.{'csv' if csv else 'parquet'}"
+    path = folder / file
+    if not path.exists():
+        if stem in REQUIRED:
+            problems.add(f"{file}: missing from {folder}")
+        return None
+    if path.stat().st_size == 0:
+        problems.add(f"{file}: the file is empty (expected the header {','.join(required)})")
+        return None
+    try:
+        if csv:
+            data = pacsv.read_csv(
+                path,
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.string() for c in required + optional},
+                    strings_can_be_null=False,
+                ),
+            )
+        else:
+            data = pq.read_table(path, read_dictionary=[c for c in NAME_COLUMNS])
+    except (pa.ArrowInvalid, OSError) as error:
+        problems.add(f"{file}: cannot be read ({error})")
+        return None
+    found = data.column_names
+    if [c for c in found if c in required] != required or any(
+        c not in required + optional for c in found
+    ):
+        expected = ",".join(required) + "".join(f"[,{c}]" for c in optional)
+        problems.add(f"{file}: wrong header {','.join(found)} (expected {expected})")
+        return None
+    if csv:
+        data = pa.table({c: pc.utf8_trim_whitespace(data.column(c)) for c in found}, schema=None)
+    return _Table(file, data, csv)
+
+
+def _strings(column: pa.ChunkedArray) -> pa.Array:
+    """A plain string array of a (possibly dictionary-encoded) column, for small tables."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(pa.string())
+    return column.combine_chunks().cast(pa.large_string())
+
+
+def codes(column: pa.ChunkedArray, names: pa.Array) -> np.ndarray:
+    """Index of each value of ``column`` in ``names`` (−1 where absent), without Python objects.
+
+    A dictionary-encoded column is mapped through its dictionaries: one hash lookup per distinct
+    name per chunk, then a gather of the small integer indices.
+    """
+    names = names.cast(pa.large_string())
+    if not pa.types.is_dictionary(column.type):
+        found = pc.index_in(column.cast(pa.large_string()), value_set=names)
+        return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
+    chunks = [c for c in column.chunks if len(c)]
+    if not chunks:
+        return np.empty(0, dtype=np.int64)
+    dictionaries = [c.dictionary.cast(pa.large_string()) for c in chunks]
+    looked_up = pc.index_in(pa.concat_arrays(dictionaries), value_set=names)
+    mapped = np.asarray(looked_up.fill_null(-1).to_numpy(), dtype=np.int32)
+    out = np.empty(len(column), dtype=np.int32)
+    start = offset = 0
+    for chunk, dictionary in zip(chunks, dictionaries, strict=True):
+        indices = chunk.indices.to_numpy(zero_copy_only=False)
+        np.take(
+            mapped[offset : offset + len(dictionary)], indices, out=out[start : start + len(chunk)]
+        )
+        start += len(chunk)
+        offset += len(dictionary)
+    return out
+
+
+def _numbers(
+    table: _Table,
+    column: str,
+    problems: Problems,
+    empty: float | None = None,
+    allow_negative: bool = False,
+    positive: bool = False,
+) -> np.ndarray:
+    """The column as float64; reports non-numbers, NaN, infinities and negatives by row."""
+    data = table.data.column(column)
+    if pa.types.is_string(data.type) or pa.types.is_large_string(data.type):
+        text = data.combine_chunks()
+        blank = np.asarray(pc.equal(text, "").to_numpy(zero_copy_only=False), dtype=bool)
+        if empty is not None:
+            text = pc.if_else(pc.equal(text, ""), str(empty), text)
+        try:
+            values = np.asarray(pc.cast(text, pa.float64()).to_numpy(), dtype=np.float64)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            parsed = pd.to_numeric(
+                pd.Series(text.to_pandas(), dtype=object), errors="coerce"
+            ).to_numpy(dtype=np.float64)
+            bad = np.flatnonzero(np.isnan(parsed) & ~blank)
+            problems.rows(
+                bad,
+                lambda i: f"{column} {table.value(column, i)!r} is not a number",
+                table.where,
+            )
+            values = parsed
+        if empty is None:
+            problems.rows(np.flatnonzero(blank), lambda i: f"{column} is empty", table.where)
+        values = np.where(blank & (empty is None), 0.0, values)
+        return _check_numbers(values, table, column, problems, allow_negative, positive)
+    values = np.asarray(data.to_numpy(), dtype=np.float64)
+    return _check_numbers(values, table, column, problems, allow_negative, positive)
+
+
+def _check_numbers(
+    values: np.ndarray,
+    table: _Table,
+    column: str,
+    problems: Problems,
+    allow_negative: bool,
+    positive: bool,
+) -> np.ndarray:
+    def say(i: int) -> str:
+        return f"{column} is {table.value(column, i)!r}"
+
+    nan = np.isnan(values)
+    if nan.any():
+        problems.rows(np.flatnonzero(nan), lambda i: f"{say(i)}, not a number (NaN)", table.where)
+    infinite = np.isinf(values) & (values < 0 if column in {"capacity", "available"} else True)
+    if infinite.any():
+        problems.rows(np.flatnonzero(infinite), lambda i: f"{say(i)}, infinite", table.where)
+    if positive:
+        bad = np.flatnonzero(values <= 0)
+        problems.rows(bad, lambda i: f"{say(i)}: must be positive", table.where)
+    elif not allow_negative:
+        bad = np.flatnonzero(values < 0)
+        problems.rows(bad, lambda i: f"{say(i)}: must not be negative", table.where)
+    return values
+
+
+def _unique_names(table: _Table, column: str, problems: Problems) -> pa.Array:
+    names = _strings(table.data.column(column))
+    blank = np.flatnonzero(np.asarray(pc.equal(names, "").to_numpy(zero_copy_only=False)))
+    problems.rows(blank, lambda i: f"{column} name is empty", table.where)
+    if pc.count_distinct(names).as_py() != len(names):
+        duplicated = pd.Series(names.to_pandas()).duplicated(keep="first").to_numpy()
+        problems.rows(
+            np.flatnonzero(duplicated),
+            lambda i: f"{column} {table.value(column, i)!r} is listed twice",
+            table.where,
+        )
+    return names
+
+
+def _lookup(
+    table: _Table, column: str, names: pa.Array, problems: Problems, what: str
+) -> np.ndarray:
+    found = codes(table.data.column(column), names)
+    unknown = np.flatnonzero(found < 0)
+    problems.rows(
+        unknown,
+        lambda i: f"unknown {what} {table.value(column, i)!r} in column {column}",
+        table.where,
+    )
+    return found
+
+
+def _as_index(names: pa.Array, label: str) -> pd.Index:
+    return pd.Index(names.cast(pa.string()).to_pandas(), name=label)
+
+
+def _labels(column: pa.ChunkedArray) -> np.ndarray:
+    """Repeated labels (units) as an object array sharing one str per distinct value."""
+    encoded = pc.dictionary_encode(_strings(column))
+    words = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+    return words[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def _per_unit_matrix(
+    rows: np.ndarray,
+    columns: np.ndarray,
+    quantity: np.ndarray,
+    output: np.ndarray,
+    shape: tuple[int, int],
+    table: _Table,
+    problems: Problems,
+    names: Callable[[int], str],
+) -> sp.csc_array:
+    """CSC matrix of quantity/output; rejects duplicate (technique, input) pairs by row."""
+    rows = rows.astype(np.int32, copy=False)
+    columns = columns.astype(np.int32, copy=False)
+    data = output[columns]
+    np.divide(quantity, data, out=data)
+    if len(columns) == 0 or bool(np.all(columns[1:] >= columns[:-1])):
+        indptr = np.zeros(shape[1] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(columns, minlength=shape[1]), out=indptr[1:])
+        if indptr[-1] < np.iinfo(np.int32).max:
+            indptr = indptr.astype(np.int32)
+        matrix = sp.csc_array((data, rows, indptr), shape=shape)
+        matrix.sort_indices()
+        same = matrix.indices[1:] == matrix.indices[:-1]
+        starts = matrix.indptr[1:-1] - 1
+        same[starts[starts >= 0]] = False
+        duplicated = bool(same.any())
+    else:
+        matrix = sp.coo_array((data, (rows, columns)), shape=shape).tocsc()
+        duplicated = matrix.nnz < len(data)
+    if duplicated:
+        pairs = pd.DataFrame({"t": columns, "i": rows})
+        first = pairs.duplicated(keep="first").to_numpy()
+        earlier = pairs[~first].reset_index().set_index(["t", "i"])["index"]
+        for i in np.flatnonzero(first)[: problems.limit]:
+            key = (int(columns[i]), int(rows[i]))
+            problems.add(
+                f"{table.where(int(i))}: duplicate row for {names(int(i))}, already given at "
+                f"{table.where(int(earlier.loc[key]))} (rows are not summed: remove one)"
+            )
+    return matrix
+
+
+def read_canonical(folder: Path, fmt: str) -> Economy:
+    """Read a canonical CSV or Parquet folder, or raise EconomyError listing every problem."""
+    csv = fmt == "csv"
+    problems = Problems()
+    tables = {stem: _load(folder, stem, csv, problems) for stem in TABLES}
+    problems.raise_if_any()
+    products_t = tables["products"]
+    techniques_t = tables["techniques"]
+    inputs_t = tables["inputs"]
+    resources_t = tables["resources"]
+    assert products_t and techniques_t and inputs_t and resources_t
+    for required in (products_t, techniques_t):
+        if len(required) == 0:
+            problems.add(f"{required.file}: no rows")
+    problems.raise_if_any()
+
+    product_names = _unique_names(products_t, "product", problems)
+    resource_names = _unique_names(resources_t, "resource", problems)
+    technique_names = _unique_names(techniques_t, "technique", problems)
+    clash = pc.is_in(resource_names, value_set=product_names).to_numpy(zero_copy_only=False)
+    problems.rows(
+        np.flatnonzero(clash),
+        lambda i: f"resource {resources_t.value('resource', i)!r} is also a product name",
+        resources_t.where,
+    )
+    n, r, m = len(product_names), len(resource_names), len(technique_names)
+
+    technique_product = _lookup(techniques_t, "product", product_names, problems, "product")
+    output = _numbers(techniques_t, "output", problems, positive=True)
+    if "capacity" in techniques_t.data.column_names:
+        capacity = _numbers(techniques_t, "capacity", problems, empty=np.inf)
+    else:
+        capacity = np.full(m, np.inf)
+    available = _numbers(resources_t, "available", problems, empty=np.inf)
+    problems.raise_if_any()
+
+    made = np.zeros(n, dtype=bool)
+    made[technique_product] = True
+    problems.rows(
+        np.flatnonzero(~made),
+        lambda i: f"product {products_t.value('product', i)!r} is made by no technique",
+        products_t.where,
+    )
+
+    all_inputs = pa.concat_arrays([product_names, resource_names])
+    tech = _lookup(inputs_t, "technique", technique_names, problems, "technique")
+    item = _lookup(inputs_t, "input", all_inputs, problems, "input (neither product nor resource)")
+    quantity = _numbers(inputs_t, "quantity", problems)
+    problems.raise_if_any()
+
+    def pair(i: int) -> str:
+        return _pair(inputs_t, i)
+
+    is_resource = item >= n
+    product_rows = _rows_of(~is_resource)
+    resource_rows = _rows_of(is_resource)
+    input_coefficients = _per_unit_matrix(
+        item[product_rows],
+        tech[product_rows],
+        quantity[product_rows],
+        output,
+        (n, m),
+        inputs_t,
+        problems,
+        lambda i: pair(_position(product_rows, i)),
+    )
+    resource_coefficients = _per_unit_matrix(
+        item[resource_rows] - n,
+        tech[resource_rows],
+        quantity[resource_rows],
+        output,
+        (r, m),
+        inputs_t,
+        problems,
+        lambda i: pair(_position(resource_rows, i)),
+    )
+    del tech, item, quantity
+
+    capital = depreciation = None
+    for stem in ("capital", "depreciation"):
+        table = tables[stem]
+        if table is None:
+            continue
+        value_column = "quantity" if stem == "capital" else "rate"
+        t = _lookup(table, "technique", technique_names, problems, "technique")
+        k = _lookup(table, "input", product_names, problems, "product")
+        v = _numbers(table, value_column, problems)
+        problems.raise_if_any()
+        matrix = _per_unit_matrix(
+            k,
+            t,
+            v,
+            output if stem == "capital" else np.ones(m),
+            (n, m),
+            table,
+            problems,
+            partial(_pair, table),
+        )
+        if stem == "capital":
+            capital = matrix
+        else:
+            depreciation = matrix
+
+    targets = None
+    if tables["demand"] is not None:
+        targets = _targets(tables["demand"], product_names, problems)
+    schedule = None
+    if tables["resource_schedule"] is not None:
+        table = tables["resource_schedule"]
+        _lookup(table, "resource", resource_names, problems, "resource")
+        year = _numbers(table, "year", problems, positive=True)
+        amount = _numbers(table, "available", problems, empty=np.inf)
+        schedule = pd.DataFrame(
+            {
+                "resource": _strings(table.data.column("resource")).to_pandas(),
+                "year": year.astype(np.int64),
+                "available": amount,
+            }
+        )
+    problems.raise_if_any()
+
+    return Economy(
+        products=_as_index(product_names, "product"),
+        product_units=_labels(products_t.data.column("unit")),
+        techniques=_as_index(technique_names, "technique"),
+        technique_product=technique_product.astype(np.int64),
+        technique_output=output,
+        technique_capacity=capacity,
+        input_coefficients=input_coefficients,
+        resources=_as_index(resource_names, "resource"),
+        resource_units=_labels(resources_t.data.column("unit")),
+        resource_available=available,
+        resource_coefficients=resource_coefficients,
+        targets=targets,
+        capital_coefficients=capital,
+        depreciation=depreciation,
+        resource_schedule=schedule,
+    )
+
+
+def _pair(table: _Table, i: int) -> str:
+    return f"technique {table.value('technique', i)!r}, input {table.value('input', i)!r}"
+
+
+def _rows_of(mask: np.ndarray) -> slice | np.ndarray:
+    """The rows where mask holds: a slice (no copy) when they are one contiguous block."""
+    count = int(mask.sum())
+    if count == 0:
+        return slice(0, 0)
+    first = int(np.argmax(mask))
+    if bool(mask[first : first + count].all()):
+        return slice(first, first + count)
+    return np.flatnonzero(mask)
+
+
+def _position(rows: slice | np.ndarray, i: int) -> int:
+    return (rows.start or 0) + i if isinstance(rows, slice) else int(rows[i])
+
+
+def _targets(table: _Table, product_names: pa.Array, problems: Problems) -> pd.DataFrame:
+    _lookup(table, "product", product_names, problems, "product")
+    quantity = _numbers(table, "quantity", problems)
+    columns = table.data.column_names
+    year = _numbers(table, "year", problems, positive=True) if "year" in columns else None
+    priority = (
+        _numbers(table, "priority", problems, positive=True) if "priority" in columns else None
+    )
+    weight = _numbers(table, "weight", problems) if "weight" in columns else None
+    rows = len(table)
+    return pd.DataFrame(
+        {
+            "product": _strings(table.data.column("product")).to_pandas(),
+            "quantity": quantity,
+            "year": np.ones(rows, np.int64) if year is None else year.astype(np.int64),
+            "priority": np.ones(rows, np.int64) if priority is None else priority.astype(np.int64),
+            "weight": np.ones(rows) if weight is None else weight,
+        }
+    )
+
+
+def write_canonical(economy: Economy, folder: Path, fmt: str) -> None:
+    """Write the economy as a canonical folder; a failure leaves any existing folder untouched.
+
+    Tables go to a temporary folder beside the target, which then replaces it in one rename.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        for stem, table in _tables(economy):
+            if fmt == "csv":
+                frame = table.to_pandas()
+                for column in ("capacity", "available"):
+                    if column in frame:
+                        frame[column] = frame[column].where(np.isfinite(frame[column]))
+                frame.to_csv(staging / f"{stem}.csv", index=False, na_rep="")
+            else:
+                pq.write_table(
+                    table,
+                    staging / f"{stem}.parquet",
+                    row_group_size=1 << 26,
+                    dictionary_pagesize_limit=1 << 30,
+                )
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
+            os.replace(folder, old / folder.name)
+            os.replace(staging, folder)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _names(index: pd.Index) -> pa.Array:
+    return pa.array(index.astype("str").array).cast(pa.large_string())
+
+
+def _number_column(values: np.ndarray) -> pa.Array:
+    return pa.array(np.asarray(values, dtype=np.float64))
+
+
+def _unit_column(units: np.ndarray) -> pa.Array:
+    return pc.dictionary_encode(pa.array(np.asarray(units, dtype=object).astype(str)))
+
+
+def _triples(
+    matrix: sp.csc_array, scale: np.ndarray, techniques: pa.Array, inputs: pa.Array, offset: int = 0
+) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(technique, input, quantity) columns of a coefficient matrix, dictionary-encoded names."""
+    matrix = sp.csc_array(matrix)
+    counts = np.diff(matrix.indptr)
+    column = np.repeat(np.arange(matrix.shape[1], dtype=np.int32), counts)
+    technique = pa.DictionaryArray.from_arrays(pa.array(column), techniques)
+    item = pa.DictionaryArray.from_arrays(
+        pa.array(matrix.indices.astype(np.int32) + np.int32(offset)), inputs
+    )
+    quantity = pa.array(matrix.data * scale[column])
+    return technique, item, quantity
+
+
+def _tables(economy: Economy) -> list[tuple[str, pa.Table]]:
+    products = _names(economy.products)
+    techniques = _names(economy.techniques)
+    resources = _names(economy.resources)
+    all_inputs = pa.concat_arrays([products, resources])
+    output = np.asarray(economy.technique_output, dtype=np.float64)
+    made = pa.DictionaryArray.from_arrays(
+        pa.array(np.asarray(economy.technique_product, dtype=np.int32)), products
+    )
+    goods = _triples(economy.input_coefficients, output, techniques, all_inputs)
+    used = _triples(economy.resource_coefficients, output, techniques, all_inputs, len(products))
+    tables = [
+        ("products", pa.table({"product": products, "unit": _unit_column(economy.product_units)})),
+        (
+            "techniques",
+            pa.table(
+                {
+                    "technique": techniques,
+                    "product": made,
+                    "output": _number_column(output),
+                    "capacity": _number_column(economy.technique_capacity),
+                }
+            ),
+        ),
+        (
+            "inputs",
+            pa.table(
+                {
+                    "technique": pa.chunked_array([goods[0], used[0]]),
+                    "input": pa.chunked_array([goods[1], used[1]]),
+                    "quantity": pa.chunked_array([goods[2], used[2]]),
+                }
+            ),
+        ),
+        (
+            "resources",
+            pa.table(
+                {
+                    "resource": resources,
+                    "unit": _unit_column(economy.resource_units),
+                    "available": _number_column(economy.resource_available),
+                }
+            ),
+        ),
+    ]
+    if economy.targets is not None:
+        tables.append(("demand", pa.Table.from_pandas(economy.targets, preserve_index=False)))
+    for stem, matrix, scale, column in (
+        ("capital", economy.capital_coefficients, output, "quantity"),
+        ("depreciation", economy.depreciation, np.ones(len(output)), "rate"),
+    ):
+        if matrix is not None:
+            t, i, v = _triples(matrix, scale, techniques, all_inputs)
+            tables.append((stem, pa.table({"technique": t, "input": i, column: v})))
+    if economy.resource_schedule is not None:
+        tables.append(
+            (
+                "resource_schedule",
+                pa.Table.from_pandas(economy.resource_schedule, preserve_index=False),
+            )
+        )
+    return tables

@@ -1,0 +1,61 @@
+"""Errors a user can cause with economy input: each names the file, row and value at fault."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+
+class EconomyError(ValueError):
+    """Bad economy input. ``problems`` lists every problem found, one line each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = "1 problem" if count == 1 else f"{count} problems"
+        super().__init__(f"{head} in the economy:\n" + "\n".join(f"- {p}" for p in self.problems))
+
+
+class NotProductiveError(EconomyError):
+    """The technology uses up more than it makes: spectral radius ≥ 1, so no plan can sustain it."""
+
+    def __init__(self, spectral_radius: float, cycle: Sequence[str], total: int) -> None:
+        self.spectral_radius = spectral_radius
+        self.cycle = list(cycle)
+        shown = ", ".join(repr(name) for name in self.cycle)
+        more = f" and {total - len(self.cycle)} more" if total > len(self.cycle) else ""
+        super().__init__(
+            [
+                f"the technology is not productive: estimated spectral radius "
+                f"{spectral_radius:.6g} ≥ 1; the self-consuming cycle is {shown}{more} "
+                f"(together these products use up more of each other than they make)"
+            ]
+        )
+
+
+class Problems:
+    """Collects problems while reading, at most ``limit`` examples of each kind."""
+
+    def __init__(self, limit: int = 5) -> None:
+        self.limit = limit
+        self.items: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.items.append(message)
+
+    def rows(
+        self,
+        rows: Sequence[int] | np.ndarray,
+        describe: Callable[[int], str],
+        where: Callable[[int], str],
+    ) -> None:
+        """Report the first ``limit`` rows: ``where(i)`` names a row, ``describe(i)`` its fault."""
+        for i in rows[: self.limit]:
+            self.items.append(f"{where(int(i))}: {describe(int(i))}")
+        if len(rows) > self.limit:
+            self.items.append(f"… and {len(rows) - self.limit} more rows like the above")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise EconomyError(self.items)
