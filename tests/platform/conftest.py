@@ -14,6 +14,17 @@ from kuzbass.platform.councils.models import Ballot, Council, Motion
 PASSWORD = "a long test password 1989"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """Argon2 is deliberately slow; tests that do not test hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[[str], Any]:
     def make(username: str) -> Any:
@@ -26,7 +37,9 @@ def make_user(db: None) -> Callable[[str], Any]:
 def make_council(db: None) -> Callable[..., Council]:
     def make(slug: str, kind: str = "workplace", **options: Any) -> Council:
         return services.found_council(
-            name=options.pop("name", slug.replace("-", " ").title()), slug=slug, kind=kind,
+            name=options.pop("name", slug.replace("-", " ").title()),
+            slug=slug,
+            kind=kind,
             **options,
         )
 
@@ -58,16 +71,31 @@ def brigade(make_council: Any, make_user: Any, join: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def open_motion() -> Callable[..., tuple[Motion, Ballot]]:
-    def make(council: Council, mover: Any, officer: Any, *, method: str = "majority",
-             options: list[str] | None = None, secret: bool = True, kind: str = "ordinary",
-             **motion_fields: Any) -> tuple[Motion, Ballot]:
+    def make(
+        council: Council,
+        mover: Any,
+        officer: Any,
+        *,
+        method: str = "majority",
+        options: list[str] | None = None,
+        secret: bool = True,
+        kind: str = "ordinary",
+        **motion_fields: Any,
+    ) -> tuple[Motion, Ballot]:
         motion = services.table_motion(
-            mover, council, title=motion_fields.pop("title", "Lower the norm"),
-            text=motion_fields.pop("text", "The daily norm falls by 10%."), kind=kind,
+            mover,
+            council,
+            title=motion_fields.pop("title", "Lower the norm"),
+            text=motion_fields.pop("text", "The daily norm falls by 10%."),
+            kind=kind,
             **motion_fields,
         )
         ballot = services.open_ballot(
-            officer, motion, method=method, options=options, secret=secret,
+            officer,
+            motion,
+            method=method,
+            options=options,
+            secret=secret,
             closes_at=timezone.now() + timedelta(hours=1),
         )
         return motion, ballot

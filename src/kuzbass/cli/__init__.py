@@ -4,7 +4,7 @@ Command modules import their heavy dependencies (pandas, Django, HiGHS) inside t
 so that `kuzbass --help` and small commands start fast.
 """
 
-from kuzbass.cli.app import app
 from kuzbass.cli import platform  # noqa: F401
+from kuzbass.cli.app import app
 
 __all__ = ["app"]

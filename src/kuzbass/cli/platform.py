@@ -6,7 +6,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -55,7 +55,7 @@ def serve(
     call_command("collectstatic", interactive=False, verbosity=0)
     from kuzbass.platform.wsgi import application
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             options: dict[str, Any] = {
                 "bind": f"{host}:{port}",
@@ -79,9 +79,14 @@ def serve(
 
 @ledger_app.command("verify")
 def ledger_verify(
-    file: Path | None = typer.Option(
-        None, "--file", help="An exported JSON-lines file; by default the database."
-    ),
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="An exported JSON-lines file; by default the database."),
+    ] = None,
+    head: Annotated[
+        str | None,
+        typer.Option("--head", help="The published hash of the last event, to detect a cut tail."),
+    ] = None,
 ) -> None:
     """Recompute the hash chain and name the first broken link (exit code 1 if there is one).
 
@@ -97,7 +102,7 @@ def ledger_verify(
         except (OSError, ledger.LedgerFormatError) as error:
             console.print(f"[red]cannot read {file}: {error}")
             raise typer.Exit(2) from error
-        report = ledger.verify_chain(events)
+        report = ledger.verify_chain(events, head_hash=head)
         if report.ok:
             console.print(f"[green]ok[/]: {report.events_checked} events, chain intact")
             return
@@ -119,7 +124,9 @@ def ledger_verify(
 
 @ledger_app.command("export")
 def ledger_export(
-    out: Path | None = typer.Option(None, "--out", help="File to write; by default stdout."),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write; by default stdout.")
+    ] = None,
 ) -> None:
     """Write every event as JSON lines (the format ``kuzbass ledger verify --file`` reads)."""
     from kuzbass import ledger
@@ -167,10 +174,16 @@ def found_council(
 
     try:
         council = services.found_council(
-            name=name, slug=slug, kind=kind, open_signup=open_signup,
-            constitution={"quorum": quorum, "ordinary_threshold": ordinary_threshold,
-                          "recall_threshold": recall_threshold,
-                          "constitution_threshold": constitution_threshold},
+            name=name,
+            slug=slug,
+            kind=kind,
+            open_signup=open_signup,
+            constitution={
+                "quorum": quorum,
+                "ordinary_threshold": ordinary_threshold,
+                "recall_threshold": recall_threshold,
+                "constitution_threshold": constitution_threshold,
+            },
         )
     except services.ServiceError as error:
         console.print(f"[red]{error.message}")
@@ -208,7 +221,8 @@ def create_officer(
         user = user_model.objects.filter(username=username).first()
         if user is None:
             password = (
-                sys.stdin.readline().rstrip("\n") if password_stdin
+                sys.stdin.readline().rstrip("\n")
+                if password_stdin
                 else getpass.getpass(f"password for {username}: ")
             )
             user = user_model(username=username, email=email)

@@ -22,7 +22,7 @@ class PlotlyFinder(BaseFinder):
     def check(self, **kwargs: Any) -> list[Any]:
         return []
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> Any:
         if path != PLOTLY_STATIC_PATH:
             return [] if find_all else ""
         found = str(_PLOTLY_DIR / "plotly.min.js")

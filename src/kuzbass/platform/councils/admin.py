@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from kuzbass.platform.councils import models, services
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -25,11 +25,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(models.Council)
-class CouncilAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CouncilAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "kind", "quorum", "ordinary_threshold", "open_signup")
     list_filter = ("kind",)
     search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
@@ -39,8 +38,12 @@ class CouncilAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         founded = services.found_council(
-            name=obj.name, slug=obj.slug, kind=obj.kind, description=obj.description,
-            open_signup=obj.open_signup, constitution=obj.constitution_dict(),
+            name=obj.name,
+            slug=obj.slug,
+            kind=obj.kind,
+            description=obj.description,
+            open_signup=obj.open_signup,
+            constitution=obj.constitution_dict(),
         )
         obj.pk = founded.pk
 
@@ -61,8 +64,16 @@ class MotionAdmin(ReadOnlyAdmin):
 
 @admin.register(models.Ballot)
 class BallotAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "motion", "method", "secret", "opens_at", "closes_at", "closed_at",
-                    "carried")
+    list_display = (
+        "pk",
+        "motion",
+        "method",
+        "secret",
+        "opens_at",
+        "closes_at",
+        "closed_at",
+        "carried",
+    )
     list_filter = ("method", "secret")
 
 

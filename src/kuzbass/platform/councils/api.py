@@ -10,9 +10,9 @@ from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
-from django.views.decorators.csrf import ensure_csrf_cookie
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.security import django_auth
 from ninja.utils import check_csrf
 
@@ -335,9 +335,9 @@ class Who(Schema):
 
 
 @api.get("/csrf", response=Who, tags=["session"])
-@ensure_csrf_cookie
 def csrf(request: HttpRequest) -> Who:
     """Sets the ``csrftoken`` cookie that every change must echo in ``X-CSRFToken``."""
+    get_token(request)
     return Who(username=request.user.get_username() if request.user.is_authenticated else None)
 
 
@@ -345,12 +345,12 @@ def csrf(request: HttpRequest) -> Who:
 def api_login(request: HttpRequest, body: LoginIn) -> Any:
     refused = check_csrf(request)
     if refused is not None:
-        return 403, Problem(detail="CSRF token missing or wrong; GET /api/csrf first")
+        return Status(403, Problem(detail="CSRF token missing or wrong; GET /api/csrf first"))
     user = authenticate(request, username=body.username, password=body.password)
     if user is None:
-        return 400, Problem(detail="wrong username or password", field="password")
+        return Status(400, Problem(detail="wrong username or password", field="password"))
     login(request, user)
-    return 200, Who(username=user.get_username())
+    return Status(200, Who(username=user.get_username()))
 
 
 @api.post("/auth/logout", response=Who, auth=django_auth, tags=["session"])
@@ -383,36 +383,59 @@ def list_members(request: HttpRequest, slug: str) -> list[MembershipOut]:
     ]
 
 
-@api.post("/councils/{slug}/invitations", response={201: InvitationOut, **ERRORS},
-          auth=django_auth, tags=["councils"])
+@api.post(
+    "/councils/{slug}/invitations",
+    response={201: InvitationOut, **ERRORS},
+    auth=django_auth,
+    tags=["councils"],
+)
 def create_invitation(request: HttpRequest, slug: str, body: InvitationIn) -> Any:
     """An officer invites someone; the token is shown only in this answer."""
     council = get_object_or_404(Council, slug=slug)
     issued = services.invite(request.user, council, role=body.role, note=body.note)
-    return 201, InvitationOut(token=issued.token, council=council.slug, role=body.role,
-                              expires_at=issued.invitation.expires_at)
+    return Status(
+        201,
+        InvitationOut(
+            token=issued.token,
+            council=council.slug,
+            role=body.role,
+            expires_at=issued.invitation.expires_at,
+        ),
+    )
 
 
-@api.post("/invitations/accept", response={201: MembershipOut, **ERRORS}, auth=django_auth,
-          tags=["councils"])
+@api.post(
+    "/invitations/accept",
+    response={201: MembershipOut, **ERRORS},
+    auth=django_auth,
+    tags=["councils"],
+)
 def accept(request: HttpRequest, body: AcceptIn) -> Any:
-    return 201, MembershipOut.of(services.accept_invitation(body.token, request.user))
+    return Status(201, MembershipOut.of(services.accept_invitation(body.token, request.user)))
 
 
-@api.post("/councils/{slug}/join", response={201: MembershipOut, **ERRORS}, auth=django_auth,
-          tags=["councils"])
+@api.post(
+    "/councils/{slug}/join",
+    response={201: MembershipOut, **ERRORS},
+    auth=django_auth,
+    tags=["councils"],
+)
 def join(request: HttpRequest, slug: str) -> Any:
     council = get_object_or_404(Council, slug=slug)
-    return 201, MembershipOut.of(services.join_open_council(request.user, council))
+    return Status(201, MembershipOut.of(services.join_open_council(request.user, council)))
 
 
-@api.post("/councils/{slug}/affiliates", response={201: CouncilOut, **ERRORS},
-          auth=django_auth, tags=["councils"])
+@api.post(
+    "/councils/{slug}/affiliates",
+    response={201: CouncilOut, **ERRORS},
+    auth=django_auth,
+    tags=["councils"],
+)
 def add_affiliate(request: HttpRequest, slug: str, body: AffiliationIn) -> Any:
     body_council = get_object_or_404(Council, slug=slug)
     member = get_object_or_404(Council, slug=body.member_council)
     services.affiliate(request.user, body_council, member)
-    return 201, CouncilOut.of(member)
+    return Status(201, CouncilOut.of(member))
 
 
 @api.get("/councils/{slug}/mandates", response=list[MandateOut], tags=["delegates"])
@@ -434,8 +457,12 @@ def list_motions(request: HttpRequest, slug: str) -> list[MotionOut]:
     return [MotionOut.of(m) for m in council.motions.select_related("council", "tabled_by")]
 
 
-@api.post("/councils/{slug}/motions", response={201: MotionOut, **ERRORS}, auth=django_auth,
-          tags=["motions"])
+@api.post(
+    "/councils/{slug}/motions",
+    response={201: MotionOut, **ERRORS},
+    auth=django_auth,
+    tags=["motions"],
+)
 def create_motion(request: HttpRequest, slug: str, body: MotionIn) -> Any:
     council = get_object_or_404(Council, slug=slug)
     motion = services.table_motion(
@@ -451,7 +478,7 @@ def create_motion(request: HttpRequest, slug: str, body: MotionIn) -> Any:
         demand=get_object_or_404(Demand, pk=body.demand) if body.demand else None,
         demand_action=body.demand_action,
     )
-    return 201, MotionOut.of(motion)
+    return Status(201, MotionOut.of(motion))
 
 
 @api.get("/motions/{motion_id}", response={200: MotionOut, 404: Problem}, tags=["motions"])
@@ -459,35 +486,57 @@ def get_motion(request: HttpRequest, motion_id: int) -> MotionOut:
     return MotionOut.of(get_object_or_404(Motion, pk=motion_id))
 
 
-@api.post("/motions/{motion_id}/amendments", response={201: AmendmentOut, **ERRORS},
-          auth=django_auth, tags=["motions"])
+@api.post(
+    "/motions/{motion_id}/amendments",
+    response={201: AmendmentOut, **ERRORS},
+    auth=django_auth,
+    tags=["motions"],
+)
 def create_amendment(request: HttpRequest, motion_id: int, body: AmendmentIn) -> Any:
     motion = get_object_or_404(Motion, pk=motion_id)
     amendment = services.propose_amendment(request.user, motion, text=body.text)
-    return 201, AmendmentOut(motion=motion.pk, number=amendment.number, text=amendment.text,
-                             status=amendment.status)
+    return Status(
+        201,
+        AmendmentOut(
+            motion=motion.pk, number=amendment.number, text=amendment.text, status=amendment.status
+        ),
+    )
 
 
-@api.post("/motions/{motion_id}/comments", response={201: CommentIn, **ERRORS},
-          auth=django_auth, tags=["motions"])
+@api.post(
+    "/motions/{motion_id}/comments",
+    response={201: CommentIn, **ERRORS},
+    auth=django_auth,
+    tags=["motions"],
+)
 def create_comment(request: HttpRequest, motion_id: int, body: CommentIn) -> Any:
     motion = get_object_or_404(Motion, pk=motion_id)
-    return 201, CommentIn(text=services.comment(request.user, motion, text=body.text).text)
+    return Status(201, CommentIn(text=services.comment(request.user, motion, text=body.text).text))
 
 
-@api.post("/motions/{motion_id}/ballots", response={201: BallotOut, **ERRORS},
-          auth=django_auth, tags=["ballots"])
+@api.post(
+    "/motions/{motion_id}/ballots",
+    response={201: BallotOut, **ERRORS},
+    auth=django_auth,
+    tags=["ballots"],
+)
 def create_ballot(request: HttpRequest, motion_id: int, body: BallotIn) -> Any:
     motion = get_object_or_404(Motion, pk=motion_id)
     amendment = (
         get_object_or_404(motion.amendments, number=body.amendment) if body.amendment else None
     )
     ballot = services.open_ballot(
-        request.user, motion, method=body.method, options=body.options, opens_at=body.opens_at,
-        closes_at=body.closes_at, secret=body.secret, max_score=body.max_score,
+        request.user,
+        motion,
+        method=body.method,
+        options=body.options,
+        opens_at=body.opens_at,
+        closes_at=body.closes_at,
+        secret=body.secret,
+        max_score=body.max_score,
         amendment=amendment,
     )
-    return 201, BallotOut.of(ballot)
+    return Status(201, BallotOut.of(ballot))
 
 
 def _ballot(ballot_id: int) -> Ballot:
@@ -503,44 +552,63 @@ def get_ballot(request: HttpRequest, ballot_id: int) -> BallotOut:
     return BallotOut.of(_ballot(ballot_id))
 
 
-@api.post("/ballots/{ballot_id}/votes", response={201: ReceiptOut, **ERRORS}, auth=django_auth,
-          tags=["ballots"])
+@api.post(
+    "/ballots/{ballot_id}/votes",
+    response={201: ReceiptOut, **ERRORS},
+    auth=django_auth,
+    tags=["ballots"],
+)
 def vote(request: HttpRequest, ballot_id: int, body: VoteIn) -> Any:
     """Cast a vote; the receipt code in the answer is not stored and not shown again."""
     ballot = get_object_or_404(Ballot, pk=ballot_id)
     receipt = services.cast_vote(request.user, ballot, body.content)
-    return 201, ReceiptOut(ballot=ballot.pk, receipt=receipt.code, content=receipt.content)
+    return Status(201, ReceiptOut(ballot=ballot.pk, receipt=receipt.code, content=receipt.content))
 
 
-@api.post("/ballots/{ballot_id}/close", response={200: BallotOut, **ERRORS}, auth=django_auth,
-          tags=["ballots"])
+@api.post(
+    "/ballots/{ballot_id}/close",
+    response={200: BallotOut, **ERRORS},
+    auth=django_auth,
+    tags=["ballots"],
+)
 def close(request: HttpRequest, ballot_id: int) -> Any:
-    return 200, BallotOut.of(services.close_ballot(get_object_or_404(Ballot, pk=ballot_id)))
+    return Status(200, BallotOut.of(services.close_ballot(get_object_or_404(Ballot, pk=ballot_id))))
 
 
-@api.get("/ballots/{ballot_id}/papers", response={200: PublishedBallot, **ERRORS},
-         tags=["ballots"])
+@api.get("/ballots/{ballot_id}/papers", response={200: PublishedBallot, **ERRORS}, tags=["ballots"])
 def papers(request: HttpRequest, ballot_id: int) -> Any:
     """After the close: the roll and every paper by receipt hash, so voters can check theirs."""
     ballot = _ballot(ballot_id)
     if ballot.closed_at is None:
-        raise services.Refused("the papers are published when the ballot closes")
-    return 200, PublishedBallot(
-        ballot=ballot.pk,
-        roll=ballot.roll_names(),
-        papers=[
-            PaperOut(receipt_hash=p.receipt_hash, content=p.content,
-                     voter=p.voter.get_username() if p.voter else None)
-            for p in ballot.papers.select_related("voter").order_by("receipt_hash")
-        ],
+        raise services.RefusedError("the papers are published when the ballot closes")
+    return Status(
+        200,
+        PublishedBallot(
+            ballot=ballot.pk,
+            roll=ballot.roll_names(),
+            papers=[
+                PaperOut(
+                    receipt_hash=p.receipt_hash,
+                    content=p.content,
+                    voter=p.voter.get_username() if p.voter else None,
+                )
+                for p in ballot.papers.select_related("voter").order_by("receipt_hash")
+            ],
+        ),
     )
 
 
 @api.get("/receipts/{code}", response={200: PaperOut, 404: Problem}, tags=["ballots"])
 def check_receipt(request: HttpRequest, code: str) -> Any:
     paper = get_object_or_404(BallotPaper, receipt_hash=BallotPaper.hash_receipt(code))
-    return 200, PaperOut(receipt_hash=paper.receipt_hash, content=paper.content,
-                         voter=paper.voter.get_username() if paper.voter else None)
+    return Status(
+        200,
+        PaperOut(
+            receipt_hash=paper.receipt_hash,
+            content=paper.content,
+            voter=paper.voter.get_username() if paper.voter else None,
+        ),
+    )
 
 
 # --- demands --------------------------------------------------------------------------------
@@ -551,13 +619,18 @@ def list_demands(request: HttpRequest, slug: str) -> list[DemandOut]:
     council = get_object_or_404(Council, slug=slug)
     return [
         DemandOut.of(demand)
-        for demand in council.demands.select_related("council", "responsible_body", "raised_by")
-        .prefetch_related("history")
+        for demand in council.demands.select_related(
+            "council", "responsible_body", "raised_by"
+        ).prefetch_related("history")
     ]
 
 
-@api.post("/councils/{slug}/demands", response={201: DemandOut, **ERRORS}, auth=django_auth,
-          tags=["demands"])
+@api.post(
+    "/councils/{slug}/demands",
+    response={201: DemandOut, **ERRORS},
+    auth=django_auth,
+    tags=["demands"],
+)
 def create_demand(request: HttpRequest, slug: str, body: DemandIn) -> Any:
     """Raise a demand; this also tables the motion to adopt it."""
     council = get_object_or_404(Council, slug=slug)
@@ -565,19 +638,27 @@ def create_demand(request: HttpRequest, slug: str, body: DemandIn) -> Any:
         get_object_or_404(Council, slug=body.responsible_body) if body.responsible_body else None
     )
     demand = services.raise_demand(
-        request.user, council, title=body.title, description=body.description,
-        category=body.category, responsible_body=responsible,
+        request.user,
+        council,
+        title=body.title,
+        description=body.description,
+        category=body.category,
+        responsible_body=responsible,
     )
-    return 201, DemandOut.of(demand)
+    return Status(201, DemandOut.of(demand))
 
 
-@api.post("/demands/{demand_id}/in-plan", response={200: DemandOut, **ERRORS},
-          auth=django_auth, tags=["demands"])
+@api.post(
+    "/demands/{demand_id}/in-plan",
+    response={200: DemandOut, **ERRORS},
+    auth=django_auth,
+    tags=["demands"],
+)
 def demand_in_plan(request: HttpRequest, demand_id: int, body: InPlanIn) -> Any:
     demand = get_object_or_404(Demand, pk=demand_id)
     services.put_demand_in_plan(request.user, demand, note=body.note)
     demand.refresh_from_db()
-    return 200, DemandOut.of(demand)
+    return Status(200, DemandOut.of(demand))
 
 
 # --- ledger ---------------------------------------------------------------------------------
@@ -590,7 +671,13 @@ def ledger_events(request: HttpRequest, after: int = -1, limit: int = 100) -> li
         : max(1, min(limit, 1000))
     ]
     return [
-        EventOut(sequence=row.sequence, kind=row.kind, recorded_at=row.recorded_at,
-                 payload=row.payload, previous_hash=row.previous_hash, hash=row.hash)
+        EventOut(
+            sequence=row.sequence,
+            kind=row.kind,
+            recorded_at=row.recorded_at,
+            payload=row.payload,
+            previous_hash=row.previous_hash,
+            hash=row.hash,
+        )
         for row in rows
     ]

@@ -12,6 +12,7 @@ from kuzbass.platform.councils.models import (
     Ballot,
     Council,
     DemandCategory,
+    Mandate,
     Motion,
     Role,
 )
@@ -23,9 +24,7 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Role"), choices=[(Role.MEMBER, _("member")), (Role.OFFICER, _("officer"))]
     )
-    note = forms.CharField(
-        label=_("Note (who is this for?)"), max_length=200, required=False
-    )
+    note = forms.CharField(label=_("Note (who is this for?)"), max_length=200, required=False)
 
 
 class RegisterForm(forms.Form):
@@ -48,11 +47,13 @@ class MotionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     text = forms.CharField(label=_("Text of the motion"), widget=forms.Textarea(attrs={"rows": 5}))
     mandate = forms.ModelChoiceField(
-        label=_("Mandate to recall (recall motions)"), queryset=None, required=False
+        label=_("Mandate to recall (recall motions)"),
+        queryset=Mandate.objects.none(),
+        required=False,
     )
     delegate_to = forms.ModelChoiceField(
         label=_("Delegate to (election motions; empty: the council's own delegate)"),
-        queryset=None,
+        queryset=Council.objects.none(),
         required=False,
     )
     mandate_instructions = forms.CharField(
@@ -63,9 +64,7 @@ class MotionForm(forms.Form):
     quorum = forms.CharField(label=_("New quorum (constitution motions)"), required=False)
     ordinary_threshold = forms.CharField(label=_("New ordinary threshold"), required=False)
     recall_threshold = forms.CharField(label=_("New recall threshold"), required=False)
-    constitution_threshold = forms.CharField(
-        label=_("New constitution threshold"), required=False
-    )
+    constitution_threshold = forms.CharField(label=_("New constitution threshold"), required=False)
 
     def __init__(self, council: Council, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -83,7 +82,12 @@ class MotionForm(forms.Form):
             return None
         return {
             key: self.cleaned_data[key]
-            for key in ("quorum", "ordinary_threshold", "recall_threshold", "constitution_threshold")
+            for key in (
+                "quorum",
+                "ordinary_threshold",
+                "recall_threshold",
+                "constitution_threshold",
+            )
         }
 
 
@@ -127,7 +131,9 @@ class BallotForm(forms.Form):
         label=_("Highest score (score ballots)"), min_value=1, max_value=100, initial=5
     )
     amendment = forms.TypedChoiceField(
-        label=_("Vote on an amendment instead of the motion"), coerce=int, required=False,
+        label=_("Vote on an amendment instead of the motion"),
+        coerce=int,
+        required=False,
         empty_value=None,
     )
 
@@ -190,8 +196,11 @@ class VoteForm(forms.Form):
             return list(data["approved"])
         if self.ballot.method == VotingMethod.SCORE:
             return {option: data[f"score_{i}"] for i, option in enumerate(options)}
-        ranked = [(int(data[f"rank_{i}"]), option) for i, option in enumerate(options)
-                  if data.get(f"rank_{i}")]
+        ranked = [
+            (int(data[f"rank_{i}"]), option)
+            for i, option in enumerate(options)
+            if data.get(f"rank_{i}")
+        ]
         if len({rank for rank, _option in ranked}) != len(ranked):
             raise forms.ValidationError(_("Give each rank to one option only."))
         return [option for _rank, option in sorted(ranked)]

@@ -7,7 +7,6 @@ back. Snapshots name users by username, the public name shown on pages.
 
 import hashlib
 import uuid
-from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kuzbass import ledger
 from kuzbass.democracy import Constitution, MotionKind, VotingMethod
+from kuzbass.platform.ledger.models import Sealed
 
 
 def _iso(value: Any) -> str | None:
@@ -32,7 +32,7 @@ class CouncilKind(models.TextChoices):
 COUNCILS_OF_COUNCILS = (CouncilKind.FEDERATION, CouncilKind.CONGRESS)
 
 
-class Council(models.Model):
+class Council(Sealed):
     """A council and its constitution (quorum and the thresholds motions must reach)."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -51,7 +51,7 @@ class Council(models.Model):
     founded_at = models.DateTimeField(_("founded at"), auto_now_add=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ("name",)
         verbose_name = _("council")
         verbose_name_plural = _("councils")
 
@@ -83,7 +83,7 @@ class Council(models.Model):
         }
 
 
-class Affiliation(models.Model):
+class Affiliation(Sealed):
     """A council's membership of a federation or of the congress."""
 
     body = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="affiliates")
@@ -94,13 +94,13 @@ class Affiliation(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["body", "member_council"],
                 condition=models.Q(ended_at__isnull=True),
                 name="one_active_affiliation",
-            )
-        ]
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.member_council} in {self.body}"
@@ -120,7 +120,7 @@ class Role(models.TextChoices):
     OFFICER = "officer", _("officer")
 
 
-class Membership(models.Model):
+class Membership(Sealed):
     """A person's place in a council; in a federation or congress, as a delegate of a council."""
 
     user = models.ForeignKey(
@@ -140,14 +140,17 @@ class Membership(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["council", "user__username"]
-        constraints = [
+        ordering = (
+            "council",
+            "user__username",
+        )
+        constraints = (
             models.UniqueConstraint(
                 fields=["user", "council"],
                 condition=models.Q(ended_at__isnull=True),
                 name="one_active_membership",
-            )
-        ]
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) in {self.council}"
@@ -201,7 +204,7 @@ class DemandAction(models.TextChoices):
     FULFIL = "fulfil", _("declare the demand fulfilled")
 
 
-class Motion(models.Model):
+class Motion(Sealed):
     """A proposal before a council; what it changes when carried depends on its kind and subject."""
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="motions")
@@ -239,10 +242,13 @@ class Motion(models.Model):
     mandate_instructions = models.TextField(_("mandate"), blank=True)
 
     class Meta:
-        ordering = ["council", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["council", "number"], name="motion_number_per_council")
-        ]
+        ordering = (
+            "council",
+            "-number",
+        )
+        constraints = (
+            models.UniqueConstraint(fields=["council", "number"], name="motion_number_per_council"),
+        )
 
     def __str__(self) -> str:
         return f"{self.council.slug} motion {self.number}: {self.title}"
@@ -274,7 +280,7 @@ class AmendmentStatus(models.TextChoices):
     DEFEATED = "defeated", _("defeated")
 
 
-class Amendment(models.Model):
+class Amendment(Sealed):
     """A proposed new text for a motion, decided by its own majority ballot."""
 
     motion = models.ForeignKey(Motion, on_delete=models.PROTECT, related_name="amendments")
@@ -289,10 +295,13 @@ class Amendment(models.Model):
     )
 
     class Meta:
-        ordering = ["motion", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["motion", "number"], name="amendment_number")
-        ]
+        ordering = (
+            "motion",
+            "number",
+        )
+        constraints = (
+            models.UniqueConstraint(fields=["motion", "number"], name="amendment_number"),
+        )
 
     def __str__(self) -> str:
         return f"amendment {self.number} to {self.motion}"
@@ -316,13 +325,13 @@ class Comment(models.Model):
     posted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["posted_at"]
+        ordering = ("posted_at",)
 
     def __str__(self) -> str:
         return f"comment by {self.author} on {self.motion}"
 
 
-class Ballot(models.Model):
+class Ballot(Sealed):
     """A vote on a motion (or on an amendment to it), with its method and voting window."""
 
     motion = models.ForeignKey(Motion, on_delete=models.PROTECT, related_name="ballots")
@@ -348,7 +357,7 @@ class Ballot(models.Model):
     carried = models.BooleanField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-opens_at"]
+        ordering = ("-opens_at",)
 
     def __str__(self) -> str:
         return f"ballot {self.pk} on {self.motion}"
@@ -395,9 +404,9 @@ class VoterRoll(models.Model):
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["ballot", "voter"], name="one_member_one_vote")
-        ]
+        constraints = (
+            models.UniqueConstraint(fields=["ballot", "voter"], name="one_member_one_vote"),
+        )
 
     def __str__(self) -> str:
         return f"{self.voter} voted on ballot {self.ballot_id}"
@@ -427,7 +436,7 @@ class MandateEnd(models.TextChoices):
     RECALLED = "recalled", _("recalled")
 
 
-class Mandate(models.Model):
+class Mandate(Sealed):
     """A delegate elected by a council, carrying the instructions the council voted."""
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="mandates")
@@ -452,7 +461,7 @@ class Mandate(models.Model):
     )
 
     class Meta:
-        ordering = ["-started_at"]
+        ordering = ("-started_at",)
 
     def __str__(self) -> str:
         return f"{self.delegate} for {self.council}"
@@ -490,7 +499,7 @@ class DemandCategory(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class Demand(models.Model):
+class Demand(Sealed):
     """A member's demand; once adopted it stays open in public until the council votes it met."""
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="demands")
@@ -510,10 +519,13 @@ class Demand(models.Model):
     )
 
     class Meta:
-        ordering = ["council", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["council", "number"], name="demand_number_per_council")
-        ]
+        ordering = (
+            "council",
+            "-number",
+        )
+        constraints = (
+            models.UniqueConstraint(fields=["council", "number"], name="demand_number_per_council"),
+        )
 
     def __str__(self) -> str:
         return f"{self.council.slug} demand {self.number}: {self.title}"
@@ -531,7 +543,7 @@ class Demand(models.Model):
         }
 
 
-class DemandStatusChange(models.Model):
+class DemandStatusChange(Sealed):
     """One step of a demand's public history."""
 
     demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="history")
@@ -546,7 +558,10 @@ class DemandStatusChange(models.Model):
     changed_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["changed_at", "pk"]
+        ordering = (
+            "changed_at",
+            "pk",
+        )
 
     def __str__(self) -> str:
         return f"{self.demand} → {self.status}"
@@ -560,7 +575,3 @@ class DemandStatusChange(models.Model):
             "changed_by": self.changed_by.get_username() if self.changed_by else None,
             "changed_at": _iso(self.changed_at),
         }
-
-
-def fraction_text(value: Fraction) -> str:
-    return f"{value.numerator}/{value.denominator}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
@@ -49,7 +49,7 @@ from kuzbass.platform.councils.models import (
     Role,
     VoterRoll,
 )
-from kuzbass.platform.ledger.services import append_event
+from kuzbass.platform.ledger.services import append_event, lock_ledger
 
 User = Any  # a django.contrib.auth user; typed loosely so that custom user models also work
 
@@ -73,17 +73,17 @@ class ServiceError(Exception):
         self.field = field
 
 
-class InvalidInput(ServiceError):
+class InvalidInputError(ServiceError):
     """The request itself is malformed: a missing field, a bad value."""
 
 
-class NotAllowed(ServiceError):
+class NotAllowedError(ServiceError):
     """The person may not do this (not a member, not an officer)."""
 
     status = 403
 
 
-class Refused(ServiceError):
+class RefusedError(ServiceError):
     """Allowed in general, but not now: voted already, ballot closed, motion already decided."""
 
     status = 409
@@ -94,7 +94,7 @@ class Refused(ServiceError):
 
 def _require_user(actor: Any) -> Any:
     if actor is None or isinstance(actor, AnonymousUser) or not actor.is_authenticated:
-        raise NotAllowed("log in first: this action is for members")
+        raise NotAllowedError("log in first: this action is for members")
     return actor
 
 
@@ -113,25 +113,25 @@ def _require_member(actor: Any, council: Council) -> Membership:
     _require_user(actor)
     membership = active_membership(actor, council)
     if membership is None:
-        raise NotAllowed(f"you are not a member of {council.name}")
+        raise NotAllowedError(f"you are not a member of {council.name}")
     return membership
 
 
 def _require_officer(actor: Any, council: Council) -> Membership:
     membership = _require_member(actor, council)
     if membership.role != Role.OFFICER:
-        raise NotAllowed(f"only officers of {council.name} may do this")
+        raise NotAllowedError(f"only officers of {council.name} may do this")
     return membership
 
 
 def _text(value: Any, field: str, *, max_length: int | None = None, required: bool = True) -> str:
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if text is None:
-        raise InvalidInput(f"{field} must be text", field=field)
+        raise InvalidInputError(f"{field} must be text", field=field)
     if required and not text:
-        raise InvalidInput(f"{field} must not be empty", field=field)
+        raise InvalidInputError(f"{field} must not be empty", field=field)
     if max_length is not None and len(text) > max_length:
-        raise InvalidInput(f"{field} is longer than {max_length} characters", field=field)
+        raise InvalidInputError(f"{field} is longer than {max_length} characters", field=field)
     return text
 
 
@@ -142,7 +142,7 @@ def _parse_constitution(values: dict[str, Any], field: str = "constitution") -> 
     try:
         return Constitution.from_dict(values)
     except (ValueError, TypeError, KeyError, ZeroDivisionError) as error:
-        raise InvalidInput(f"{field}: {error}", field=field) from error
+        raise InvalidInputError(f"{field}: {error}", field=field) from error
 
 
 @transaction.atomic
@@ -156,14 +156,15 @@ def found_council(
     open_signup: bool = False,
 ) -> Council:
     """Create a council (an administrator's act: councils are founded before they have members)."""
+    lock_ledger()
     if kind not in CouncilKind.values:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"kind {kind!r} is not one of {', '.join(CouncilKind.values)}", field="kind"
         )
     name = _text(name, "name", max_length=200)
     slug = _text(slug, "slug", max_length=80)
     if Council.objects.filter(slug=slug).exists():
-        raise Refused(f"a council with the short name {slug!r} already exists", field="slug")
+        raise RefusedError(f"a council with the short name {slug!r} already exists", field="slug")
     council = Council(
         name=name, slug=slug, kind=kind, description=description, open_signup=open_signup
     )
@@ -177,24 +178,34 @@ def found_council(
     council.save()
     append_event(
         "council.founded",
-        {"council": council.slug, "name": council.name, "kind": council.kind,
-         "constitution": parsed.to_dict()},
+        {
+            "council": council.slug,
+            "name": council.name,
+            "kind": council.kind,
+            "constitution": parsed.to_dict(),
+        },
         seals=[council],
     )
     return council
 
 
-def _join(user: Any, council: Council, role: str, *, represents: Council | None = None,
-          how: str) -> Membership:
+def _join(
+    user: Any, council: Council, role: str, *, represents: Council | None = None, how: str
+) -> Membership:
     if active_membership(user, council) is not None:
-        raise Refused(f"{user.get_username()} is already a member of {council.name}")
+        raise RefusedError(f"{user.get_username()} is already a member of {council.name}")
     membership = Membership.objects.create(
         user=user, council=council, role=role, represents=represents, joined_at=now()
     )
     append_event(
         "member.joined",
-        {"council": council.slug, "member": user.get_username(), "role": role,
-         "represents": represents.slug if represents else None, "how": how},
+        {
+            "council": council.slug,
+            "member": user.get_username(),
+            "role": role,
+            "represents": represents.slug if represents else None,
+            "how": how,
+        },
         seals=[membership],
     )
     return membership
@@ -203,6 +214,7 @@ def _join(user: Any, council: Council, role: str, *, represents: Council | None 
 @transaction.atomic
 def appoint_officer(user: Any, council: Council) -> Membership:
     """Make someone an officer (the administrator's bootstrap for a new council)."""
+    lock_ledger()
     membership = active_membership(user, council)
     if membership is None:
         return _join(user, council, Role.OFFICER, how="appointed by the administrator")
@@ -223,16 +235,18 @@ class IssuedInvitation:
 
 
 @transaction.atomic
-def invite(actor: Any, council: Council, *, role: str = Role.MEMBER, note: str = "") -> IssuedInvitation:
+def invite(
+    actor: Any, council: Council, *, role: str = Role.MEMBER, note: str = ""
+) -> IssuedInvitation:
     """An officer invites someone; the token goes into the invitation link."""
     _require_officer(actor, council)
     if council.is_council_of_councils:
-        raise Refused(
+        raise RefusedError(
             f"{council.name} is a {council.get_kind_display()}: its members are the delegates "
             "that its member councils elect, not invited people"
         )
     if role not in (Role.MEMBER, Role.OFFICER):
-        raise InvalidInput("an invitation is for a member or an officer", field="role")
+        raise InvalidInputError("an invitation is for a member or an officer", field="role")
     token = secrets.token_urlsafe(24)
     invitation = Invitation.objects.create(
         council=council,
@@ -252,22 +266,23 @@ def find_invitation(token: str) -> Invitation:
         .first()
     )
     if invitation is None:
-        raise InvalidInput("this invitation link is not valid", field="token")
+        raise InvalidInputError("this invitation link is not valid", field="token")
     if invitation.accepted_at is not None:
-        raise Refused("this invitation has already been used")
+        raise RefusedError("this invitation has already been used")
     if invitation.expires_at <= now():
-        raise Refused("this invitation has expired; ask an officer for a new one")
+        raise RefusedError("this invitation has expired; ask an officer for a new one")
     return invitation
 
 
 @transaction.atomic
 def accept_invitation(token: str, user: Any) -> Membership:
     """The invited person (logged in, possibly just registered) joins the council."""
+    lock_ledger()
     _require_user(user)
     invitation = find_invitation(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
-        raise Refused("this invitation has already been used")
+        raise RefusedError("this invitation has already been used")
     membership = _join(user, invitation.council, invitation.role, how="invitation")
     invitation.accepted_at = now()
     invitation.accepted_by = user
@@ -286,12 +301,12 @@ def register_and_accept(token: str, *, username: str, password: str, email: str 
     user_model = get_user_model()
     username = _text(username, "username", max_length=150)
     if user_model.objects.filter(username=username).exists():
-        raise Refused(f"the username {username!r} is taken", field="username")
+        raise RefusedError(f"the username {username!r} is taken", field="username")
     user = user_model(username=username, email=email)
     try:
         validate_password(password, user)
     except ValidationError as error:
-        raise InvalidInput(" ".join(error.messages), field="password") from error
+        raise InvalidInputError(" ".join(error.messages), field="password") from error
     user.set_password(password)
     user.save()
     return accept_invitation(token, user)
@@ -299,31 +314,38 @@ def register_and_accept(token: str, *, username: str, password: str, email: str 
 
 @transaction.atomic
 def join_open_council(actor: Any, council: Council) -> Membership:
+    lock_ledger()
     _require_user(actor)
     if not council.open_signup or council.is_council_of_councils:
-        raise NotAllowed(f"{council.name} admits members by invitation only")
+        raise NotAllowedError(f"{council.name} admits members by invitation only")
     return _join(actor, council, Role.MEMBER, how="open sign-up")
 
 
 @transaction.atomic
 def affiliate(actor: Any, body: Council, member_council: Council) -> Affiliation:
     """An officer of a federation or the congress admits a council as a member."""
+    lock_ledger()
     _require_officer(actor, body)
     if body.kind not in COUNCILS_OF_COUNCILS:
-        raise Refused(f"{body.name} is not a federation or congress; councils cannot join it")
+        raise RefusedError(f"{body.name} is not a federation or congress; councils cannot join it")
     if member_council.pk == body.pk or member_council.kind == CouncilKind.CONGRESS:
-        raise InvalidInput(f"{member_council.name} cannot be a member of {body.name}",
-                           field="member_council")
-    if Affiliation.objects.filter(body=body, member_council=member_council,
-                                  ended_at__isnull=True).exists():
-        raise Refused(f"{member_council.name} is already a member of {body.name}")
+        raise InvalidInputError(
+            f"{member_council.name} cannot be a member of {body.name}", field="member_council"
+        )
+    if Affiliation.objects.filter(
+        body=body, member_council=member_council, ended_at__isnull=True
+    ).exists():
+        raise RefusedError(f"{member_council.name} is already a member of {body.name}")
     affiliation = Affiliation.objects.create(
         body=body, member_council=member_council, admitted_at=now()
     )
     append_event(
         "council.affiliated",
-        {"body": body.slug, "member_council": member_council.slug,
-         "admitted_by": actor.get_username()},
+        {
+            "body": body.slug,
+            "member_council": member_council.slug,
+            "admitted_by": actor.get_username(),
+        },
         seals=[affiliation],
     )
     return affiliation
@@ -353,47 +375,57 @@ def table_motion(
     mandate_instructions: str = "",
 ) -> Motion:
     """Any member tables a motion; its kind and subject say what it changes if carried."""
+    lock_ledger()
     _require_member(actor, council)
     if kind not in MotionKind._value2member_map_:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"kind {kind!r} is not one of {', '.join(k.value for k in MotionKind)}", field="kind"
         )
     title = _text(title, "title", max_length=200)
     text = _text(text, "text")
     if kind == MotionKind.RECALL:
         if mandate is None or mandate.council_id != council.pk:
-            raise InvalidInput(f"a recall motion names a mandate given by {council.name}",
-                               field="mandate")
+            raise InvalidInputError(
+                f"a recall motion names a mandate given by {council.name}", field="mandate"
+            )
         if mandate.ended_at is not None:
-            raise Refused(f"the mandate of {mandate.delegate.get_username()} has already ended",
-                          field="mandate")
+            raise RefusedError(
+                f"the mandate of {mandate.delegate.get_username()} has already ended",
+                field="mandate",
+            )
     elif mandate is not None:
-        raise InvalidInput("only a recall motion names a mandate", field="mandate")
+        raise InvalidInputError("only a recall motion names a mandate", field="mandate")
     if kind == MotionKind.CONSTITUTION:
         if proposed_constitution is None:
-            raise InvalidInput("a constitution motion proposes the new constitution",
-                               field="proposed_constitution")
+            raise InvalidInputError(
+                "a constitution motion proposes the new constitution", field="proposed_constitution"
+            )
         proposed_constitution = _parse_constitution(
             proposed_constitution, "proposed_constitution"
         ).to_dict()
     elif proposed_constitution is not None:
-        raise InvalidInput("only a constitution motion proposes a constitution",
-                           field="proposed_constitution")
+        raise InvalidInputError(
+            "only a constitution motion proposes a constitution", field="proposed_constitution"
+        )
     if kind == MotionKind.ELECTION:
         mandate_instructions = _text(mandate_instructions, "mandate_instructions")
-        if delegate_to is not None and not Affiliation.objects.filter(
-            body=delegate_to, member_council=council, ended_at__isnull=True
-        ).exists():
-            raise InvalidInput(f"{council.name} is not a member of {delegate_to.name}",
-                               field="delegate_to")
+        if (
+            delegate_to is not None
+            and not Affiliation.objects.filter(
+                body=delegate_to, member_council=council, ended_at__isnull=True
+            ).exists()
+        ):
+            raise InvalidInputError(
+                f"{council.name} is not a member of {delegate_to.name}", field="delegate_to"
+            )
     elif delegate_to is not None or mandate_instructions:
-        raise InvalidInput("only an election motion carries a mandate", field="delegate_to")
+        raise InvalidInputError("only an election motion carries a mandate", field="delegate_to")
     if demand is not None:
         _check_demand_motion(council, demand, demand_action, responsible_body)
         if kind != MotionKind.ORDINARY:
-            raise InvalidInput("a motion on a demand is an ordinary motion", field="kind")
+            raise InvalidInputError("a motion on a demand is an ordinary motion", field="kind")
     elif demand_action or responsible_body is not None:
-        raise InvalidInput("a demand action needs a demand", field="demand")
+        raise InvalidInputError("a demand action needs a demand", field="demand")
     motion = Motion.objects.create(
         council=council,
         number=_next_number(Motion.objects.filter(council=council)),
@@ -412,42 +444,56 @@ def table_motion(
     )
     append_event(
         "motion.tabled",
-        {"council": council.slug, "motion": motion.pk, "number": motion.number,
-         "kind": kind, "title": title, "tabled_by": actor.get_username()},
+        {
+            "council": council.slug,
+            "motion": motion.pk,
+            "number": motion.number,
+            "kind": kind,
+            "title": title,
+            "tabled_by": actor.get_username(),
+        },
         seals=[motion],
     )
     return motion
 
 
-def _check_demand_motion(council: Council, demand: Demand, action: str,
-                         responsible_body: Council | None) -> None:
+def _check_demand_motion(
+    council: Council, demand: Demand, action: str, responsible_body: Council | None
+) -> None:
     if demand.council_id != council.pk:
-        raise InvalidInput(f"demand {demand.pk} was raised in another council", field="demand")
+        raise InvalidInputError(f"demand {demand.pk} was raised in another council", field="demand")
     allowed = {
         DemandAction.ADOPT: {DemandStatus.RAISED},
         DemandAction.REJECT: {DemandStatus.RAISED, DemandStatus.OPEN, DemandStatus.IN_PLAN},
         DemandAction.FULFIL: {DemandStatus.OPEN, DemandStatus.IN_PLAN},
     }
     if action not in allowed:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"demand_action must be one of {', '.join(DemandAction.values)}", field="demand_action"
         )
     if demand.status not in allowed[DemandAction(action)]:
-        raise Refused(f"demand {demand.number} is {demand.get_status_display()}: "
-                      f"a motion to {action} it is not possible now", field="demand")
+        raise RefusedError(
+            f"demand {demand.number} is {demand.get_status_display()}: "
+            f"a motion to {action} it is not possible now",
+            field="demand",
+        )
     if action == DemandAction.ADOPT and responsible_body is None:
-        raise InvalidInput("adopting a demand names the body responsible for meeting it",
-                           field="responsible_body")
+        raise InvalidInputError(
+            "adopting a demand names the body responsible for meeting it", field="responsible_body"
+        )
     if action != DemandAction.ADOPT and responsible_body is not None:
-        raise InvalidInput("only adoption names a responsible body", field="responsible_body")
+        raise InvalidInputError("only adoption names a responsible body", field="responsible_body")
 
 
 @transaction.atomic
 def propose_amendment(actor: Any, motion: Motion, *, text: str) -> Amendment:
+    lock_ledger()
     _require_member(actor, motion.council)
     if motion.status != MotionStatus.TABLED:
-        raise Refused(f"motion {motion.number} is {motion.get_status_display()}: "
-                      "amendments are taken only before its ballot opens")
+        raise RefusedError(
+            f"motion {motion.number} is {motion.get_status_display()}: "
+            "amendments are taken only before its ballot opens"
+        )
     amendment = Amendment.objects.create(
         motion=motion,
         number=_next_number(Amendment.objects.filter(motion=motion)),
@@ -457,8 +503,12 @@ def propose_amendment(actor: Any, motion: Motion, *, text: str) -> Amendment:
     )
     append_event(
         "amendment.proposed",
-        {"council": motion.council.slug, "motion": motion.pk, "amendment": amendment.number,
-         "proposed_by": actor.get_username()},
+        {
+            "council": motion.council.slug,
+            "motion": motion.pk,
+            "amendment": amendment.number,
+            "proposed_by": actor.get_username(),
+        },
         seals=[amendment],
     )
     return amendment
@@ -487,22 +537,26 @@ def electorate_size(ballot: Ballot) -> int:
 
 
 def _ballot_options(motion: Motion, method: str, options: Sequence[str] | None) -> list[str]:
-    if (motion.kind in (MotionKind.RECALL, MotionKind.CONSTITUTION) or motion.demand_id) and (
-        method != VotingMethod.MAJORITY
-    ):
-        raise InvalidInput("recall, constitution and demand motions are decided by a yes/no "
-                           "majority ballot", field="method")
+    """The options of a ballot: yes/no/abstain for decisions, candidates for elections."""
     names = [str(option).strip() for option in options or []]
-    if method == VotingMethod.MAJORITY:
-        if motion.kind != MotionKind.ELECTION:
-            return list(MAJORITY_OPTIONS)
-        if len(names) != 1:
-            raise InvalidInput("a yes/no election has exactly one candidate", field="options")
-        return names
-    if len(names) < 2:
-        raise InvalidInput(f"a {method} ballot needs at least two options", field="options")
+    if motion.kind == MotionKind.ELECTION:
+        if method == VotingMethod.MAJORITY:
+            raise InvalidInputError(
+                "an election is decided by approval, score or a ranked method", field="method"
+            )
+        if not names:
+            raise InvalidInputError("an election needs at least one candidate", field="options")
+    elif method == VotingMethod.MAJORITY:
+        return list(MAJORITY_OPTIONS)
+    elif motion.kind != MotionKind.ORDINARY or motion.demand_id is not None:
+        raise InvalidInputError(
+            "recall, constitution and demand motions are decided by a yes/no majority ballot",
+            field="method",
+        )
+    elif len(names) < 2:
+        raise InvalidInputError(f"a {method} ballot needs at least two options", field="options")
     if any(not name for name in names) or len(set(names)) != len(names):
-        raise InvalidInput("options must be distinct and not empty", field="options")
+        raise InvalidInputError("options must be distinct and not empty", field="options")
     return names
 
 
@@ -520,31 +574,38 @@ def open_ballot(
     amendment: Amendment | None = None,
 ) -> Ballot:
     """An officer puts a motion (or an amendment to it) to the vote."""
+    lock_ledger()
     _require_officer(actor, motion.council)
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
     if method not in VotingMethod._value2member_map_:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"method {method!r} is not one of {', '.join(m.value for m in VotingMethod)}",
             field="method",
         )
     if motion.status != MotionStatus.TABLED:
-        raise Refused(f"motion {motion.number} is {motion.get_status_display()}: "
-                      "it cannot be put to a new ballot")
+        raise RefusedError(
+            f"motion {motion.number} is {motion.get_status_display()}: "
+            "it cannot be put to a new ballot"
+        )
     if Ballot.objects.filter(motion=motion, closed_at__isnull=True).exists():
-        raise Refused(f"motion {motion.number} already has a ballot open")
+        raise RefusedError(f"motion {motion.number} already has a ballot open")
     moment = now()
     opens_at = opens_at or moment
     if closes_at <= opens_at or closes_at <= moment:
-        raise InvalidInput("the ballot must close after it opens and in the future",
-                           field="closes_at")
+        raise InvalidInputError(
+            "the ballot must close after it opens and in the future", field="closes_at"
+        )
     if not 1 <= max_score <= 100:
-        raise InvalidInput("the highest score is between 1 and 100", field="max_score")
+        raise InvalidInputError("the highest score is between 1 and 100", field="max_score")
     if amendment is not None:
         if amendment.motion_id != motion.pk or amendment.status != AmendmentStatus.PROPOSED:
-            raise InvalidInput("that amendment is not pending on this motion", field="amendment")
+            raise InvalidInputError(
+                "that amendment is not pending on this motion", field="amendment"
+            )
         if method != VotingMethod.MAJORITY:
-            raise InvalidInput("an amendment is decided by a yes/no majority ballot",
-                               field="method")
+            raise InvalidInputError(
+                "an amendment is decided by a yes/no majority ballot", field="method"
+            )
         names = list(MAJORITY_OPTIONS)
     else:
         names = _ballot_options(motion, method, options)
@@ -553,20 +614,37 @@ def open_ballot(
                 if not Membership.objects.filter(
                     council=motion.council, user__username=name, ended_at__isnull=True
                 ).exists():
-                    raise InvalidInput(f"candidate {name!r} is not a member of "
-                                       f"{motion.council.name}", field="options")
+                    raise InvalidInputError(
+                        f"candidate {name!r} is not a member of {motion.council.name}",
+                        field="options",
+                    )
         motion.status = MotionStatus.BALLOTING
         motion.save(update_fields=["status"])
     ballot = Ballot.objects.create(
-        motion=motion, amendment=amendment, method=method, options=names, max_score=max_score,
-        secret=secret, opens_at=opens_at, closes_at=closes_at, opened_by=actor,
+        motion=motion,
+        amendment=amendment,
+        method=method,
+        options=names,
+        max_score=max_score,
+        secret=secret,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        opened_by=actor,
     )
     append_event(
         "ballot.opened",
-        {"council": motion.council.slug, "motion": motion.pk, "ballot": ballot.pk,
-         "amendment": amendment.number if amendment else None, "method": method,
-         "options": names, "secret": secret, "opens_at": ballot.opens_at.isoformat(),
-         "closes_at": ballot.closes_at.isoformat(), "opened_by": actor.get_username()},
+        {
+            "council": motion.council.slug,
+            "motion": motion.pk,
+            "ballot": ballot.pk,
+            "amendment": amendment.number if amendment else None,
+            "method": method,
+            "options": names,
+            "secret": secret,
+            "opens_at": ballot.opens_at.isoformat(),
+            "closes_at": ballot.closes_at.isoformat(),
+            "opened_by": actor.get_username(),
+        },
         seals=[ballot, motion],
     )
     return ballot
@@ -590,7 +668,7 @@ def cast_vote(actor: Any, ballot: Ballot, content: Any) -> Receipt:
             return _cast_vote(actor, ballot, content)
     except IntegrityError as error:
         if VoterRoll.objects.filter(ballot_id=ballot.pk, voter=actor).exists():
-            raise Refused("you have already voted on this ballot") from error
+            raise RefusedError("you have already voted on this ballot") from error
         raise
 
 
@@ -599,22 +677,23 @@ def _cast_vote(actor: Any, ballot: Ballot, content: Any) -> Receipt:
     council = ballot.motion.council
     if not eligible_memberships(ballot).filter(user=actor).exists():
         if active_membership(actor, council) is not None:
-            raise NotAllowed(f"you joined {council.name} after this ballot opened, so you are not "
-                             "on its roll")
-        raise NotAllowed(f"you are not a member of {council.name}, which holds this ballot")
+            raise NotAllowedError(
+                f"you joined {council.name} after this ballot opened, so you are not on its roll"
+            )
+        raise NotAllowedError(f"you are not a member of {council.name}, which holds this ballot")
     moment = now()
     if ballot.closed_at is not None or moment >= ballot.closes_at:
-        raise Refused(f"this ballot closed at {ballot.closes_at:%Y-%m-%d %H:%M} UTC")
+        raise RefusedError(f"this ballot closed at {ballot.closes_at:%Y-%m-%d %H:%M} UTC")
     if moment < ballot.opens_at:
-        raise Refused(f"this ballot opens at {ballot.opens_at:%Y-%m-%d %H:%M} UTC")
+        raise RefusedError(f"this ballot opens at {ballot.opens_at:%Y-%m-%d %H:%M} UTC")
     if VoterRoll.objects.filter(ballot=ballot, voter=actor).exists():
-        raise Refused("you have already voted on this ballot")
+        raise RefusedError("you have already voted on this ballot")
     try:
         normalized = validate_ballot(
             VotingMethod(ballot.method), ballot.options, content, max_score=ballot.max_score
         )
     except BallotError as error:
-        raise InvalidInput(f"ballot paper: {error}", field="content") from error
+        raise InvalidInputError(f"ballot paper: {error}", field="content") from error
     VoterRoll.objects.create(ballot=ballot, voter=actor)
     code = secrets.token_urlsafe(16)
     BallotPaper.objects.create(
@@ -624,6 +703,7 @@ def _cast_vote(actor: Any, ballot: Ballot, content: Any) -> Receipt:
         voter=None if ballot.secret else actor,
     )
     if VoterRoll.objects.filter(ballot=ballot).count() >= electorate_size(ballot):
+        lock_ledger()
         locked = Ballot.objects.select_for_update().get(pk=ballot.pk)
         if locked.closed_at is None:
             _close(locked, reason="every member on the roll has voted")
@@ -633,11 +713,12 @@ def _cast_vote(actor: Any, ballot: Ballot, content: Any) -> Receipt:
 def close_ballot(ballot: Ballot) -> Ballot:
     """Close and tally a ballot whose time is up (anyone may trigger it; pages do so lazily)."""
     with transaction.atomic():
+        lock_ledger()
         ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
         if ballot.closed_at is not None:
             return ballot
         if now() < ballot.closes_at:
-            raise Refused(
+            raise RefusedError(
                 f"this ballot closes at {ballot.closes_at:%Y-%m-%d %H:%M} UTC and members on "
                 "its roll have still to vote"
             )
@@ -672,13 +753,25 @@ def _close(ballot: Ballot, *, reason: str) -> None:
     ballot.closed_at = now()
     ballot.electorate = electorate
     ballot.result = result.to_dict()
-    ballot.carried = bool(result.carried)
+    # Majority votes carry by threshold; the other methods decide when the quorum is met and
+    # exactly one option comes first.
+    ballot.carried = (
+        bool(result.carried)
+        if result.carried is not None
+        else result.quorum_met and len(result.winners) == 1
+    )
     ballot.save(update_fields=["closed_at", "electorate", "result", "carried"])
     append_event(
         "ballot.closed",
-        {"council": council.slug, "motion": motion.pk, "ballot": ballot.pk,
-         "reason": reason, "tally": ballot.result, "papers": ballot.papers_digest(),
-         "roll": ballot.roll_names()},
+        {
+            "council": council.slug,
+            "motion": motion.pk,
+            "ballot": ballot.pk,
+            "reason": reason,
+            "tally": ballot.result,
+            "papers": ballot.papers_digest(),
+            "roll": ballot.roll_names(),
+        },
         seals=[ballot],
     )
     if ballot.amendment_id is not None:
@@ -688,7 +781,7 @@ def _close(ballot: Ballot, *, reason: str) -> None:
 
 
 def _decide_amendment(ballot: Ballot, motion: Motion) -> None:
-    amendment = Amendment.objects.select_for_update().get(pk=ballot.amendment_id)
+    amendment = Amendment.objects.select_for_update().get(ballots=ballot)
     amendment.status = AmendmentStatus.CARRIED if ballot.carried else AmendmentStatus.DEFEATED
     amendment.save(update_fields=["status"])
     sealed: list[Any] = [amendment]
@@ -698,16 +791,18 @@ def _decide_amendment(ballot: Ballot, motion: Motion) -> None:
         sealed.append(motion)
     append_event(
         "amendment.decided",
-        {"council": motion.council.slug, "motion": motion.pk, "amendment": amendment.number,
-         "status": amendment.status},
+        {
+            "council": motion.council.slug,
+            "motion": motion.pk,
+            "amendment": amendment.number,
+            "status": amendment.status,
+        },
         seals=sealed,
     )
 
 
 def _decide_motion(ballot: Ballot, motion: Motion, winners: list[str]) -> None:
     carried = bool(ballot.carried)
-    if ballot.method == VotingMethod.MAJORITY:
-        winners = list(ballot.options) if carried else []  # the yes/no vote on one candidate
     if motion.kind == MotionKind.ELECTION and carried and len(winners) != 1:
         carried = False  # a tie elects nobody; the council votes again
     motion.status = MotionStatus.CARRIED if carried else MotionStatus.DEFEATED
@@ -715,8 +810,12 @@ def _decide_motion(ballot: Ballot, motion: Motion, winners: list[str]) -> None:
     motion.save(update_fields=["status", "decided_at"])
     append_event(
         "motion.decided",
-        {"council": motion.council.slug, "motion": motion.pk, "status": motion.status,
-         "ballot": ballot.pk},
+        {
+            "council": motion.council.slug,
+            "motion": motion.pk,
+            "status": motion.status,
+            "ballot": ballot.pk,
+        },
         seals=[motion],
     )
     if motion.demand_id is not None:
@@ -734,8 +833,11 @@ def _decide_motion(ballot: Ballot, motion: Motion, winners: list[str]) -> None:
         council.save()
         append_event(
             "council.constitution_changed",
-            {"council": council.slug, "motion": motion.pk,
-             "constitution": council.constitution_dict()},
+            {
+                "council": council.slug,
+                "motion": motion.pk,
+                "constitution": council.constitution_dict(),
+            },
             seals=[council],
         )
 
@@ -749,25 +851,40 @@ def _elect(motion: Motion, ballot: Ballot, winner: str) -> None:
     if membership is None:
         return  # the candidate left the council during the ballot: nobody takes the mandate
     mandate = Mandate.objects.create(
-        council=motion.council, delegate=membership.user, body=motion.delegate_to,
-        instructions=motion.mandate_instructions, election_ballot=ballot,
+        council=motion.council,
+        delegate=membership.user,
+        body=motion.delegate_to,
+        instructions=motion.mandate_instructions,
+        election_ballot=ballot,
         started_at=now(),
     )
     append_event(
         "delegate.elected",
-        {"council": motion.council.slug, "delegate": winner, "mandate": mandate.pk,
-         "body": motion.delegate_to.slug if motion.delegate_to else None,
-         "instructions": motion.mandate_instructions, "motion": motion.pk},
+        {
+            "council": motion.council.slug,
+            "delegate": winner,
+            "mandate": mandate.pk,
+            "body": motion.delegate_to.slug if motion.delegate_to else None,
+            "instructions": motion.mandate_instructions,
+            "motion": motion.pk,
+        },
         seals=[mandate],
     )
-    if motion.delegate_to is not None and active_membership(membership.user,
-                                                            motion.delegate_to) is None:
-        _join(membership.user, motion.delegate_to, Role.DELEGATE, represents=motion.council,
-              how=f"elected by {motion.council.slug}")
+    if (
+        motion.delegate_to is not None
+        and active_membership(membership.user, motion.delegate_to) is None
+    ):
+        _join(
+            membership.user,
+            motion.delegate_to,
+            Role.DELEGATE,
+            represents=motion.council,
+            how=f"elected by {motion.council.slug}",
+        )
 
 
 def _recall(motion: Motion) -> None:
-    mandate = Mandate.objects.select_for_update().get(pk=motion.mandate_id)
+    mandate = Mandate.objects.select_for_update().get(recall_motions=motion)
     if mandate.ended_at is not None:
         return
     moment = now()
@@ -778,11 +895,15 @@ def _recall(motion: Motion) -> None:
     sealed: list[Any] = [mandate]
     if mandate.body is not None:
         seat = Membership.objects.filter(
-            council=mandate.body, user=mandate.delegate, represents=mandate.council,
+            council=mandate.body,
+            user=mandate.delegate,
+            represents=mandate.council,
             ended_at__isnull=True,
         ).first()
         still_mandated = Mandate.objects.filter(
-            council=mandate.council, delegate=mandate.delegate, body=mandate.body,
+            council=mandate.council,
+            delegate=mandate.delegate,
+            body=mandate.body,
             ended_at__isnull=True,
         ).exists()
         if seat is not None and not still_mandated:
@@ -791,8 +912,12 @@ def _recall(motion: Motion) -> None:
             sealed.append(seat)
     append_event(
         "delegate.recalled",
-        {"council": mandate.council.slug, "delegate": mandate.delegate.get_username(),
-         "mandate": mandate.pk, "motion": motion.pk},
+        {
+            "council": mandate.council.slug,
+            "delegate": mandate.delegate.get_username(),
+            "mandate": mandate.pk,
+            "motion": motion.pk,
+        },
         seals=sealed,
     )
 
@@ -800,19 +925,35 @@ def _recall(motion: Motion) -> None:
 # --- demands --------------------------------------------------------------------------------
 
 
-def _set_demand_status(demand: Demand, status: str, *, reason: str = "",
-                       motion: Motion | None = None, actor: Any = None) -> DemandStatusChange:
+def _set_demand_status(
+    demand: Demand,
+    status: str,
+    *,
+    reason: str = "",
+    motion: Motion | None = None,
+    actor: Any = None,
+) -> DemandStatusChange:
     demand.status = status
     demand.save()
     change = DemandStatusChange.objects.create(
-        demand=demand, status=status, reason=reason, motion=motion, changed_by=actor,
+        demand=demand,
+        status=status,
+        reason=reason,
+        motion=motion,
+        changed_by=actor,
         changed_at=now(),
     )
     append_event(
         "demand.status_changed",
-        {"council": demand.council.slug, "demand": demand.pk, "number": demand.number,
-         "status": status, "reason": reason, "motion": motion.pk if motion else None,
-         "responsible_body": demand.responsible_body.slug if demand.responsible_body else None},
+        {
+            "council": demand.council.slug,
+            "demand": demand.pk,
+            "number": demand.number,
+            "status": status,
+            "reason": reason,
+            "motion": motion.pk if motion else None,
+            "responsible_body": demand.responsible_body.slug if demand.responsible_body else None,
+        },
         seals=[demand, change],
     )
     return change
@@ -828,10 +969,11 @@ def raise_demand(
     category: str = DemandCategory.OTHER,
     responsible_body: Council | None = None,
 ) -> Demand:
-    """A member raises a demand; this also tables the motion to adopt it, naming who must meet it."""
+    """A member raises a demand, which also tables the motion to adopt it."""
+    lock_ledger()
     _require_member(actor, council)
     if category not in DemandCategory.values:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"category {category!r} is not one of {', '.join(DemandCategory.values)}",
             field="category",
         )
@@ -846,34 +988,46 @@ def raise_demand(
     )
     _set_demand_status(demand, DemandStatus.RAISED, reason="raised by a member", actor=actor)
     table_motion(
-        actor, council,
+        actor,
+        council,
         title=f"Adopt demand {demand.number}: {demand.title}"[:200],
         text=demand.description or demand.title,
-        demand=demand, demand_action=DemandAction.ADOPT,
+        demand=demand,
+        demand_action=DemandAction.ADOPT,
         responsible_body=responsible_body or council,
     )
     return demand
 
 
 def _apply_demand_decision(motion: Motion, ballot: Ballot, carried: bool) -> None:
-    demand = Demand.objects.select_for_update().get(pk=motion.demand_id)
+    demand = Demand.objects.select_for_update().get(motions=motion)
     result = ballot.result or {}
     if motion.demand_action == DemandAction.ADOPT:
         if carried:
             demand.responsible_body = motion.responsible_body
-            _set_demand_status(demand, DemandStatus.OPEN, motion=motion,
-                               reason=f"adopted by motion {motion.number}")
+            _set_demand_status(
+                demand,
+                DemandStatus.OPEN,
+                motion=motion,
+                reason=f"adopted by motion {motion.number}",
+            )
         else:
             _set_demand_status(
-                demand, DemandStatus.REJECTED, motion=motion,
+                demand,
+                DemandStatus.REJECTED,
+                motion=motion,
                 reason=f"motion {motion.number} to adopt it was defeated "
                 f"(counts {result.get('counts')}, quorum met: {result.get('quorum_met')})",
             )
     elif carried and motion.demand_action == DemandAction.REJECT:
         _set_demand_status(demand, DemandStatus.REJECTED, motion=motion, reason=motion.text)
     elif carried and motion.demand_action == DemandAction.FULFIL:
-        _set_demand_status(demand, DemandStatus.FULFILLED, motion=motion,
-                           reason=f"declared fulfilled by motion {motion.number}")
+        _set_demand_status(
+            demand,
+            DemandStatus.FULFILLED,
+            motion=motion,
+            reason=f"declared fulfilled by motion {motion.number}",
+        )
 
 
 @transaction.atomic
@@ -882,10 +1036,14 @@ def put_demand_in_plan(actor: Any, demand: Demand, *, note: str) -> DemandStatus
 
     Only the council's vote can declare it fulfilled.
     """
+    lock_ledger()
     demand = Demand.objects.select_for_update().select_related("council").get(pk=demand.pk)
     if demand.responsible_body is None or demand.status != DemandStatus.OPEN:
-        raise Refused(f"demand {demand.number} is {demand.get_status_display()}: only an open "
-                      "demand can enter the plan")
+        raise RefusedError(
+            f"demand {demand.number} is {demand.get_status_display()}: only an open "
+            "demand can enter the plan"
+        )
     _require_officer(actor, demand.responsible_body)
-    return _set_demand_status(demand, DemandStatus.IN_PLAN, actor=actor,
-                              reason=_text(note, "note", max_length=1000))
+    return _set_demand_status(
+        demand, DemandStatus.IN_PLAN, actor=actor, reason=_text(note, "note", max_length=1000)
+    )

@@ -88,11 +88,16 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             link = request.build_absolute_uri(reverse("invitation", args=[issued.token]))
             return render(
-                request, "councils/council.html",
+                request,
+                "councils/council.html",
                 _council_context(request, council, invitation_link=link),
             )
-    return render(request, "councils/council.html",
-                  _council_context(request, council, invitation_form=form), status=status)
+    return render(
+        request,
+        "councils/council.html",
+        _council_context(request, council, invitation_form=form),
+        status=status,
+    )
 
 
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
@@ -100,8 +105,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = services.find_invitation(token)
     except services.ServiceError as error:
-        return render(request, "councils/invitation.html", {"problem": error.message},
-                      status=error.status)
+        return render(
+            request, "councils/invitation.html", {"problem": error.message}, status=error.status
+        )
     form = forms.RegisterForm(request.POST or None)
     if request.method == "POST":
         try:
@@ -114,15 +120,22 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                     password=form.cleaned_data["password"],
                     email=form.cleaned_data["email"],
                 )
-                login(request, membership.user,
-                      backend="django.contrib.auth.backends.ModelBackend")
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
             else:
-                return render(request, "councils/invitation.html",
-                              {"invitation": found, "form": form}, status=400)
+                return render(
+                    request,
+                    "councils/invitation.html",
+                    {"invitation": found, "form": form},
+                    status=400,
+                )
         except services.ServiceError as error:
             _refusal(form, error)
-            return render(request, "councils/invitation.html",
-                          {"invitation": found, "form": form}, status=error.status)
+            return render(
+                request,
+                "councils/invitation.html",
+                {"invitation": found, "form": form},
+                status=error.status,
+            )
         messages.success(request, _("Welcome to %(council)s.") % {"council": found.council.name})
         return redirect("council", slug=found.council.slug)
     return render(request, "councils/invitation.html", {"invitation": found, "form": form})
@@ -136,8 +149,12 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         services.join_open_council(request.user, council)
     except services.ServiceError as error:
         messages.error(request, error.message)
-        return render(request, "councils/council.html", _council_context(request, council),
-                      status=error.status)
+        return render(
+            request,
+            "councils/council.html",
+            _council_context(request, council),
+            status=error.status,
+        )
     return redirect("council", slug=slug)
 
 
@@ -154,8 +171,12 @@ def affiliate(request: HttpRequest, slug: str) -> HttpResponse:
         except services.ServiceError as error:
             _refusal(form, error)
             status = error.status
-    return render(request, "councils/council.html",
-                  _council_context(request, council, affiliation_form=form), status=status)
+    return render(
+        request,
+        "councils/council.html",
+        _council_context(request, council, affiliation_form=form),
+        status=status,
+    )
 
 
 @login_required
@@ -168,8 +189,13 @@ def table_motion(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             motion = services.table_motion(
-                request.user, council, title=data["title"], text=data["text"], kind=data["kind"],
-                mandate=data["mandate"], delegate_to=data["delegate_to"],
+                request.user,
+                council,
+                title=data["title"],
+                text=data["text"],
+                kind=data["kind"],
+                mandate=data["mandate"],
+                delegate_to=data["delegate_to"],
                 mandate_instructions=data["mandate_instructions"],
                 proposed_constitution=form.proposed_constitution(),
             )
@@ -177,8 +203,12 @@ def table_motion(request: HttpRequest, slug: str) -> HttpResponse:
         except services.ServiceError as error:
             _refusal(form, error)
             status = error.status
-    return render(request, "councils/council.html",
-                  _council_context(request, council, motion_form=form), status=status)
+    return render(
+        request,
+        "councils/council.html",
+        _council_context(request, council, motion_form=form),
+        status=status,
+    )
 
 
 @login_required
@@ -194,8 +224,12 @@ def raise_demand(request: HttpRequest, slug: str) -> HttpResponse:
         except services.ServiceError as error:
             _refusal(form, error)
             status = error.status
-    return render(request, "councils/council.html",
-                  _council_context(request, council, demand_form=form), status=status)
+    return render(
+        request,
+        "councils/council.html",
+        _council_context(request, council, demand_form=form),
+        status=status,
+    )
 
 
 def _close_if_due(ballot: Ballot) -> Ballot:
@@ -208,9 +242,9 @@ def _ballot_view(request: HttpRequest, ballot: Ballot, **extra: Any) -> dict[str
     """What the ballot fragment shows: the voting form, the receipt, or the result."""
     user = request.user
     voted = user.is_authenticated and VoterRoll.objects.filter(ballot=ballot, voter=user).exists()
-    eligible = user.is_authenticated and services.eligible_memberships(ballot).filter(
-        user=user
-    ).exists()
+    eligible = (
+        user.is_authenticated and services.eligible_memberships(ballot).filter(user=user).exists()
+    )
     now = services.now()
     view: dict[str, Any] = {
         "ballot": ballot,
@@ -234,15 +268,18 @@ def _chart(ballot: Ballot) -> dict[str, Any] | None:
         return None
     labels = [str(label) for label in counts]
     values = [float(value) if not isinstance(value, dict) else 0.0 for value in counts.values()]
-    return {"id": f"chart-{ballot.pk}", "labels": labels, "values": values,
-            "title": _("Tally (%(method)s)") % {"method": ballot.method}}
+    return {
+        "id": f"chart-{ballot.pk}",
+        "labels": labels,
+        "values": values,
+        "title": _("Tally (%(method)s)") % {"method": ballot.method},
+    }
 
 
 def motion_detail(
     request: HttpRequest, motion_id: int, status: int = 200, **extra: Any
 ) -> HttpResponse:
-    motion = get_object_or_404(Motion.objects.select_related("council", "tabled_by"),
-                               pk=motion_id)
+    motion = get_object_or_404(Motion.objects.select_related("council", "tabled_by"), pk=motion_id)
     replaced = extra.pop("replaced_ballots", {})
     ballots = [
         replaced.get(ballot.pk) or _ballot_view(request, _close_if_due(ballot))
@@ -267,11 +304,18 @@ def motion_detail(
     return render(request, "councils/motion.html", context, status=status)
 
 
-def _motion_action(request: HttpRequest, motion_id: int, form_class: type[django_forms.Form],
-                   form_name: str, action: Any) -> HttpResponse:
+def _motion_action(
+    request: HttpRequest,
+    motion_id: int,
+    form_class: type[django_forms.Form],
+    form_name: str,
+    action: Any,
+) -> HttpResponse:
     motion = get_object_or_404(Motion, pk=motion_id)
-    form = form_class(motion, request.POST) if form_class is forms.BallotForm else form_class(
-        request.POST
+    form = (
+        form_class(motion, request.POST)
+        if form_class is forms.BallotForm
+        else form_class(request.POST)
     )
     status = 400
     if form.is_valid():
@@ -288,9 +332,13 @@ def _motion_action(request: HttpRequest, motion_id: int, form_class: type[django
 @require_POST
 def amend(request: HttpRequest, motion_id: int) -> HttpResponse:
     return _motion_action(
-        request, motion_id, forms.AmendmentForm, "amendment_form",
-        lambda motion, form: services.propose_amendment(request.user, motion,
-                                                        text=form.cleaned_data["text"]),
+        request,
+        motion_id,
+        forms.AmendmentForm,
+        "amendment_form",
+        lambda motion, form: services.propose_amendment(
+            request.user, motion, text=form.cleaned_data["text"]
+        ),
     )
 
 
@@ -298,9 +346,11 @@ def amend(request: HttpRequest, motion_id: int) -> HttpResponse:
 @require_POST
 def add_comment(request: HttpRequest, motion_id: int) -> HttpResponse:
     return _motion_action(
-        request, motion_id, forms.CommentForm, "comment_form",
-        lambda motion, form: services.comment(request.user, motion,
-                                              text=form.cleaned_data["text"]),
+        request,
+        motion_id,
+        forms.CommentForm,
+        "comment_form",
+        lambda motion, form: services.comment(request.user, motion, text=form.cleaned_data["text"]),
     )
 
 
@@ -311,11 +361,17 @@ def open_ballot(request: HttpRequest, motion_id: int) -> HttpResponse:
         data = form.cleaned_data
         amendment = (
             motion.amendments.filter(number=data["amendment"]).first()
-            if data["amendment"] else None
+            if data["amendment"]
+            else None
         )
         services.open_ballot(
-            request.user, motion, method=data["method"], options=form.option_list(),
-            closes_at=data["closes_at"], secret=data["secret"], max_score=data["max_score"],
+            request.user,
+            motion,
+            method=data["method"],
+            options=form.option_list(),
+            closes_at=data["closes_at"],
+            secret=data["secret"],
+            max_score=data["max_score"],
             amendment=amendment,
         )
 
@@ -345,59 +401,79 @@ def vote(request: HttpRequest, ballot_id: int) -> HttpResponse:
         view["can_vote"] = True
         view["problem"] = True
     if getattr(request, "htmx", False):
-        return render(request, "councils/_ballot.html", {"b": view, "motion": ballot.motion},
-                      status=status)
-    return motion_detail(request, ballot.motion_id, status=status,
-                         replaced_ballots={ballot.pk: view})
+        return render(
+            request, "councils/_ballot.html", {"b": view, "motion": ballot.motion}, status=status
+        )
+    return motion_detail(
+        request, ballot.motion_id, status=status, replaced_ballots={ballot.pk: view}
+    )
 
 
 def ballot_detail(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """Results: the tally with quorum and threshold, the chart, the roll and every paper."""
-    ballot = _close_if_due(get_object_or_404(Ballot.objects.select_related("motion__council"),
-                                             pk=ballot_id))
-    papers = ballot.papers.select_related("voter").order_by("receipt_hash") if ballot.closed_at \
+    ballot = _close_if_due(
+        get_object_or_404(Ballot.objects.select_related("motion__council"), pk=ballot_id)
+    )
+    papers = (
+        ballot.papers.select_related("voter").order_by("receipt_hash")
+        if ballot.closed_at
         else BallotPaper.objects.none()
-    return render(request, "councils/ballot.html", {
-        "b": _ballot_view(request, ballot),
-        "motion": ballot.motion,
-        "papers": papers,
-        "roll": ballot.roll_names(),
-        "events": LedgerEvent.objects.filter(payload__ballot=ballot.pk).order_by("sequence"),
-    })
+    )
+    return render(
+        request,
+        "councils/ballot.html",
+        {
+            "b": _ballot_view(request, ballot),
+            "motion": ballot.motion,
+            "papers": papers,
+            "roll": ballot.roll_names(),
+            "events": LedgerEvent.objects.filter(payload__ballot=ballot.pk).order_by("sequence"),
+        },
+    )
 
 
 def receipt_check(request: HttpRequest) -> HttpResponse:
     form = forms.ReceiptForm(request.GET or None)
     paper = None
     if form.is_valid():
-        paper = BallotPaper.objects.select_related("ballot__motion").filter(
-            receipt_hash=BallotPaper.hash_receipt(form.cleaned_data["code"])
-        ).first()
+        paper = (
+            BallotPaper.objects.select_related("ballot__motion")
+            .filter(receipt_hash=BallotPaper.hash_receipt(form.cleaned_data["code"]))
+            .first()
+        )
         if paper is None:
             form.add_error("code", _("No ballot paper carries this receipt code."))
-    return render(request, "councils/receipt.html", {"form": form, "paper": paper},
-                  status=404 if form.is_bound and paper is None else 200)
+    return render(
+        request,
+        "councils/receipt.html",
+        {"form": form, "paper": paper},
+        status=404 if form.is_bound and paper is None else 200,
+    )
 
 
 def demand_tracker(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
-    demands = Demand.objects.select_related("council", "responsible_body").order_by(
-        "-raised_at"
-    )
+    demands = Demand.objects.select_related("council", "responsible_body").order_by("-raised_at")
     if status in DemandStatus.values:
         demands = demands.filter(status=status)
     counts = dict(Demand.objects.values_list("status").annotate(n=Count("id")).order_by())
-    return render(request, "councils/demands.html", {
-        "demands": demands[:500],
-        "status": status,
-        "statuses": [(value, label, counts.get(value, 0)) for value, label in
-                     DemandStatus.choices],
-    })
+    return render(
+        request,
+        "councils/demands.html",
+        {
+            "demands": demands[:500],
+            "status": status,
+            "statuses": [
+                (value, label, counts.get(value, 0)) for value, label in DemandStatus.choices
+            ],
+        },
+    )
 
 
 def demand_detail(request: HttpRequest, demand_id: int) -> HttpResponse:
-    demand = get_object_or_404(Demand.objects.select_related("council", "responsible_body"),
-                               pk=demand_id)
+    demand = get_object_or_404(
+        Demand.objects.select_related("council", "responsible_body"), pk=demand_id
+    )
     form = forms.InPlanForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -411,15 +487,23 @@ def demand_detail(request: HttpRequest, demand_id: int) -> HttpResponse:
             except services.ServiceError as error:
                 _refusal(form, error)
                 status = error.status
-    can_plan = (demand.responsible_body is not None and demand.status == DemandStatus.OPEN
-                and services.is_officer(request.user, demand.responsible_body))
-    return render(request, "councils/demand.html", {
-        "demand": demand,
-        "history": demand.history.select_related("motion", "changed_by"),
-        "motions": demand.motions.all(),
-        "form": form,
-        "can_plan": can_plan,
-    }, status=status)
+    can_plan = (
+        demand.responsible_body is not None
+        and demand.status == DemandStatus.OPEN
+        and services.is_officer(request.user, demand.responsible_body)
+    )
+    return render(
+        request,
+        "councils/demand.html",
+        {
+            "demand": demand,
+            "history": demand.history.select_related("motion", "changed_by"),
+            "motions": demand.motions.all(),
+            "form": form,
+            "can_plan": can_plan,
+        },
+        status=status,
+    )
 
 
 def ledger_list(request: HttpRequest) -> HttpResponse:
@@ -434,30 +518,44 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
 
 def ledger_event(request: HttpRequest, sequence: int) -> HttpResponse:
     event = get_object_or_404(LedgerEvent, sequence=sequence)
-    return render(request, "ledger/event.html", {
-        "event": event,
-        "payload": json.dumps(event.payload, indent=2, sort_keys=True, ensure_ascii=False),
-    })
+    return render(
+        request,
+        "ledger/event.html",
+        {
+            "event": event,
+            "payload": json.dumps(event.payload, indent=2, sort_keys=True, ensure_ascii=False),
+        },
+    )
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The member's own page: their councils, the ballots awaiting their vote, their demands."""
-    memberships = Membership.objects.filter(
-        user=request.user, ended_at__isnull=True
-    ).select_related("council", "represents")
+    user: Any = request.user
+    memberships = Membership.objects.filter(user=user, ended_at__isnull=True).select_related(
+        "council", "represents"
+    )
     now = services.now()
     awaiting = [
-        ballot for ballot in Ballot.objects.filter(
-            motion__council__in=[m.council for m in memberships], closed_at__isnull=True,
-            opens_at__lte=now, closes_at__gt=now,
-        ).exclude(roll__voter=request.user).select_related("motion__council")
-        if services.eligible_memberships(ballot).filter(user=request.user).exists()
+        ballot
+        for ballot in Ballot.objects.filter(
+            motion__council__in=[m.council for m in memberships],
+            closed_at__isnull=True,
+            opens_at__lte=now,
+            closes_at__gt=now,
+        )
+        .exclude(roll__voter=user)
+        .select_related("motion__council")
+        if services.eligible_memberships(ballot).filter(user=user).exists()
     ]
-    return render(request, "councils/dashboard.html", {
-        "memberships": memberships,
-        "awaiting": awaiting,
-        "demands": Demand.objects.filter(raised_by=request.user).select_related("council"),
-        "mandates": request.user.mandates.select_related("council", "body"),
-        "motions": Motion.objects.filter(tabled_by=request.user).select_related("council")[:20],
-    })
+    return render(
+        request,
+        "councils/dashboard.html",
+        {
+            "memberships": memberships,
+            "awaiting": awaiting,
+            "demands": Demand.objects.filter(raised_by=user).select_related("council"),
+            "mandates": user.mandates.select_related("council", "body"),
+            "motions": Motion.objects.filter(tabled_by=user).select_related("council")[:20],
+        },
+    )

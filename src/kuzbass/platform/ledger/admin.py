@@ -9,7 +9,7 @@ from kuzbass.platform.ledger.models import LedgerEvent
 
 
 @admin.register(LedgerEvent)
-class LedgerEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LedgerEventAdmin(admin.ModelAdmin):
     list_display = ("sequence", "kind", "recorded_at", "hash")
     list_filter = ("kind",)
     search_fields = ("kind", "hash")

@@ -8,6 +8,20 @@ from django.utils.translation import gettext_lazy as _
 from kuzbass import ledger
 
 
+class Sealed(models.Model):
+    """A row that ledger events seal: its ``ledger_snapshot`` is what verification recomputes.
+
+    The snapshot must change only through the services, each change being sealed again by the
+    event that records it.
+    """
+
+    class Meta:
+        abstract = True
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
 class LedgerEvent(models.Model):
     """One link of the hash chain; the fields are exactly those that ``kuzbass.ledger`` hashes."""
 
@@ -19,7 +33,7 @@ class LedgerEvent(models.Model):
     hash = models.CharField(_("hash"), max_length=64, unique=True)
 
     class Meta:
-        ordering = ["sequence"]
+        ordering = ("sequence",)
         verbose_name = _("ledger event")
         verbose_name_plural = _("ledger events")
 
@@ -65,7 +79,7 @@ class LedgerHead(models.Model):
     hash = models.CharField(max_length=64, default=ledger.GENESIS_HASH)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="ledger_head_single")]
+        constraints = (models.CheckConstraint(condition=models.Q(id=1), name="ledger_head_single"),)
 
     def __str__(self) -> str:
         return f"ledger head at #{self.sequence}"

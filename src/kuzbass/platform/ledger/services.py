@@ -11,39 +11,41 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import transaction
 
 from kuzbass import ledger
-from kuzbass.platform.ledger.models import LedgerEvent, LedgerHead
+from kuzbass.platform.ledger.models import LedgerEvent, LedgerHead, Sealed
 
 
-class Sealable(Protocol):
-    """A model row whose content an event can seal."""
-
-    pk: Any
-    _meta: Any
-
-    def ledger_snapshot(self) -> dict[str, Any]: ...
-
-
-def seal_key(row: Sealable) -> str:
+def seal_key(row: Sealed) -> str:
     return f"{row._meta.label_lower}:{row.pk}"
 
 
-def seal_digest(row: Sealable) -> str:
+def seal_digest(row: Sealed) -> str:
     return hashlib.sha256(ledger.canonical_json(row.ledger_snapshot())).hexdigest()
 
 
-def now_iso() -> str:
-    """The event time as an ISO-8601 UTC string, the form that is hashed."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def lock_ledger() -> LedgerHead:
+    """Lock the chain head for the rest of the transaction.
+
+    Services that will append an event call this first, so that every writer takes the same
+    lock first: appends (and the per-council numbering done before them) are serialised and
+    cannot deadlock against each other's row locks.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_ledger must run inside the transaction that appends the event")
+    try:
+        return LedgerHead.objects.select_for_update().get(id=1)
+    except LedgerHead.DoesNotExist:
+        LedgerHead.objects.bulk_create([LedgerHead(id=1)], ignore_conflicts=True)
+        return LedgerHead.objects.select_for_update().get(id=1)
 
 
 def append_event(
-    kind: str, payload: dict[str, Any], *, seals: Iterable[Sealable] = ()
+    kind: str, payload: dict[str, Any], *, seals: Iterable[Sealed] = ()
 ) -> LedgerEvent:
     """Append one event; must run inside the caller's ``transaction.atomic``.
 
@@ -51,7 +53,7 @@ def append_event(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_event must run inside the transaction of the change it records")
-    head, _ = LedgerHead.objects.select_for_update().get_or_create(id=1)
+    head = lock_ledger()
     previous = (
         LedgerEvent.objects.get(sequence=head.sequence).to_pure()
         if head.sequence is not None
@@ -61,7 +63,7 @@ def append_event(
     sealed = {seal_key(row): seal_digest(row) for row in seals}
     if sealed:
         body["seals"] = sealed
-    event = ledger.next_event(previous, kind, body, now_iso())
+    event = ledger.next_event(previous, kind, body, datetime.now(UTC))
     row = LedgerEvent.from_pure(event)
     row.save(force_insert=True)
     head.sequence = event.sequence
@@ -96,56 +98,50 @@ def iter_events(batch: int = 2000) -> Iterator[ledger.LedgerEvent]:
         last = rows[-1].sequence
 
 
-def _row_for(key: str) -> models.Model | None:
+def _row_for(key: str) -> Sealed | None:
     label, _, pk = key.rpartition(":")
     app_label, _, model_name = label.partition(".")
     model = apps.get_model(app_label, model_name)
-    return model._default_manager.filter(pk=pk).first()
+    row = model._default_manager.filter(pk=pk).first()
+    return row if isinstance(row, Sealed) else None
 
 
 def verify_database() -> DatabaseReport:
-    """Verify the chain, its head, and that every sealed row still matches its latest seal."""
-    events = list(iter_events())
-    chain = ledger.verify_chain(events)
-    if not chain.ok:
-        return DatabaseReport(False, chain.events_checked, 0, chain.first_broken, chain.reason)
+    """Verify the chain up to the stored head, then that every sealed row matches its last seal."""
     head = LedgerHead.objects.filter(id=1).first()
-    last = events[-1] if events else None
-    head_sequence = head.sequence if head else None
-    head_hash = head.hash if head else ledger.GENESIS_HASH
-    if (last.sequence if last else None) != head_sequence or (
-        last.hash if last else ledger.GENESIS_HASH
-    ) != head_hash:
-        return DatabaseReport(
-            False,
-            len(events),
-            0,
-            head_sequence,
-            f"the ledger head names event #{head_sequence} but the last stored event is "
-            f"#{last.sequence if last else None}: events were deleted from the end",
-        )
     latest: dict[str, tuple[int, str]] = {}
-    for event in events:
-        seals = event.payload.get("seals", {}) if isinstance(event.payload, dict) else {}
-        for key, digest in seals.items():
-            latest[key] = (event.sequence, digest)
+
+    def collecting_seals() -> Iterator[ledger.LedgerEvent]:
+        for event in iter_events():
+            seals = event.payload.get("seals", {}) if isinstance(event.payload, dict) else {}
+            for key, digest in seals.items():
+                latest[key] = (event.sequence, digest)
+            yield event
+
+    chain = ledger.verify_chain(
+        collecting_seals(), head_hash=head.hash if head else ledger.GENESIS_HASH
+    )
+    if not chain.ok:
+        return DatabaseReport(
+            False, chain.events_checked, 0, chain.first_broken, chain.reason or "broken chain"
+        )
     for key, (sequence, digest) in sorted(latest.items(), key=lambda item: item[1][0]):
         row = _row_for(key)
         if row is None:
             return DatabaseReport(
                 False,
-                len(events),
+                chain.events_checked,
                 len(latest),
                 sequence,
                 f"{key} sealed by event #{sequence} has been deleted from the database",
             )
-        if seal_digest(row) != digest:  # type: ignore[arg-type]
+        if seal_digest(row) != digest:
             return DatabaseReport(
                 False,
-                len(events),
+                chain.events_checked,
                 len(latest),
                 sequence,
                 f"{key} no longer matches the content sealed by event #{sequence}: "
                 "it was changed outside the platform",
             )
-    return DatabaseReport(True, len(events), len(latest), None, "")
+    return DatabaseReport(True, chain.events_checked, len(latest), None, "")
