@@ -18,6 +18,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from kuzbass.platform.councils.models import Council
+from kuzbass.platform.ledger.models import Sealed
 
 SECONDS_PER_HOUR = 3600
 
@@ -59,8 +60,11 @@ class Account(models.Model):
     opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
 
     class Meta:
-        ordering = ["kind", "pk"]
-        constraints = [
+        ordering = (
+            "kind",
+            "pk",
+        )
+        constraints = (
             models.UniqueConstraint(
                 fields=["kind", "user"],
                 condition=Q(user__isnull=False),
@@ -76,7 +80,7 @@ class Account(models.Model):
                 condition=Q(kind__in=[kind.value for kind in SINGLETON_KINDS]),
                 name="one_common_account_each",
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         if self.user_id:
@@ -91,7 +95,7 @@ class Account(models.Model):
         return int(credit) - int(debit)
 
 
-class Deductions(models.Model):
+class Deductions(Sealed):
     """The shares of every credited hour that the congress voted for its funds, and how far a
     member may overdraw; the newest row applies."""
 
@@ -105,7 +109,10 @@ class Deductions(models.Model):
     decided_at = models.DateTimeField(_("decided at"))
 
     class Meta:
-        ordering = ["-decided_at", "-pk"]
+        ordering = (
+            "-decided_at",
+            "-pk",
+        )
         verbose_name_plural = _("deductions")
 
     def __str__(self) -> str:
@@ -122,7 +129,7 @@ class Deductions(models.Model):
         }
 
 
-class HourRegistration(models.Model):
+class HourRegistration(Sealed):
     """Hours a workplace council records for one worker; credited once the worker confirms.
 
     ``key`` is the council's own reference for the registration (a time-sheet line): registering
@@ -143,12 +150,15 @@ class HourRegistration(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 
     class Meta:
-        ordering = ["-registered_at", "-pk"]
-        constraints = [
+        ordering = (
+            "-registered_at",
+            "-pk",
+        )
+        constraints = (
             models.UniqueConstraint(fields=["workplace", "key"], name="registration_key"),
             models.CheckConstraint(condition=Q(seconds__gt=0), name="registration_positive"),
-        ]
-        indexes = [models.Index(fields=["workplace", "period"], name="registration_period")]
+        )
+        indexes = (models.Index(fields=("workplace", "period"), name="registration_period"),)
 
     def __str__(self) -> str:
         return f"{hours(self.seconds)} h of {self.worker} at {self.workplace} ({self.period})"
@@ -169,7 +179,7 @@ class HourRegistration(models.Model):
         }
 
 
-class CreditingBatch(models.Model):
+class CreditingBatch(Sealed):
     """Registrations credited together (bulk crediting); one ledger event seals the batch.
 
     Its snapshot is computed from the batch's transfers, so changing, adding or deleting one of
@@ -180,7 +190,7 @@ class CreditingBatch(models.Model):
     credited_at = models.DateTimeField(_("credited at"))
 
     class Meta:
-        ordering = ["-pk"]
+        ordering = ("-pk",)
         verbose_name_plural = _("crediting batches")
 
     def __str__(self) -> str:
@@ -217,7 +227,10 @@ class Consumption(models.Model):
     consumed_at = models.DateTimeField(_("consumed at"))
 
     class Meta:
-        ordering = ["-consumed_at", "-pk"]
+        ordering = (
+            "-consumed_at",
+            "-pk",
+        )
 
     def __str__(self) -> str:
         return f"{self.quantity} {self.product} for {self.member}"
@@ -234,7 +247,7 @@ class TransferKind(models.TextChoices):
     CONSUMPTION = "consumption", _("consumption")
 
 
-class Transfer(models.Model):
+class Transfer(Sealed):
     """One movement of labour time: ``seconds`` leave ``debit`` and arrive in ``credit``."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=TransferKind.choices)
@@ -258,8 +271,8 @@ class Transfer(models.Model):
     recorded_at = models.DateTimeField(_("recorded at"))
 
     class Meta:
-        ordering = ["-pk"]
-        constraints = [
+        ordering = ("-pk",)
+        constraints = (
             # What makes crediting idempotent: one transfer of each kind per registration.
             models.UniqueConstraint(
                 fields=["registration", "kind"],
@@ -270,7 +283,7 @@ class Transfer(models.Model):
             models.CheckConstraint(
                 condition=~Q(debit=models.F("credit")), name="transfer_between_two_accounts"
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"{self.kind}: {hours(self.seconds)} h from {self.debit} to {self.credit}"
@@ -292,7 +305,7 @@ class Transfer(models.Model):
         }
 
 
-class FulfilmentReport(models.Model):
+class FulfilmentReport(Sealed):
     """What a workplace made and received in a period, next to what the adopted plan asked.
 
     The planned figures are copied from the plan adopted when the report is made, so the report
@@ -315,12 +328,15 @@ class FulfilmentReport(models.Model):
     reported_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["period", "workplace__name"]
-        constraints = [
+        ordering = (
+            "period",
+            "workplace__name",
+        )
+        constraints = (
             models.UniqueConstraint(
                 fields=["workplace", "period", "product"], name="one_report_per_period"
-            )
-        ]
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.workplace} {self.period}: {self.product}"
@@ -340,7 +356,7 @@ class FulfilmentReport(models.Model):
         }
 
 
-class DeviationThreshold(models.Model):
+class DeviationThreshold(Sealed):
     """The share by which a workplace's actual figures may differ from the plan before they are
     flagged; each workplace council sets its own."""
 

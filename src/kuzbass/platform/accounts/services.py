@@ -35,15 +35,15 @@ from kuzbass.platform.accounts.models import (
 )
 from kuzbass.platform.councils.models import Council, CouncilKind, Motion, MotionStatus
 from kuzbass.platform.councils.services import (
-    InvalidInput,
-    NotAllowed,
-    Refused,
+    InvalidInputError,
+    NotAllowedError,
+    RefusedError,
     _require_officer,
     _require_user,
     active_membership,
     now,
 )
-from kuzbass.platform.ledger.services import append_event
+from kuzbass.platform.ledger.services import append_event, lock_ledger
 
 MOST_HOURS_PER_REGISTRATION = Decimal(24 * 31)
 DEFAULT_DEVIATION_THRESHOLD = Fraction(1, 10)
@@ -78,8 +78,8 @@ def all_balances() -> dict[int, int]:
     balances = dict.fromkeys(Account.objects.values_list("pk", flat=True), 0)
     for row in Transfer.objects.values("credit_id").annotate(total=Sum("seconds")).order_by():
         balances[row["credit_id"]] += int(row["total"])
-    for row in Transfer.objects.values("debit_id").annotate(total=Sum("seconds")).order_by():
-        balances[row["debit_id"]] -= int(row["total"])
+    for out in Transfer.objects.values("debit_id").annotate(total=Sum("seconds")).order_by():
+        balances[out["debit_id"]] -= int(out["total"])
     return balances
 
 
@@ -90,11 +90,11 @@ def _share(value: Any, field: str) -> Fraction:
     try:
         share = Fraction(str(value).strip())
     except (ValueError, ZeroDivisionError) as error:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"{field} {value!r} is not a fraction such as 3/20", field=field
         ) from error
     if not 0 <= share < 1:
-        raise InvalidInput(f"{field} {value!r} must be at least 0 and below 1", field=field)
+        raise InvalidInputError(f"{field} {value!r} must be at least 0 and below 1", field=field)
     return share
 
 
@@ -113,16 +113,17 @@ def set_deductions(
     motion: Motion | None = None,
 ) -> Deductions:
     """Record the deductions the congress voted (an officer of the congress enters them)."""
+    lock_ledger()
     _require_officer(actor, congress)
     if congress.kind != CouncilKind.CONGRESS:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"{congress.name} is not the congress: only the congress votes the deductions",
             field="congress",
         )
     public = _share(public_fund, "public_fund")
     investment = _share(investment_fund, "investment_fund")
     if public + investment >= 1:
-        raise InvalidInput(
+        raise InvalidInputError(
             "public_fund and investment_fund together must leave part of every hour to the worker",
             field="investment_fund",
         )
@@ -130,7 +131,7 @@ def set_deductions(
     if motion is not None and (
         motion.council_id != congress.pk or motion.status != MotionStatus.CARRIED
     ):
-        raise InvalidInput(
+        raise InvalidInputError(
             f"motion {motion.number} is not a carried motion of {congress.name}", field="motion"
         )
     deductions = Deductions.objects.create(
@@ -159,7 +160,9 @@ def set_deductions(
 def current_deductions() -> Deductions:
     deductions = Deductions.objects.select_related("congress").first()
     if deductions is None:
-        raise Refused("the congress has not voted the deductions yet, so no hours can be credited")
+        raise RefusedError(
+            "the congress has not voted the deductions yet, so no hours can be credited"
+        )
     return deductions
 
 
@@ -184,9 +187,9 @@ def _hours(value: Any, field: str, *, allow_zero: bool = False) -> Decimal:
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as error:
-        raise InvalidInput(f"{field} {value!r} is not a number", field=field) from error
+        raise InvalidInputError(f"{field} {value!r} is not a number", field=field) from error
     if not amount.is_finite() or amount < 0 or (amount == 0 and not allow_zero):
-        raise InvalidInput(
+        raise InvalidInputError(
             f"{field} must be a {'non-negative' if allow_zero else 'positive'} number of hours, "
             f"not {value}",
             field=field,
@@ -200,7 +203,7 @@ def _seconds(amount: Decimal) -> int:
 
 def _require_workplace(council: Council) -> None:
     if council.kind != CouncilKind.WORKPLACE:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"{council.name} is not a workplace council: only workplaces register hours worked",
             field="workplace",
         )
@@ -211,34 +214,35 @@ def register_hours(
     actor: Any, workplace: Council, *, worker: Any, hours_worked: Any, period: str, key: str
 ) -> HourRegistration:
     """An officer of the workplace council records a member's hours; the worker confirms them."""
+    lock_ledger()
     _require_officer(actor, workplace)
     _require_workplace(workplace)
     if worker is None or active_membership(worker, workplace) is None:
         name = worker.get_username() if worker is not None else "nobody"
-        raise InvalidInput(
+        raise InvalidInputError(
             f"{name} is not a member of {workplace.name}: only its members' "
             "hours can be registered there",
             field="worker",
         )
     amount = _hours(hours_worked, "hours")
     if amount > MOST_HOURS_PER_REGISTRATION:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"hours {amount} is more than a month has ({MOST_HOURS_PER_REGISTRATION})",
             field="hours",
         )
     seconds = _seconds(amount)
     if seconds == 0:
-        raise InvalidInput(f"hours {amount} rounds to no time at all", field="hours")
+        raise InvalidInputError(f"hours {amount} rounds to no time at all", field="hours")
     period = (period or "").strip()
     key = (key or "").strip()
     if not period or len(period) > 20:
-        raise InvalidInput(
+        raise InvalidInputError(
             "period must be given (up to 20 characters, e.g. 1989-07)", field="period"
         )
     if not key or len(key) > 80:
-        raise InvalidInput("reference must be given (up to 80 characters)", field="key")
+        raise InvalidInputError("reference must be given (up to 80 characters)", field="key")
     if HourRegistration.objects.filter(workplace=workplace, key=key).exists():
-        raise Refused(
+        raise RefusedError(
             f"{workplace.name} has already registered hours under the reference {key!r}",
             field="key",
         )
@@ -269,6 +273,7 @@ def register_hours(
 @transaction.atomic
 def confirm_hours(actor: Any, registration: HourRegistration) -> list[Transfer]:
     """The worker confirms their hours; they are credited at once, after the deductions."""
+    lock_ledger()
     _require_user(actor)
     registration = (
         HourRegistration.objects.select_for_update()
@@ -276,9 +281,9 @@ def confirm_hours(actor: Any, registration: HourRegistration) -> list[Transfer]:
         .get(pk=registration.pk)
     )
     if registration.worker_id != actor.pk:
-        raise NotAllowed("only the worker whose hours these are can confirm them")
+        raise NotAllowedError("only the worker whose hours these are can confirm them")
     if registration.confirmed_at is not None:
-        raise Refused(
+        raise RefusedError(
             f"these hours were confirmed on {registration.confirmed_at:%Y-%m-%d %H:%M} UTC"
         )
     deductions = current_deductions()
@@ -337,6 +342,7 @@ def register_sheet(
 ) -> int:
     """Register a whole time sheet at once: every line is checked first, then all are written
     in one statement and sealed by one ledger event (the sheet's digest), or none is."""
+    lock_ledger()
     import hashlib
 
     from django.contrib.auth import get_user_model
@@ -347,7 +353,7 @@ def register_sheet(
     _require_workplace(workplace)
     period = (period or "").strip()
     if not period or len(period) > 20:
-        raise InvalidInput(
+        raise InvalidInputError(
             "period must be given (up to 20 characters, e.g. 1989-07)", field="period"
         )
     lines = list(lines)
@@ -366,17 +372,17 @@ def register_sheet(
     moment = now()
     for number, line in enumerate(lines, start=1):
         if line.worker not in members:
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"line {number}: {line.worker} is not a member of {workplace.name}", field="worker"
             )
         amount = _hours(line.hours, f"line {number}: hours")
         if amount > MOST_HOURS_PER_REGISTRATION:
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"line {number}: hours {amount} is more than a month has", field="hours"
             )
         key = (line.key or "").strip()
         if not key or len(key) > 80 or key in keys:
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"line {number}: reference {key!r} is empty, too long or repeated", field="key"
             )
         keys.add(key)
@@ -392,14 +398,14 @@ def register_sheet(
             )
         )
     if not rows:
-        raise InvalidInput("the time sheet has no lines", field="lines")
+        raise InvalidInputError("the time sheet has no lines", field="lines")
     taken = set(
         HourRegistration.objects.filter(workplace=workplace, key__in=keys).values_list(
             "key", flat=True
         )
     )
     if taken:
-        raise Refused(
+        raise RefusedError(
             f"{workplace.name} has already registered the references "
             f"{', '.join(sorted(taken)[:5])}",
             field="key",
@@ -430,6 +436,7 @@ def register_sheet(
 def confirm_all_hours(actor: Any) -> int:
     """A worker confirms every registration of theirs still waiting (they are then credited by
     :func:`credit_confirmed_hours`, in bulk)."""
+    lock_ledger()
     _require_user(actor)
     waiting = HourRegistration.objects.filter(worker=actor, confirmed_at__isnull=True)
     count = waiting.update(confirmed_at=now())
@@ -482,7 +489,13 @@ def _table(model: Any) -> str:
 
 
 def _credit_chunk(low: int, high: int, deductions: Deductions) -> tuple[int, int]:
+    """Credit the confirmed, uncredited registrations with ids from ``low`` to ``high``.
+
+    The SQL text holds only table names from Django's model metadata and the integer numerators
+    and denominators of the deductions; every value is a query parameter.
+    """
     with transaction.atomic():
+        lock_ledger()
         moment = now()
         batch = CreditingBatch.objects.create(deductions=deductions, credited_at=moment)
         registration, account, transfer = (
@@ -498,7 +511,7 @@ def _credit_chunk(low: int, high: int, deductions: Deductions) -> tuple[int, int
             ):
                 owner = "user_id" if kind == AccountKind.MEMBER else "council_id"
                 cursor.execute(
-                    f"INSERT INTO {account} (kind, {owner}, opened_at) "
+                    f"INSERT INTO {account} (kind, {owner}, opened_at) "  # noqa: S608 (table names and integers only)
                     f"SELECT DISTINCT %s, r.{column}, %s FROM {registration} r "
                     f"WHERE {in_range} AND NOT EXISTS (SELECT 1 FROM {account} a "
                     f"WHERE a.kind = %s AND a.{owner} = r.{column})",
@@ -516,7 +529,7 @@ def _credit_chunk(low: int, high: int, deductions: Deductions) -> tuple[int, int
                 f"- (r.seconds * {investment.numerator}) / {investment.denominator}"
             )
             cursor.execute(
-                f"INSERT INTO {transfer} (kind, debit_id, credit_id, seconds, registration_id, "
+                f"INSERT INTO {transfer} (kind, debit_id, credit_id, seconds, registration_id, "  # noqa: S608
                 f"batch_id, recorded_at) "
                 f"SELECT %s, w.id, m.id, {net}, r.id, %s, %s FROM {registration} r "
                 f"JOIN {account} w ON w.kind = %s AND w.council_id = r.workplace_id "
@@ -536,7 +549,7 @@ def _credit_chunk(low: int, high: int, deductions: Deductions) -> tuple[int, int
             )
             credited = cursor.rowcount
             written = credited
-            for kind, share in (
+            for fund, share in (
                 (TransferKind.PUBLIC_FUND, public),
                 (TransferKind.INVESTMENT_FUND, investment),
             ):
@@ -544,14 +557,14 @@ def _credit_chunk(low: int, high: int, deductions: Deductions) -> tuple[int, int
                     continue
                 amount = f"(r.seconds * {share.numerator}) / {share.denominator}"
                 cursor.execute(
-                    f"INSERT INTO {transfer} (kind, debit_id, credit_id, seconds, "
+                    f"INSERT INTO {transfer} (kind, debit_id, credit_id, seconds, "  # noqa: S608
                     f"registration_id, batch_id, recorded_at) "
                     f"SELECT %s, t.debit_id, %s, {amount}, r.id, %s, %s FROM {transfer} t "
                     f"JOIN {registration} r ON r.id = t.registration_id "
                     f"WHERE t.batch_id = %s AND t.kind = %s AND {amount} > 0",
                     [
-                        kind.value,
-                        common[kind.value],
+                        fund.value,
+                        common[fund.value],
                         batch.pk,
                         moment,
                         batch.pk,
@@ -597,7 +610,7 @@ def adopted_labour_values() -> dict[str, Decimal]:
     try:
         return plan_values()
     except NoAdoptedPlan as error:
-        raise Refused(
+        raise RefusedError(
             "no plan has been adopted yet: goods are priced at the labour values of "
             "the adopted plan"
         ) from error
@@ -610,14 +623,15 @@ def consume(actor: Any, lines: Mapping[str, Any]) -> list[Consumption]:
     Refused as a whole if a good is unknown to the adopted plan, a quantity is not positive, or
     the total would take the balance below what the congress allows (its overdraft).
     """
+    lock_ledger()
     _require_user(actor)
     if not lines:
-        raise InvalidInput("name at least one good and its quantity", field="lines")
+        raise InvalidInputError("name at least one good and its quantity", field="lines")
     values = adopted_labour_values()
     priced: list[tuple[str, Decimal, Decimal, int]] = []
     for product, quantity in lines.items():
         if product not in values:
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"good {product!r} is not in the adopted plan (its goods: "
                 f"{', '.join(sorted(values))})",
                 field="product",
@@ -631,7 +645,7 @@ def consume(actor: Any, lines: Mapping[str, Any]) -> list[Consumption]:
     balance = member.balance_seconds()
     total = sum(seconds for *_, seconds in priced)
     if balance - total < -deductions.overdraft_seconds:
-        raise Refused(
+        raise RefusedError(
             f"these goods cost {hours(total)} h but your balance is {hours(balance)} h"
             + (
                 f" and the congress allows an overdraft of {hours(deductions.overdraft_seconds)} h"
@@ -686,11 +700,12 @@ def consume(actor: Any, lines: Mapping[str, Any]) -> list[Consumption]:
 @transaction.atomic
 def set_deviation_threshold(actor: Any, workplace: Council, threshold: str) -> DeviationThreshold:
     """The workplace council sets how far actual figures may stray from the plan unflagged."""
+    lock_ledger()
     _require_officer(actor, workplace)
     _require_workplace(workplace)
     share = _share(threshold, "threshold")
     if share == 0:
-        raise InvalidInput("threshold must be above 0", field="threshold")
+        raise InvalidInputError("threshold must be above 0", field="threshold")
     row, _ = DeviationThreshold.objects.update_or_create(
         workplace=workplace, defaults={"threshold": _fraction_text(share), "set_at": now()}
     )
@@ -723,23 +738,24 @@ def report_fulfilment(
     plan_version: str = "",
 ) -> FulfilmentReport:
     """An officer reports the period's actual output and inputs received against the plan."""
+    lock_ledger()
     _require_officer(actor, workplace)
     _require_workplace(workplace)
     period = (period or "").strip()
     if not period:
-        raise InvalidInput("period must be given", field="period")
+        raise InvalidInputError("period must be given", field="period")
     planned_in = _quantities(inputs_planned, "planned input")
     received = _quantities(inputs_received, "input received")
     unknown = sorted(set(received) - set(planned_in))
     if unknown:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"inputs received that the plan does not give {workplace.name}: {', '.join(unknown)}",
             field="inputs_received",
         )
     if FulfilmentReport.objects.filter(
         workplace=workplace, period=period, product=product
     ).exists():
-        raise Refused(
+        raise RefusedError(
             f"{workplace.name} has already reported {product} for {period}", field="period"
         )
     report = FulfilmentReport.objects.create(
