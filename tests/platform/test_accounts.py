@@ -240,14 +240,22 @@ def test_bulk_crediting_matches_one_by_one_crediting(economy: dict[str, Any]) ->
         assert services.confirm_all_hours(member) == 4
     result = services.credit_confirmed_hours(chunk=5)
     assert result.registrations == 16
-    # every registration split exactly as the one-by-one path splits it
+    # each worker gets exactly what the one-by-one path gives; each fund the sum of the parts
     deductions = services.current_deductions()
+    expected_funds = {"public_fund": 0, "investment_fund": 0}
     for registration in HourRegistration.objects.all():
-        parts = dict(registration.transfers.values_list("kind", "seconds"))
-        expected = {
-            k: v for k, v in services.split_hours(registration.seconds, deductions).items() if v
+        split = services.split_hours(registration.seconds, deductions)
+        assert dict(registration.transfers.values_list("kind", "seconds")) == {
+            "hours": split[TransferKind.HOURS]
         }
-        assert parts == expected
+        for fund in expected_funds:
+            expected_funds[fund] += split[TransferKind(fund)]
+    for fund, seconds in expected_funds.items():
+        assert Account.objects.get(kind=fund).balance_seconds() == seconds
+    workplace = Account.objects.get(kind=AccountKind.WORKPLACE, council=economy["council"])
+    assert workplace.balance_seconds() == -sum(
+        HourRegistration.objects.values_list("seconds", flat=True)
+    )
     assert result.transfers == Transfer.objects.count()
     assert _total_balance() == 0
     assert services.credit_confirmed_hours().registrations == 0  # idempotent

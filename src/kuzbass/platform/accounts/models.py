@@ -262,8 +262,13 @@ class Transfer(Sealed):
         related_name="transfers",
         db_index=False,
     )
-    consumption = models.OneToOneField(
-        Consumption, on_delete=models.PROTECT, null=True, blank=True, related_name="transfer"
+    consumption = models.ForeignKey(
+        Consumption,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+        db_index=False,
     )
     batch = models.ForeignKey(
         CreditingBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers"
@@ -278,6 +283,11 @@ class Transfer(Sealed):
                 fields=["registration", "kind"],
                 condition=Q(registration__isnull=False),
                 name="credit_registration_once",
+            ),
+            models.UniqueConstraint(
+                fields=["consumption"],
+                condition=Q(consumption__isnull=False),
+                name="one_transfer_per_consumption",
             ),
             models.CheckConstraint(condition=Q(seconds__gt=0), name="transfer_positive"),
             models.CheckConstraint(

@@ -469,8 +469,6 @@ def credit_confirmed_hours(
     if ends["first"] is None:
         return CreditingResult(0, 0, 0)
     deductions = current_deductions()
-    account_for(AccountKind.PUBLIC_FUND)
-    account_for(AccountKind.INVESTMENT_FUND)
     registrations = transfers = batches = 0
     total = ends["last"] - ends["first"] + 1
     for low in range(ends["first"], ends["last"] + 1, chunk):
@@ -491,51 +489,52 @@ def _table(model: Any) -> str:
 def _credit_chunk(low: int, high: int, deductions: Deductions) -> tuple[int, int]:
     """Credit the confirmed, uncredited registrations with ids from ``low`` to ``high``.
 
-    The SQL text holds only table names from Django's model metadata and the integer numerators
-    and denominators of the deductions; every value is a query parameter.
+    Each registration gets its ``hours`` transfer (workplace to worker, the hours after the
+    deductions); each fund gets one transfer per workplace holding the sum of that workplace's
+    deductions in the chunk, exactly the sum of what :func:`split_hours` gives registration by
+    registration. The SQL text holds only table names from Django's model metadata and the
+    integer numerators and denominators of the deductions; every value is a query parameter.
     """
+    public = Fraction(deductions.public_fund)
+    investment = Fraction(deductions.investment_fund)
+    registration, account, transfer = (
+        _table(HourRegistration),
+        _table(Account),
+        _table(Transfer),
+    )
+    in_range = "r.id BETWEEN %s AND %s AND r.confirmed_at IS NOT NULL"
+    net = (
+        f"r.seconds - (r.seconds * {public.numerator}) / {public.denominator} "
+        f"- (r.seconds * {investment.numerator}) / {investment.denominator}"
+    )
     with transaction.atomic():
         lock_ledger()
         moment = now()
         batch = CreditingBatch.objects.create(deductions=deductions, credited_at=moment)
-        registration, account, transfer = (
-            _table(HourRegistration),
-            _table(Account),
-            _table(Transfer),
-        )
-        in_range = "r.id BETWEEN %s AND %s AND r.confirmed_at IS NOT NULL"
+        funds = {  # in the order of the sums selected below
+            TransferKind.PUBLIC_FUND: account_for(AccountKind.PUBLIC_FUND).pk,
+            TransferKind.INVESTMENT_FUND: account_for(AccountKind.INVESTMENT_FUND).pk,
+        }
         with connection.cursor() as cursor:
-            for kind, column in (
-                (AccountKind.MEMBER, "worker_id"),
-                (AccountKind.WORKPLACE, "workplace_id"),
+            for kind, column, owner in (
+                (AccountKind.MEMBER, "worker_id", "user_id"),
+                (AccountKind.WORKPLACE, "workplace_id", "council_id"),
             ):
-                owner = "user_id" if kind == AccountKind.MEMBER else "council_id"
                 cursor.execute(
-                    f"INSERT INTO {account} (kind, {owner}, opened_at) "  # noqa: S608 (table names and integers only)
-                    f"SELECT DISTINCT %s, r.{column}, %s FROM {registration} r "
-                    f"WHERE {in_range} AND NOT EXISTS (SELECT 1 FROM {account} a "
-                    f"WHERE a.kind = %s AND a.{owner} = r.{column})",
-                    [kind.value, moment, low, high, kind.value],
+                    f"INSERT INTO {account} (kind, {owner}, opened_at) "  # noqa: S608 (names and integers only)
+                    f"SELECT DISTINCT %s, r.{column}, %s FROM {registration} r WHERE {in_range} "
+                    f"ON CONFLICT (kind, {owner}) WHERE {owner} IS NOT NULL DO NOTHING",
+                    [kind.value, moment, low, high],
                 )
-            public = Fraction(deductions.public_fund)
-            investment = Fraction(deductions.investment_fund)
-            common = dict(
-                Account.objects.filter(
-                    kind__in=[AccountKind.PUBLIC_FUND, AccountKind.INVESTMENT_FUND]
-                ).values_list("kind", "pk")
-            )
-            net = (
-                f"r.seconds - (r.seconds * {public.numerator}) / {public.denominator} "
-                f"- (r.seconds * {investment.numerator}) / {investment.denominator}"
-            )
             cursor.execute(
                 f"INSERT INTO {transfer} (kind, debit_id, credit_id, seconds, registration_id, "  # noqa: S608
                 f"batch_id, recorded_at) "
                 f"SELECT %s, w.id, m.id, {net}, r.id, %s, %s FROM {registration} r "
                 f"JOIN {account} w ON w.kind = %s AND w.council_id = r.workplace_id "
                 f"JOIN {account} m ON m.kind = %s AND m.user_id = r.worker_id "
-                f"WHERE {in_range} AND NOT EXISTS (SELECT 1 FROM {transfer} t "
-                f"WHERE t.registration_id = r.id AND t.kind = %s)",
+                f"WHERE {in_range} "
+                f"ON CONFLICT (registration_id, kind) WHERE registration_id IS NOT NULL "
+                f"DO NOTHING",
                 [
                     TransferKind.HOURS.value,
                     batch.pk,
@@ -544,34 +543,33 @@ def _credit_chunk(low: int, high: int, deductions: Deductions) -> tuple[int, int
                     AccountKind.MEMBER.value,
                     low,
                     high,
-                    TransferKind.HOURS.value,
                 ],
             )
-            credited = cursor.rowcount
-            written = credited
-            for fund, share in (
-                (TransferKind.PUBLIC_FUND, public),
-                (TransferKind.INVESTMENT_FUND, investment),
-            ):
-                if share == 0:
-                    continue
-                amount = f"(r.seconds * {share.numerator}) / {share.denominator}"
+            credited = written = cursor.rowcount
+            if credited:
                 cursor.execute(
-                    f"INSERT INTO {transfer} (kind, debit_id, credit_id, seconds, "  # noqa: S608
-                    f"registration_id, batch_id, recorded_at) "
-                    f"SELECT %s, t.debit_id, %s, {amount}, r.id, %s, %s FROM {transfer} t "
-                    f"JOIN {registration} r ON r.id = t.registration_id "
-                    f"WHERE t.batch_id = %s AND t.kind = %s AND {amount} > 0",
-                    [
-                        fund.value,
-                        common[fund.value],
-                        batch.pk,
-                        moment,
-                        batch.pk,
-                        TransferKind.HOURS.value,
-                    ],
+                    f"SELECT t.debit_id, "  # noqa: S608 (names and integers only)
+                    f"SUM((r.seconds * {public.numerator}) / {public.denominator}), "
+                    f"SUM((r.seconds * {investment.numerator}) / {investment.denominator}) "
+                    f"FROM {transfer} t JOIN {registration} r ON r.id = t.registration_id "
+                    f"WHERE t.batch_id = %s AND t.kind = %s GROUP BY t.debit_id",
+                    [batch.pk, TransferKind.HOURS.value],
                 )
-                written += cursor.rowcount
+                deducted = [
+                    Transfer(
+                        kind=fund,
+                        debit_id=workplace,
+                        credit_id=funds[fund],
+                        seconds=int(seconds),
+                        batch=batch,
+                        recorded_at=moment,
+                    )
+                    for workplace, *amounts in cursor.fetchall()
+                    for fund, seconds in zip(funds, amounts, strict=True)
+                    if seconds
+                ]
+                Transfer.objects.bulk_create(deducted)
+                written += len(deducted)
         if credited == 0:
             transaction.set_rollback(True)
             return 0, 0
