@@ -4,7 +4,10 @@ Command modules import their heavy dependencies (pandas, Django, HiGHS) inside t
 so that `kuzbass --help` and small commands start fast.
 """
 
-from kuzbass.cli import platform  # noqa: F401
+from kuzbass.cli import (
+    accounts,  # noqa: F401
+    platform,  # noqa: F401
+)
 from kuzbass.cli.app import app
 
 __all__ = ["app"]
