@@ -177,7 +177,7 @@ def main() -> None:
     parser.add_argument(
         "--peer-sample",
         type=int,
-        default=1_000,
+        default=300,
         help="registrations credited one at a time by the peer path",
     )
     parser.add_argument("--repeat", type=int, default=1)

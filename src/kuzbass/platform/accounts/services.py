@@ -795,6 +795,27 @@ class Fulfilment:
     threshold: Fraction
 
     @property
+    def output_change(self) -> str:
+        return _percent(self.output_deviation)
+
+    @property
+    def hours_change(self) -> str:
+        return _percent(self.hours_deviation)
+
+    @property
+    def inputs(self) -> list[tuple[str, str, str, str]]:
+        """(input, planned, received, change) for the pages."""
+        return [
+            (
+                name,
+                planned,
+                self.report.inputs_received.get(name, "0"),
+                _percent(self.input_deviations[name]),
+            )
+            for name, planned in self.report.inputs_planned.items()
+        ]
+
+    @property
     def flagged(self) -> list[str]:
         limit = float(self.threshold)
         found = []
@@ -808,6 +829,10 @@ class Fulfilment:
             if dev is not None and abs(dev) > limit
         ]
         return found
+
+
+def _percent(deviation: float | None) -> str:
+    return "—" if deviation is None else f"{deviation:+.1%}"
 
 
 def _deviation(actual: Decimal, planned: Decimal) -> float | None:

@@ -15,7 +15,6 @@ from kuzbass.platform.accounts.models import (
     Transfer,
     TransferKind,
 )
-from kuzbass.platform.councils import services as councils
 from kuzbass.platform.councils.services import (
     InvalidInputError as InvalidInput,
 )
@@ -29,22 +28,6 @@ from kuzbass.platform.ledger.models import LedgerEvent
 from kuzbass.platform.ledger.services import verify_database
 
 SOAP_HOURS = Decimal("0.5")
-
-
-@pytest.fixture
-def economy(
-    brigade: dict[str, Any], make_council: Any, make_user: Any, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, Any]:
-    """The brigade, a congress that voted deductions of 3/20 and 1/10, and an adopted plan's
-    labour values for soap and bread."""
-    congress = make_council("miners-congress", kind="congress")
-    chair = make_user("marina")
-    councils.appoint_officer(chair, congress)
-    services.set_deductions(chair, congress, public_fund="3/20", investment_fund="1/10")
-    monkeypatch.setattr(
-        services, "adopted_labour_values", lambda: {"soap": SOAP_HOURS, "bread": Decimal("1.25")}
-    )
-    return {**brigade, "congress": congress, "chair": chair}
 
 
 def _credited(economy: dict[str, Any], worker: Any, amount: str, key: str) -> Any:
