@@ -6,7 +6,9 @@ so that `kuzbass --help` and small commands start fast.
 
 from kuzbass.cli import (
     accounts,  # noqa: F401
+    planning,  # noqa: F401
     platform,  # noqa: F401
+    simulate,  # noqa: F401
 )
 from kuzbass.cli.app import app
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ninja",
     "kuzbass.platform.ledger",
     "kuzbass.platform.councils",
+    "kuzbass.platform.plans",
     "kuzbass.platform.accounts",
 ]
 

@@ -1,0 +1,180 @@
+"""`kuzbass plan`: the optimal plan of an economy folder, its valuations, why targets fall short."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kuzbass.cli.app import app
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kuzbass.planning.result import PlanResult
+
+
+@app.command("plan")
+def plan_command(
+    economy: Annotated[
+        Path, typer.Argument(help="Economy folder (canonical CSV/Parquet or 5yearplan).")
+    ],
+    targets: Annotated[
+        Path | None,
+        typer.Option(help="targets.csv: product,quantity[,year][,priority][,weight]."),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option(help="complete-sets (Kantorovich), priorities or harmony.")
+    ] = "complete-sets",
+    years: Annotated[
+        int | None, typer.Option(help="Years to plan (default: the economy's).")
+    ] = None,
+    solver: Annotated[
+        str, typer.Option(help="HiGHS algorithm: auto, simplex, ipm or pdlp.")
+    ] = "auto",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole result as JSON.")
+    ] = False,
+    out_dir: Annotated[
+        Path | None, typer.Option(help="Also write the result tables as CSV files here.")
+    ] = None,
+) -> None:
+    """Compute the best feasible plan: fulfilment, intensities, valuations, investment, reasons."""
+    from rich.console import Console
+
+    from kuzbass.economy import Economy
+    from kuzbass.planning.optimal import optimal_plan
+
+    console = Console(stderr=as_json)
+    try:
+        loaded = Economy.read(economy)
+        with console.status("planning…") as status:
+            result = optimal_plan(
+                loaded,
+                targets=targets,
+                mode=mode,
+                years=years,
+                solver=solver,
+                progress=lambda message: status.update(message),
+            )
+    except ValueError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from error
+    if out_dir is not None:
+        for path in result.write_csv(out_dir):
+            console.print(f"wrote {path}", highlight=False)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+    else:
+        _summary(console, result)
+    if not result.optimal:
+        raise typer.Exit(1)
+
+
+def _summary(console: Console, result: PlanResult) -> None:
+    from rich.table import Table
+
+    if not result.optimal:
+        console.print(f"[bold red]plan {result.status}[/bold red]")
+        for line in result.problems:
+            console.print(f"  {line}", highlight=False)
+        return
+    console.print(
+        f"[bold]{result.mode}[/bold] plan over {result.years} year(s): objective "
+        f"[bold]{result.objective:.6g}[/bold], relative gap {result.gap:.1e}, "
+        f"lowest fulfilment {result.minimum_fulfilment:.1%}",
+        highlight=False,
+    )
+    targets = Table(title="Targets")
+    for column in ("product", "year", "priority", "quantity", "fulfilment"):
+        targets.add_column(column, justify="left" if column == "product" else "right")
+    for row in result.targets.head(30).itertuples():
+        targets.add_row(
+            str(row.product),
+            str(row.year),
+            str(row.priority),
+            f"{row.quantity:.6g}",
+            f"{row.fulfilment:.1%}",
+        )
+    console.print(targets)
+    resources = Table(title="Resources")
+    for column in ("resource", "year", "available", "use", "valuation"):
+        resources.add_column(column, justify="left" if column == "resource" else "right")
+    for row in result.resources.head(30).itertuples():
+        resources.add_row(
+            str(row.resource),
+            str(row.year),
+            f"{row.available:.6g}",
+            f"{row.use:.6g}",
+            f"{row.valuation:.6g}",
+        )
+    console.print(resources)
+    if not result.investment.empty:
+        investment = Table(title="Investment per year")
+        for column in ("product", "year", "quantity"):
+            investment.add_column(column, justify="left" if column == "product" else "right")
+        for row in result.investment_per_year.head(30).itertuples():
+            investment.add_row(str(row.product), str(row.year), f"{row.quantity:.6g}")
+        console.print(investment)
+    if result.explanations:
+        shown = result.explanations[:10]
+        console.print(f"[bold]Why {len(result.explanations)} target(s) fall short[/bold]")
+        for explanation in shown:
+            console.print(
+                f"  {explanation['product']} in year {explanation['year']}: "
+                f"{explanation['fulfilment']:.1%} of {explanation['quantity']:.6g}",
+                highlight=False,
+            )
+            for reason in explanation["binding"][:4]:
+                console.print(
+                    f"    · {reason['constraint']}: "
+                    f"+{reason['gain_per_unit']:.4g} objective per unit",
+                    highlight=False,
+                )
+
+
+@app.command("plan-targets")
+def plan_targets_command(
+    economy: Annotated[
+        Path, typer.Argument(help="Economy folder (canonical CSV/Parquet or 5yearplan).")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the targets.csv here instead of printing it.")
+    ] = None,
+) -> None:
+    """A targets.csv to edit for `kuzbass plan --targets`: the economy's own targets, or every
+    product with quantity 0."""
+    import os
+    import tempfile
+
+    import pandas as pd
+    from rich.console import Console
+
+    from kuzbass.economy import Economy
+    from kuzbass.planning.targets import TARGET_COLUMNS
+
+    try:
+        loaded = Economy.read(economy)
+    except ValueError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from error
+    if loaded.targets is not None and len(loaded.targets):
+        table = loaded.targets[TARGET_COLUMNS]
+    else:
+        table = pd.DataFrame(
+            {"product": loaded.products, "quantity": 0.0, "year": 1, "priority": 1, "weight": 1.0}
+        )
+    if out is None:
+        typer.echo(table.to_csv(index=False), nl=False)
+        return
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", newline="") as stream:
+            table.to_csv(stream, index=False)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    Console().print(f"wrote {out} ({len(table)} targets)", highlight=False)

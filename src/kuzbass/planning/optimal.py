@@ -1,0 +1,564 @@
+"""Optimal plans with HiGHS: complete sets (Kantorovich), priority classes, and harmony.
+
+All three modes share one reduced linear program (:mod:`kuzbass.planning.formulation`) and differ
+in their fulfilment variables and objective:
+
+- ``complete-sets``: one fulfilment ``f_y`` per year; net output ≥ f_y·targets; maximise Σ_y f_y
+  (for one year this is Kantorovich's z, the number of complete sets);
+- ``priorities``: one fulfilment per (priority class, year), each at most 1; class 1 is maximised
+  first, then class 2 with class 1 held at its optimum, and so on;
+- ``harmony``: one fulfilment per target; maximise Σ weight·H(f − 1) with Cockshott's harmony
+  function. H is concave, so its tangents bound it from above: HiGHS solves the LP with tangent
+  cuts and adds a cut at each new point (Kelley's method, warm-started dual simplex) until the LP
+  bound and the true harmony of the LP's plan are within the tolerance: that is the duality gap.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import highspy
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from kuzbass.economy.model import Economy
+from kuzbass.planning.formulation import Formulation, build, check_economy
+from kuzbass.planning.result import PlanResult
+from kuzbass.planning.targets import PlanInputError, _check_row, economy_targets, read_targets
+
+MODES = ("complete-sets", "priorities", "harmony")
+SOLVERS = {"auto": "choose", "simplex": "simplex", "ipm": "ipm", "pdlp": "pdlp"}
+HARMONY_START = (-1.0, -0.6, -0.3, 0.0, 0.5, 2.0, 8.0, 32.0, 128.0)
+"""Points s = (x − t)/t where every target's harmony gets a tangent cut before the first solve."""
+BINDING_TOLERANCE = 1e-9
+
+
+def harmony(s: np.ndarray) -> np.ndarray:
+    """Cockshott's harmony of relative surplus s: s − s²/2 below the target, ln(1 + s) above."""
+    s = np.asarray(s, float)
+    return np.where(s < 0, s - s * s / 2, np.log1p(np.maximum(s, 0)))
+
+
+def harmony_slope(s: np.ndarray) -> np.ndarray:
+    s = np.asarray(s, float)
+    return np.where(s < 0, 1 - s, 1 / (1 + np.maximum(s, 0)))
+
+
+def optimal_plan(
+    economy: Economy,
+    targets: pd.DataFrame | str | Path | None = None,
+    mode: str = "complete-sets",
+    years: int | None = None,
+    solver: str = "auto",
+    harmony_tolerance: float = 1e-9,
+    progress: Callable[[str], None] | None = None,
+) -> PlanResult:
+    """The best feasible plan for ``economy`` and its targets.
+
+    ``targets``: a DataFrame or CSV path with ``product,quantity[,year][,priority][,weight]``;
+    ``None`` takes the economy's own. ``years`` defaults to the years the economy covers.
+    ``solver`` picks the HiGHS algorithm (auto, simplex, ipm, pdlp).
+    """
+    if mode not in MODES:
+        raise PlanInputError(f"mode {mode!r} is not one of {', '.join(MODES)}")
+    if solver not in SOLVERS:
+        raise PlanInputError(f"solver {solver!r} is not one of {', '.join(SOLVERS)}")
+    plan_years = economy.years if years is None else int(years)
+    if plan_years < 1:
+        raise PlanInputError(f"years {plan_years} must be at least 1")
+    check_economy(economy)
+    table = _targets(economy, targets, plan_years)
+    if not (table["quantity"] > 0).any():
+        raise PlanInputError("no target asks for a positive quantity: there is nothing to plan for")
+
+    started = time.perf_counter()
+    keys, group = _groups(table, mode)
+    formulation = build(economy, table, plan_years, keys, group)
+    highs = _highs(formulation, solver)
+    built = time.perf_counter()
+    say = progress or (lambda message: None)
+    say(
+        f"{formulation.matrix.shape[0]:,} constraints × {formulation.matrix.shape[1]:,} "
+        f"variables, {formulation.matrix.nnz:,} coefficients"
+    )
+
+    stages: list[dict[str, Any]] = []
+    info: dict[str, Any] = {"algorithm": solver, "build_seconds": built - started}
+    if mode == "complete-sets":
+        _set_costs(highs, formulation, np.ones(formulation.n_groups))
+        status = _run(highs)
+        objective = highs.getInfo().objective_function_value
+        stages.append({"name": "complete sets", "rows": formulation.offsets["extra"]})
+    elif mode == "priorities":
+        status, objective = _priorities(highs, formulation, keys, stages, say)
+    else:
+        status, objective = _harmony(highs, formulation, table, harmony_tolerance, info, say)
+        stages.append({"name": "harmony", "rows": formulation.offsets["extra"]})
+
+    info["solve_seconds"] = time.perf_counter() - built
+    run_info = highs.getInfo()
+    info["simplex_iterations"] = run_info.simplex_iteration_count
+    info["ipm_iterations"] = run_info.ipm_iteration_count
+    info["variables"], info["constraints"] = formulation.matrix.shape[1], highs.getNumRow()
+    if status != "optimal":
+        return PlanResult(
+            status=status,
+            mode=mode,
+            years=plan_years,
+            problems=_problems(highs, formulation, status),
+            solver=info,
+        )
+    if mode != "harmony":
+        info["gap"] = _lp_gap(highs)
+    return _result(highs, formulation, table, mode, objective, stages, info)
+
+
+def _targets(
+    economy: Economy, targets: pd.DataFrame | str | Path | None, years: int
+) -> pd.DataFrame:
+    if targets is None:
+        return economy_targets(economy, years)
+    if isinstance(targets, str | Path):
+        return read_targets(targets, economy, years)
+    rows = [
+        _check_row(record, f"target {number}", economy, years)
+        for number, record in enumerate(targets.to_dict("records"), start=1)
+    ]
+    return pd.DataFrame(rows, columns=["product", "quantity", "year", "priority", "weight"])
+
+
+def _groups(table: pd.DataFrame, mode: str) -> tuple[list, np.ndarray]:
+    """Which fulfilment variable each target row shares (−1 for targets asking for nothing)."""
+    positive = table["quantity"].to_numpy() > 0
+    if mode == "complete-sets":
+        labels = [f"targets of year {year}" for year in table["year"]]
+    elif mode == "priorities":
+        labels = [
+            f"priority class {priority} in year {year}"
+            for priority, year in zip(table["priority"], table["year"], strict=True)
+        ]
+    else:
+        labels = [
+            f"target {row + 1} ({product} in year {year})"
+            for row, (product, year) in enumerate(zip(table["product"], table["year"], strict=True))
+        ]
+    keys: list = []
+    index: dict = {}
+    group = np.full(len(table), -1)
+    for row, label in enumerate(labels):
+        if not positive[row]:
+            continue
+        if label not in index:
+            index[label] = len(keys)
+            keys.append(label)
+        group[row] = index[label]
+    return keys, group
+
+
+def _highs(formulation: Formulation, solver: str) -> highspy.Highs:
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("solver", SOLVERS[solver])
+    lp = highspy.HighsLp()
+    matrix = formulation.matrix
+    lp.num_row_, lp.num_col_ = matrix.shape
+    lp.col_cost_ = np.zeros(matrix.shape[1])
+    lp.col_lower_, lp.col_upper_ = formulation.col_lower, formulation.col_upper
+    lp.row_lower_, lp.row_upper_ = formulation.row_lower, formulation.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
+    lp.a_matrix_.value_ = matrix.data.astype(float)
+    lp.sense_ = highspy.ObjSense.kMaximize
+    highs.passModel(lp)
+    return highs
+
+
+def _set_costs(highs: highspy.Highs, formulation: Formulation, group_costs: np.ndarray) -> None:
+    columns = formulation.offsets["groups"] + np.arange(formulation.n_groups)
+    highs.changeColsCost(len(columns), columns.astype(np.int32), np.asarray(group_costs, float))
+
+
+def _run(highs: highspy.Highs) -> str:
+    highs.run()
+    status = highs.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return "optimal"
+    if status in (highspy.HighsModelStatus.kInfeasible,):
+        return "infeasible"
+    if status == highspy.HighsModelStatus.kUnbounded:
+        return "unbounded"
+    if status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        highs.setOptionValue("presolve", "off")
+        highs.setOptionValue("solver", "simplex")
+        return _run(highs)
+    return highs.modelStatusToString(status).lower()
+
+
+def _priorities(
+    highs: highspy.Highs,
+    formulation: Formulation,
+    keys: list,
+    stages: list[dict[str, Any]],
+    say: Callable[[str], None],
+) -> tuple[str, float]:
+    """Lexicographic: each class fulfilled as far as it can be (at most 100%) after those above."""
+    classes = np.array([int(str(key).split()[2]) for key in keys])
+    columns = formulation.offsets["groups"] + np.arange(len(keys))
+    highs.changeColsBounds(
+        len(columns), columns.astype(np.int32), np.zeros(len(columns)), np.ones(len(columns))
+    )
+    objective = 0.0
+    status = "optimal"
+    for priority in sorted(set(classes)):
+        members = classes == priority
+        _set_costs(highs, formulation, members.astype(float))
+        stage_start = highs.getNumRow()
+        status = _run(highs)
+        if status != "optimal":
+            return status, objective
+        best = highs.getInfo().objective_function_value
+        say(f"priority class {priority}: fulfilment {best / members.sum():.6f}")
+        stages.append({"name": f"priority class {priority}", "rows": stage_start, "value": best})
+        stages[-1]["duals"] = _duals(highs)
+        objective += best
+        if priority != max(classes):
+            highs.addRow(
+                best - 1e-9 * max(1.0, abs(best)),
+                np.inf,
+                int(members.sum()),
+                columns[members].astype(np.int32),
+                np.ones(int(members.sum())),
+            )
+    return status, objective
+
+
+def _harmony(
+    highs: highspy.Highs,
+    formulation: Formulation,
+    table: pd.DataFrame,
+    tolerance: float,
+    info: dict[str, Any],
+    say: Callable[[str], None],
+) -> tuple[str, float]:
+    """Kelley's cutting planes on the separable concave harmony objective (see module docstring)."""
+    groups = formulation.n_groups
+    weights = np.zeros(groups)
+    positive = formulation.target_group >= 0
+    weights[formulation.target_group[positive]] = table["weight"].to_numpy()[positive]
+    first_h = highs.getNumCol()
+    highs.addCols(
+        groups,
+        weights,
+        np.full(groups, -np.inf),
+        np.full(groups, np.inf),
+        0,
+        np.zeros(0, np.int32),
+        np.zeros(0, np.int32),
+        np.zeros(0),
+    )
+    f_columns = formulation.offsets["groups"] + np.arange(groups)
+    h_columns = first_h + np.arange(groups)
+
+    def add_cuts(points: np.ndarray, which: np.ndarray) -> None:
+        slope, value = harmony_slope(points), harmony(points)
+        count = len(which)
+        starts = np.arange(0, 2 * count, 2, dtype=np.int32)
+        index = np.column_stack([h_columns[which], f_columns[which]]).ravel().astype(np.int32)
+        coefficients = np.column_stack([np.ones(count), -slope]).ravel()
+        highs.addRows(
+            count,
+            np.full(count, -np.inf),
+            value - slope * (1 + points),
+            2 * count,
+            starts,
+            index,
+            coefficients,
+        )
+
+    # A cut violated by less than HiGHS' feasibility tolerance would never move the plan.
+    highs.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    highs.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    everyone = np.arange(groups)
+    for point in HARMONY_START:
+        add_cuts(np.full(groups, point), everyone)
+    iterations, gap = 0, np.inf
+    status, upper = "optimal", np.inf
+    while True:
+        iterations += 1
+        status = _run(highs)
+        if status != "optimal":
+            break
+        solution = np.asarray(highs.getSolution().col_value)
+        upper = highs.getInfo().objective_function_value
+        s = solution[f_columns] - 1
+        lower = float(weights @ harmony(s))
+        gap = (upper - lower) / max(1.0, abs(upper))
+        say(f"harmony cut round {iterations}: bound {upper:.9g}, plan {lower:.9g}, gap {gap:.2e}")
+        if gap <= tolerance or iterations >= 200:
+            break
+        loose = np.flatnonzero(solution[h_columns] - harmony(s) > tolerance * 1e-3)
+        if not len(loose):
+            break
+        add_cuts(s[loose], loose)
+    info["harmony_rounds"] = iterations
+    info["harmony_cuts"] = highs.getNumRow() - formulation.offsets["extra"]
+    info["gap"] = gap
+    info["harmony_upper_bound"] = upper
+    if status != "optimal":
+        return status, np.nan
+    return status, float(
+        weights @ harmony(np.asarray(highs.getSolution().col_value)[f_columns] - 1)
+    )
+
+
+def _duals(highs: highspy.Highs) -> dict[str, np.ndarray]:
+    solution = highs.getSolution()
+    return {
+        "row_dual": np.asarray(solution.row_dual),
+        "col_dual": np.asarray(solution.col_dual),
+        "col_value": np.asarray(solution.col_value),
+    }
+
+
+def _lp_gap(highs: highspy.Highs) -> float:
+    """Relative gap between the primal objective and the dual objective of HiGHS' solution."""
+    lp = highs.getLp()
+    solution = highs.getSolution()
+    row_dual = np.asarray(solution.row_dual)
+    col_dual = np.asarray(solution.col_dual)
+    row_bound = np.where(row_dual > 0, lp.row_upper_, lp.row_lower_)
+    col_bound = np.where(col_dual > 0, lp.col_upper_, lp.col_lower_)
+    dual_objective = float(
+        (row_dual[row_dual != 0] * row_bound[row_dual != 0]).sum()
+        + (col_dual[col_dual != 0] * col_bound[col_dual != 0]).sum()
+    )
+    primal = highs.getInfo().objective_function_value
+    return abs(primal - dual_objective) / max(1.0, abs(primal))
+
+
+def _problems(highs: highspy.Highs, formulation: Formulation, status: str) -> list[str]:
+    """The constraints behind an infeasible plan (an IIS) or the activities of an unbounded one."""
+    if status == "infeasible":
+        highs.setOptionValue("iis_strategy", 1)
+        found, iis = highs.getIis()
+        words = [_row_words(formulation, int(row)) for row in iis.row_index_] + [
+            formulation.describe_column(int(column)) + " ≥ 0" for column in iis.col_index_
+        ]
+        if found == highspy.HighsStatus.kOk and words:
+            return ["these constraints cannot all hold, even with nothing produced:", *words]
+        return ["no plan meets every constraint (no smaller set of conflicting constraints found)"]
+    if status == "unbounded":
+        _, has_ray, ray = highs.getPrimalRay()  # type: ignore[attr-defined]
+        if has_ray:
+            columns = np.flatnonzero(np.abs(ray[: formulation.matrix.shape[1]]) > 1e-9)
+            return [
+                "these activities can grow without limit: no resource, capacity or capital stock "
+                "limits them:",
+                *[formulation.describe_column(int(column)) for column in columns],
+            ]
+        return ["the plan is unbounded: some targeted product can be made without limit"]
+    return [f"HiGHS stopped with status {status!r}"]
+
+
+def _row_words(formulation: Formulation, row: int) -> str:
+    lower, upper = formulation.row_lower[row], formulation.row_upper[row]
+    if np.isfinite(upper):
+        return f"{formulation.describe_row(row)} (at most {upper:g})"
+    return f"{formulation.describe_row(row)} (at least {lower:g})"
+
+
+def _result(
+    highs: highspy.Highs,
+    formulation: Formulation,
+    table: pd.DataFrame,
+    mode: str,
+    objective: float,
+    stages: list[dict[str, Any]],
+    info: dict[str, Any],
+) -> PlanResult:
+    economy, Y = formulation.economy, formulation.years
+    n, m = economy.n_products, economy.n_techniques
+    offsets = formulation.offsets
+    final = _duals(highs)
+    columns = formulation.matrix.shape[1]
+    x, row_dual = final["col_value"][:columns], final["row_dual"]
+    col_dual = final["col_dual"][:columns]
+    q = x[: m * Y].reshape(Y, m)
+    E = len(formulation.capital_goods)
+    acc = x[offsets["acc"] : offsets["groups"]].reshape(max(Y - 1, 0), E)
+    fulfilment_by_group = x[offsets["groups"] : offsets["groups"] + formulation.n_groups]
+
+    activity = formulation.matrix @ x
+    years = np.repeat(np.arange(1, Y + 1), n)
+    net_output = activity[: n * Y]
+    targets = table.copy()
+    group = formulation.target_group
+    targets["fulfilment"] = np.where(group >= 0, fulfilment_by_group[np.maximum(group, 0)], 1.0)
+    targets["delivered"] = targets["quantity"] * targets["fulfilment"]
+    if mode == "harmony":
+        targets["harmony"] = np.where(
+            group >= 0, harmony(targets["fulfilment"].to_numpy() - 1), 0.0
+        )
+
+    products = pd.DataFrame(
+        {
+            "product": np.tile(np.asarray(economy.products, object), Y),
+            "year": years,
+            "net_output": net_output + _target_draw(formulation, fulfilment_by_group),
+            "valuation": -row_dual[: n * Y],
+        }
+    )
+
+    resource_use = (
+        np.column_stack([economy.resource_coefficients @ q[year] for year in range(Y)])
+        if economy.n_resources
+        else np.zeros((0, Y))
+    )
+    resource_valuation = np.zeros((economy.n_resources, Y))
+    rows = formulation.resource_rows
+    if len(rows):
+        resource_valuation[rows[:, 0], rows[:, 1]] = row_dual[
+            offsets["resources"] : offsets["capital"]
+        ]
+    resources = pd.DataFrame(
+        {
+            "resource": np.repeat(np.asarray(economy.resources, object), Y),
+            "year": np.tile(np.arange(1, Y + 1), economy.n_resources),
+            "available": formulation.resource_available.ravel(),
+            "use": resource_use.ravel(),
+            "valuation": resource_valuation.ravel(),
+        }
+    )
+
+    product_valuation = -row_dual[: n * Y].reshape(Y, n)
+    net = sp.csc_array(
+        sp.csc_array((np.ones(m), (economy.technique_product, np.arange(m))), shape=(n, m))
+        - economy.input_coefficients
+    )
+    value_of_output = np.vstack([net.T @ product_valuation[year] for year in range(Y)])
+    resource_cost = np.vstack(
+        [economy.resource_coefficients.T @ resource_valuation[:, year] for year in range(Y)]
+    )
+    intensities = pd.DataFrame(
+        {
+            "technique": np.tile(np.asarray(economy.techniques, object), Y),
+            "product": np.tile(np.asarray(economy.products[economy.technique_product], object), Y),
+            "year": np.repeat(np.arange(1, Y + 1), m),
+            "intensity": q.ravel(),
+            "upper_bound": formulation.col_upper[: m * Y],
+            "net_value": value_of_output.ravel(),
+            "resource_cost": resource_cost.ravel(),
+            "capacity_valuation": np.maximum(col_dual[: m * Y], 0.0),
+        }
+    )
+
+    investment = pd.DataFrame(
+        {
+            "technique": np.tile(
+                np.asarray(economy.techniques[formulation.capital_techniques], object),
+                max(Y - 1, 0),
+            ),
+            "product": np.tile(
+                np.asarray(economy.products[formulation.capital_goods], object), max(Y - 1, 0)
+            ),
+            "year": np.repeat(np.arange(1, Y), E),
+            "quantity": acc.ravel(),
+        }
+    )
+    investment = investment[investment["quantity"] > 1e-12].reset_index(drop=True)
+
+    binding = _binding(formulation, row_dual, col_dual, x, len(stages) and stages[-1]["rows"])
+    stage_binding = {
+        stage["name"]: _binding(
+            formulation,
+            stage["duals"]["row_dual"],
+            stage["duals"]["col_dual"],
+            stage["duals"]["col_value"],
+            stage["rows"],
+        )
+        for stage in stages
+        if "duals" in stage
+    }
+    explanations = []
+    for record in targets.to_dict("records"):
+        if record["fulfilment"] >= 1 - 1e-7:
+            continue
+        reasons = binding
+        if mode == "priorities":
+            reasons = stage_binding.get(f"priority class {record['priority']}", binding)
+        same_year = reasons["year"] == record["year"]
+        reasons = pd.concat([reasons[same_year], reasons[~same_year]])
+        explanations.append(
+            {
+                "product": record["product"],
+                "year": record["year"],
+                "quantity": record["quantity"],
+                "fulfilment": record["fulfilment"],
+                "binding": reasons.head(8).to_dict("records"),
+            }
+        )
+    info.setdefault("gap", 0.0)
+    return PlanResult(
+        status="optimal",
+        mode=mode,
+        years=Y,
+        objective=float(objective),
+        gap=float(info["gap"]),
+        targets=targets,
+        intensities=intensities,
+        resources=resources,
+        products=products,
+        investment=investment,
+        binding=binding,
+        explanations=explanations,
+        solver=info,
+    )
+
+
+def _target_draw(formulation: Formulation, fulfilment: np.ndarray) -> np.ndarray:
+    """What the targets take out of each product balance row, added back to show net output."""
+    columns = formulation.matrix[
+        : formulation.economy.n_products * formulation.years,
+        formulation.offsets["groups"] : formulation.offsets["groups"] + formulation.n_groups,
+    ]
+    return -(columns @ fulfilment)
+
+
+def _binding(
+    formulation: Formulation,
+    row_dual: np.ndarray,
+    col_dual: np.ndarray,
+    x: np.ndarray,
+    stage_rows: int,
+) -> pd.DataFrame:
+    """Constraints with a positive valuation, in words, most valuable first."""
+    offsets = formulation.offsets
+    m = formulation.economy.n_techniques
+    entries = []
+    for row in np.flatnonzero(
+        row_dual[offsets["resources"] : offsets["extra"]] > BINDING_TOLERANCE
+    ):
+        row = int(row) + offsets["resources"]
+        if row < offsets["capital"]:
+            kind, year = "resource", int(formulation.resource_rows[row - offsets["resources"]][1])
+        else:
+            kind = "capital stock"
+            year = (row - offsets["capital"]) // max(len(formulation.capital_goods), 1) + 1
+        entries.append((formulation.describe_row(row), kind, year + 1, float(row_dual[row])))
+    for column in np.flatnonzero(col_dual[: m * formulation.years] > BINDING_TOLERANCE):
+        year, technique = divmod(int(column), m)
+        words = formulation.describe_bound(technique, year)
+        kind = "capital stock" if words.startswith("initial") else "capacity"
+        entries.append((words, kind, year + 1, float(col_dual[column])))
+    for row in range(offsets["extra"], min(stage_rows, len(row_dual))):
+        if row_dual[row] < -BINDING_TOLERANCE:
+            words = "fulfilment held for a higher priority class"
+            entries.append((words, "priority", 0, float(-row_dual[row])))
+    frame = pd.DataFrame(entries, columns=["constraint", "kind", "year", "valuation"])
+    frame["gain_per_unit"] = frame["valuation"]
+    return frame.sort_values("valuation", ascending=False, kind="stable").reset_index(drop=True)

@@ -1,0 +1,114 @@
+"""What an optimal plan says: fulfilment, intensities, valuations, investment and reasons."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+TABLES = ("targets", "intensities", "resources", "products", "investment", "binding")
+
+
+@dataclass
+class PlanResult:
+    """The outcome of :func:`kuzbass.planning.optimal_plan`.
+
+    ``status`` is ``optimal``, ``infeasible``, ``unbounded`` or a solver status; only an optimal
+    plan carries tables. Valuations are the dual prices: the gain in ``objective`` per unit more
+    of a product, resource, capacity or capital stock (Kantorovich's objectively determined
+    valuations).
+    """
+
+    status: str
+    mode: str
+    years: int
+    objective: float | None = None
+    gap: float | None = None
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    intensities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    resources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    products: pd.DataFrame = field(default_factory=pd.DataFrame)
+    investment: pd.DataFrame = field(default_factory=pd.DataFrame)
+    binding: pd.DataFrame = field(default_factory=pd.DataFrame)
+    explanations: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    solver: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+    @property
+    def investment_per_year(self) -> pd.DataFrame:
+        """Accumulation of each good in each year, summed over the techniques that hold it."""
+        if self.investment.empty:
+            return pd.DataFrame(columns=["product", "year", "quantity"])
+        return self.investment.groupby(["product", "year"], as_index=False).agg(
+            quantity=("quantity", "sum")
+        )
+
+    @property
+    def minimum_fulfilment(self) -> float | None:
+        if self.targets.empty:
+            return None
+        return float(self.targets["fulfilment"].min())
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result as pandas tables, one per CSV file."""
+        tables = {name: getattr(self, name) for name in TABLES}
+        tables["investment_per_year"] = self.investment_per_year
+        return tables
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: infinities and missing numbers become ``None``."""
+        return {
+            "status": self.status,
+            "mode": self.mode,
+            "years": self.years,
+            "objective": _clean(self.objective),
+            "gap": _clean(self.gap),
+            "minimum_fulfilment": _clean(self.minimum_fulfilment),
+            "problems": list(self.problems),
+            "explanations": _clean(self.explanations),
+            "solver": _clean(self.solver),
+            **{name: _records(table) for name, table in self.tables().items()},
+        }
+
+    def write_csv(self, directory: str | Path) -> list[Path]:
+        """Write every table as ``DIRECTORY/<table>.csv``; each file appears whole or not at all."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, table in self.tables().items():
+            target = directory / f"{name}.csv"
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "w", newline="") as stream:
+                    table.to_csv(stream, index=False)
+                os.replace(temporary, target)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+            written.append(target)
+        return written
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [_clean(record) for record in table.to_dict("records")]
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key): _clean(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,1 @@
+"""The plan cycle: declarations, needs, priorities, planning and participatory rounds, adoption."""

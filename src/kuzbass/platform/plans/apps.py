@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class PlansConfig(AppConfig):
+    name = "kuzbass.platform.plans"
+    label = "plans"
+    verbose_name = "Plan cycle"
+
+    def ready(self) -> None:
+        from kuzbass.platform.plans import signals  # noqa: F401

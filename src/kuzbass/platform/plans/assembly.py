@@ -1,0 +1,545 @@
+"""From the councils' declarations to an :class:`Economy`, and from a plan to each council's part.
+
+Nothing here touches the database: :mod:`kuzbass.platform.plans.services` reads the declarations
+in a few bulk queries into :class:`Declarations` (arrays, one entry per row) and stores what
+:func:`plan_content` returns. Everything is done on whole arrays, so that a round over tens of
+thousands of techniques costs seconds, not a query per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from kuzbass.economy.model import LABOUR, Economy
+from kuzbass.planning import PlanResult
+
+DEFAULT_OPERATING_HOURS = 8.0 * 20.0
+"""Operating hours per period where a workplace has voted no norms: 8-hour shifts, 20 days."""
+
+TOP_FLOWS = 60
+"""How many of the largest flows between sectors a plan keeps for its Sankey diagram."""
+
+UNIT_TOLERANCE = 1e-9
+
+
+def workplace_labour(slug: str) -> str:
+    """The resource name of one workplace's working time under its norms."""
+    return f"labour at {slug}"
+
+
+@dataclass
+class Declarations:
+    """Every current declaration, as parallel arrays (read by the services in bulk queries).
+
+    Techniques: ``technique_*`` (name, workplace slug, product name, output, labour hours,
+    capacity with NaN for unlimited, and the operating hours it was declared under).
+    Inputs: ``input_technique`` (position in the technique arrays), ``input_item`` (product or
+    resource name), ``input_quantity``. Needs: ``need_*``. ``norms`` maps a workplace slug to
+    its voted norms; ``resources`` maps a registered resource to (unit, available or None).
+    """
+
+    products: dict[str, str]
+    resources: dict[str, tuple[str, float | None]]
+    technique_name: np.ndarray
+    technique_workplace: np.ndarray
+    technique_product: np.ndarray
+    technique_output: np.ndarray
+    technique_labour: np.ndarray
+    technique_capacity: np.ndarray
+    technique_norm_hours: np.ndarray
+    input_technique: np.ndarray
+    input_item: np.ndarray
+    input_quantity: np.ndarray
+    need_council: np.ndarray
+    need_product: np.ndarray
+    need_use: np.ndarray
+    need_quantity: np.ndarray
+    need_demand: np.ndarray
+    norms: dict[str, dict[str, float]] = field(default_factory=dict)
+    priority_classes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Assembly:
+    """The economy the engine plans, and how its rows map back to councils."""
+
+    economy: Economy
+    kept: np.ndarray  # positions (in Declarations) of the techniques in the economy
+    excluded: list[dict[str, str]]  # techniques left out, with the reason
+    unmade: list[str]  # needed products that no runnable technique makes
+    targets: pd.DataFrame
+    need_target: np.ndarray  # target row of each need (−1 for needs of unmade products)
+    need_priority: np.ndarray
+    working_time: dict[str, float]  # workplace slug → hours available under its norms
+    proposed_use: dict[str, float]  # resource → use the declarations propose
+
+
+def _available(
+    name: str, registered: dict[str, tuple[str, float | None]], working_time: dict[str, float]
+) -> float:
+    if name in registered:
+        stock = registered[name][1]
+        return np.inf if stock is None else float(stock)
+    if name == LABOUR:
+        return np.inf
+    return working_time[name.removeprefix("labour at ")]
+
+
+def operating_hours(norms: dict[str, float] | None) -> float:
+    if not norms:
+        return DEFAULT_OPERATING_HOURS
+    return float(norms["hours_per_shift"]) * float(norms["days_per_period"])
+
+
+def assemble(declared: Declarations) -> Assembly:
+    """Build the Economy from the declarations.
+
+    A technique that needs a product no runnable technique makes cannot run: it is left out with
+    that reason, repeatedly, until every remaining input is made by someone. Norms scale each
+    technique's capacity by the operating hours now over those it was declared under, and give
+    each workplace with a voted crew its own working-time resource.
+    """
+    m_all = len(declared.technique_name)
+    catalogue = pd.Index(sorted(declared.products))
+    made_code = catalogue.get_indexer(declared.technique_product)
+    item_code = catalogue.get_indexer(declared.input_item)
+    item_is_product = item_code >= 0
+    runnable = np.ones(m_all, dtype=bool)
+    excluded: list[dict[str, str]] = []
+    while True:
+        made = np.zeros(len(catalogue) + 1, dtype=bool)
+        made[made_code[runnable]] = True
+        blocked_rows = item_is_product & ~made[item_code] & runnable[declared.input_technique]
+        if not blocked_rows.any():
+            break
+        for row in np.flatnonzero(blocked_rows):
+            position = int(declared.input_technique[row])
+            if runnable[position]:
+                runnable[position] = False
+                excluded.append(
+                    {
+                        "technique": str(declared.technique_name[position]),
+                        "workplace": str(declared.technique_workplace[position]),
+                        "reason": f"its input {declared.input_item[row]} is made by no "
+                        "technique that can run",
+                    }
+                )
+    kept = np.flatnonzero(runnable)
+    product_names = sorted(set(declared.technique_product[kept]))
+    products = pd.Index(product_names, name="product")
+    technique_names = pd.Index(declared.technique_name[kept], name="technique")
+    m = len(kept)
+
+    workplaces = declared.technique_workplace[kept]
+    slugs, slug_of = np.unique(workplaces.astype(str), return_inverse=True)
+    hours_now = np.array(
+        [operating_hours(declared.norms.get(slug)) for slug in slugs], dtype=float
+    )[slug_of]
+    scale = hours_now / declared.technique_norm_hours[kept] if m else np.zeros(0)
+    capacity = declared.technique_capacity[kept] * scale
+    capacity = np.where(np.isnan(capacity), np.inf, capacity)
+    output = declared.technique_output[kept].astype(float)
+
+    working_time = {
+        slug: float(norm["workers"]) * operating_hours(norm)
+        for slug, norm in declared.norms.items()
+        if norm.get("workers")
+    }
+    resource_names = list(declared.resources)
+    if LABOUR not in declared.resources:
+        resource_names.append(LABOUR)
+    crew_workplaces = sorted(set(workplaces) & set(working_time))
+    resource_names += [workplace_labour(slug) for slug in crew_workplaces]
+    resources = pd.Index(resource_names, name="resource")
+    available = np.array(
+        [_available(name, declared.resources, working_time) for name in resource_names],
+        dtype=float,
+    )
+    units = np.array(
+        [declared.resources.get(name, ("hours", None))[0] for name in resource_names], dtype=object
+    )
+
+    new_position = np.full(m_all, -1)
+    new_position[kept] = np.arange(m)
+    rows = new_position[declared.input_technique]
+    keep_rows = rows >= 0
+    column = rows[keep_rows]
+    items = declared.input_item[keep_rows]
+    per_unit = declared.input_quantity[keep_rows] / output[column]
+    product_row = products.get_indexer(items)
+    resource_row = resources.get_indexer(items)
+    is_product = product_row >= 0
+    input_coefficients = sp.csc_array(
+        (per_unit[is_product], (product_row[is_product], column[is_product])),
+        shape=(len(products), m),
+    )
+    labour_row = resources.get_loc(LABOUR)
+    crew_row = resources.get_indexer([workplace_labour(slug) for slug in workplaces])
+    labour_per_unit = declared.technique_labour[kept] / output
+    has_crew = crew_row >= 0
+    resource_entries = (
+        np.concatenate([resource_row[~is_product], np.full(m, labour_row), crew_row[has_crew]]),
+        np.concatenate([column[~is_product], np.arange(m), np.flatnonzero(has_crew)]),
+        np.concatenate([per_unit[~is_product], labour_per_unit, labour_per_unit[has_crew]]),
+    )
+    resource_coefficients = sp.coo_array(
+        (resource_entries[2], (resource_entries[0], resource_entries[1])),
+        shape=(len(resources), m),
+    ).tocsc()
+    resource_coefficients.sum_duplicates()
+
+    proposed = np.bincount(
+        resources.get_indexer(declared.input_item[keep_rows][~is_product]),
+        weights=declared.input_quantity[keep_rows][~is_product],
+        minlength=len(resources),
+    )
+    proposed[labour_row] += float(declared.technique_labour[kept].sum())
+    for slug in crew_workplaces:
+        row = resources.get_loc(workplace_labour(slug))
+        proposed[row] = float(declared.technique_labour[kept][workplaces == slug].sum())
+
+    classes = declared.priority_classes
+    need_priority = np.array(
+        [
+            classes.index(use) + 1 if use in classes else len(classes) + 1
+            for use in declared.need_use
+        ],
+        dtype=int,
+    )
+    need_known = products.get_indexer(declared.need_product) >= 0
+    unmade = sorted(set(declared.need_product[~need_known]))
+    frame = pd.DataFrame(
+        {
+            "product": declared.need_product[need_known],
+            "priority": need_priority[need_known],
+            "quantity": declared.need_quantity[need_known].astype(float),
+        }
+    )
+    targets = frame.groupby(["product", "priority"], as_index=False, sort=True).agg(
+        quantity=("quantity", "sum")
+    )
+    targets["year"] = 1
+    targets["weight"] = 1.0
+    targets = targets[["product", "quantity", "year", "priority", "weight"]]
+    key = pd.MultiIndex.from_frame(targets[["product", "priority"]])
+    need_target = np.full(len(declared.need_product), -1)
+    need_target[need_known] = key.get_indexer(
+        pd.MultiIndex.from_arrays([frame["product"], frame["priority"]])
+    )
+
+    economy = Economy(
+        products=products,
+        product_units=np.array([declared.products[name] for name in products], dtype=object),
+        techniques=technique_names,
+        technique_product=products.get_indexer(declared.technique_product[kept]),
+        technique_output=output,
+        technique_capacity=capacity,
+        input_coefficients=input_coefficients,
+        resources=resources,
+        resource_units=units,
+        resource_available=available,
+        resource_coefficients=resource_coefficients,
+        targets=targets,
+    )
+    return Assembly(
+        economy=economy,
+        kept=kept,
+        excluded=excluded,
+        unmade=unmade,
+        targets=targets,
+        need_target=need_target,
+        need_priority=need_priority,
+        working_time=working_time,
+        proposed_use={name: float(value) for name, value in zip(resources, proposed, strict=True)},
+    )
+
+
+def labour_values(economy: Economy, intensity: np.ndarray) -> pd.Series:
+    """Hours per unit of each product with, for each product, the technique the plan runs most."""
+    order = np.lexsort((-intensity, economy.technique_product))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = economy.technique_product[order][1:] != economy.technique_product[order][:-1]
+    chosen = economy.techniques[order[first]]
+    return economy.labour_values(active=list(chosen))
+
+
+def plan_content(
+    declared: Declarations,
+    assembly: Assembly,
+    result: PlanResult,
+    *,
+    need_threshold: float,
+    prices: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Everything a plan version shows: totals, each council's part, shortages, flows and flags.
+
+    ``prices`` are the prices assigned to goods (a participatory round's); without them the
+    plan's own labour values price products, labour costs one hour per hour and natural
+    resources nothing — the prices against which the self-accounting flag weighs each workplace.
+    """
+    economy = assembly.economy
+    intensities = result.intensities[result.intensities["year"] == 1]
+    q = intensities["intensity"].to_numpy(dtype=float)
+    values = labour_values(economy, q)
+    if prices is None:
+        product_price = values.to_numpy(dtype=float)
+        resource_price = np.where(np.asarray(economy.resources) == LABOUR, 1.0, 0.0)
+        crew = np.array([name.startswith("labour at ") for name in economy.resources])
+        resource_price = np.where(crew, 0.0, resource_price)
+    else:
+        product_price = np.array([prices.get(name, 0.0) for name in economy.products])
+        resource_price = np.array([prices.get(name, 0.0) for name in economy.resources])
+        crew = np.array([name.startswith("labour at ") for name in economy.resources])
+        resource_price = np.where(crew, 0.0, resource_price)
+
+    unit_cost = economy.input_coefficients.T @ product_price + (
+        economy.resource_coefficients.T @ resource_price
+    )
+    unit_price = product_price[economy.technique_product]
+    declared_positions = assembly.kept
+    workplaces = declared.technique_workplace[declared_positions]
+    labour_row = economy.resources.get_loc(LABOUR)
+    hours = economy.resource_coefficients[[labour_row], :].toarray()[0] * q
+
+    techniques = pd.DataFrame(
+        {
+            "technique": np.asarray(economy.techniques, dtype=object),
+            "workplace": workplaces,
+            "product": np.asarray(economy.products[economy.technique_product], dtype=object),
+            "proposed": economy.technique_output,
+            "capacity": economy.technique_capacity,
+            "intensity": q,
+            "hours": hours,
+            "unit_price": unit_price,
+            "unit_cost": unit_cost,
+        }
+    )
+
+    parts = _workplace_parts(economy, workplaces, q, hours, unit_price, unit_cost, assembly)
+    target_fulfilment = result.targets["fulfilment"].to_numpy(dtype=float)
+    need_fulfilment = np.where(
+        assembly.need_target >= 0, target_fulfilment[np.maximum(assembly.need_target, 0)], 0.0
+    )
+    needs = pd.DataFrame(
+        {
+            "council": declared.need_council,
+            "product": declared.need_product,
+            "use": declared.need_use,
+            "priority": assembly.need_priority,
+            "quantity": declared.need_quantity,
+            "fulfilment": need_fulfilment,
+            "delivered": declared.need_quantity * np.minimum(need_fulfilment, 1.0),
+            "demand": declared.need_demand,
+        }
+    )
+
+    shortages = _shortages(result, assembly)
+    flows = _flows(economy, q, values.to_numpy(dtype=float))
+    resources = result.resources[result.resources["year"] == 1].drop(columns=["year"]).copy()
+    resources["proposed_use"] = [
+        assembly.proposed_use.get(name, 0.0) for name in resources["resource"]
+    ]
+    products = pd.DataFrame(
+        {
+            "product": np.asarray(economy.products, dtype=object),
+            "unit": economy.product_units,
+            "net_output": result.products[result.products["year"] == 1]["net_output"].to_numpy(),
+            "valuation": result.products[result.products["year"] == 1]["valuation"].to_numpy(),
+            "labour_value": values.to_numpy(dtype=float),
+            "price": product_price,
+        }
+    )
+    content: dict[str, Any] = {
+        "status": result.status,
+        "mode": result.mode,
+        "objective": result.objective,
+        "gap": result.gap,
+        "minimum_fulfilment": result.minimum_fulfilment,
+        "need_threshold": need_threshold,
+        "economy": {
+            "products": economy.n_products,
+            "techniques": economy.n_techniques,
+            "resources": economy.n_resources,
+            "needs": len(declared.need_product),
+        },
+        "excluded": assembly.excluded,
+        "targets": _records(result.targets.drop(columns=["year"])),
+        "needs": _records(needs),
+        "techniques": _records(techniques),
+        "workplaces": parts,
+        "resources": _records(resources),
+        "products": _records(products),
+        "shortages": shortages,
+        "flows": flows,
+        "solver": _clean(result.solver),
+    }
+    content["flags"] = flags(content, assembly)
+    return content
+
+
+def _workplace_parts(
+    economy: Economy,
+    workplaces: np.ndarray,
+    q: np.ndarray,
+    hours: np.ndarray,
+    unit_price: np.ndarray,
+    unit_cost: np.ndarray,
+    assembly: Assembly,
+) -> dict[str, dict[str, Any]]:
+    """Each workplace's outputs, the inputs it will receive, its hours and its balance at prices."""
+    slugs, workplace_of = np.unique(workplaces.astype(str), return_inverse=True)
+    m = economy.n_techniques
+    belongs = sp.csc_array((np.ones(m), (np.arange(m), workplace_of)), shape=(m, len(slugs)))
+    scaled = sp.diags_array(q)
+    product_inputs = sp.coo_array((economy.input_coefficients @ scaled) @ belongs)
+    resource_inputs = sp.coo_array((economy.resource_coefficients @ scaled) @ belongs)
+    outputs = sp.coo_array(
+        sp.csc_array((q, (economy.technique_product, np.arange(m))), shape=(economy.n_products, m))
+        @ belongs
+    )
+    balance = np.bincount(workplace_of, weights=(unit_price - unit_cost) * q, minlength=len(slugs))
+    revenue = np.bincount(workplace_of, weights=unit_price * q, minlength=len(slugs))
+    worked = np.bincount(workplace_of, weights=hours, minlength=len(slugs))
+    parts: dict[str, dict[str, Any]] = {
+        str(slug): {
+            "hours": float(worked[w]),
+            "available_hours": assembly.working_time.get(str(slug)),
+            "revenue": float(revenue[w]),
+            "balance": float(balance[w]),
+            "outputs": [],
+            "inputs": [],
+        }
+        for w, slug in enumerate(slugs)
+    }
+    for matrix, names, key in (
+        (outputs, economy.products, "outputs"),
+        (product_inputs, economy.products, "inputs"),
+        (resource_inputs, economy.resources, "inputs"),
+    ):
+        keep = matrix.data > UNIT_TOLERANCE
+        for row, col, value in zip(
+            matrix.row[keep], matrix.col[keep], matrix.data[keep], strict=True
+        ):
+            name = str(names[row])
+            if key == "inputs" and name.startswith("labour"):
+                continue
+            parts[str(slugs[col])][key].append({"item": name, "quantity": float(value)})
+    return parts
+
+
+def _shortages(result: PlanResult, assembly: Assembly) -> list[dict[str, Any]]:
+    shortages = []
+    for explanation in result.explanations:
+        reasons = [
+            {
+                "constraint": entry["constraint"],
+                "kind": entry["kind"],
+                "valuation": _clean(entry["valuation"]),
+            }
+            for entry in explanation["binding"]
+        ]
+        shortages.append(
+            {
+                "product": explanation["product"],
+                "quantity": float(explanation["quantity"]),
+                "fulfilment": float(explanation["fulfilment"]),
+                "reasons": reasons,
+                "why": "; ".join(reason["constraint"] for reason in reasons[:3])
+                or "held back for a higher priority class",
+            }
+        )
+    for product in assembly.unmade:
+        shortages.append(
+            {
+                "product": product,
+                "quantity": None,
+                "fulfilment": 0.0,
+                "reasons": [],
+                "why": f"no workplace has declared a technique that can make {product}",
+            }
+        )
+    return shortages
+
+
+def _flows(economy: Economy, q: np.ndarray, values: np.ndarray) -> list[dict[str, Any]]:
+    """The largest flows between sectors (products), in hours of labour embodied in them."""
+    used = sp.coo_array(economy.input_coefficients @ sp.diags_array(q))
+    hours = used.data * values[used.row]
+    target = economy.technique_product[used.col]
+    frame = pd.DataFrame({"source": used.row, "target": target, "hours": hours})
+    frame = frame[frame["hours"] > UNIT_TOLERANCE]
+    frame = frame.groupby(["source", "target"], as_index=False)["hours"].sum()
+    frame = frame.nlargest(TOP_FLOWS, "hours")
+    return [
+        {"source": str(economy.products[s]), "target": str(economy.products[t]), "hours": float(h)}
+        for s, t, h in zip(frame["source"], frame["target"], frame["hours"], strict=True)
+    ]
+
+
+def flags(content: dict[str, Any], assembly: Assembly) -> list[dict[str, Any]]:
+    """What must be seen before adoption.
+
+    - ``self-accounting``: a workplace whose plan price does not cover its cost at the same
+      prices (1989: coal paid below its cost, wages unpaid);
+    - ``need``: a need met below the congress's threshold;
+    - ``resource``: a resource (or a workplace's working time) over-used by the proposals.
+    """
+    found: list[dict[str, Any]] = []
+    for slug, part in sorted(content["workplaces"].items()):
+        if part["balance"] < -UNIT_TOLERANCE * max(1.0, part["revenue"]):
+            found.append(
+                {
+                    "kind": "self-accounting",
+                    "subject": slug,
+                    "message": f"{slug}: at the plan's prices its output is worth "
+                    f"{part['revenue']:.6g} h but costs {part['revenue'] - part['balance']:.6g} h "
+                    "— the price assigned is below its cost",
+                }
+            )
+    threshold = content["need_threshold"]
+    for need in content["needs"]:
+        if need["fulfilment"] < threshold - 1e-9:
+            found.append(
+                {
+                    "kind": "need",
+                    "subject": need["council"],
+                    "message": f"{need['council']}: {need['product']} ({need['use']}) met at "
+                    f"{100 * need['fulfilment']:.1f}%, below the threshold of "
+                    f"{100 * threshold:.0f}%",
+                }
+            )
+    for resource in content["resources"]:
+        available = resource["available"]
+        proposed = resource["proposed_use"]
+        if available is not None and proposed > available * (1 + 1e-9):
+            found.append(
+                {
+                    "kind": "resource",
+                    "subject": resource["resource"],
+                    "message": f"{resource['resource']}: the proposals use {proposed:.6g} of "
+                    f"{available:.6g} available — over-used by {proposed - available:.6g}",
+                }
+            )
+    return found
+
+
+def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    return [_clean(record) for record in table.to_dict("records")]
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: numpy scalars become Python numbers, infinities and NaN become None."""
+    if isinstance(value, dict):
+        return {str(key): _clean(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value

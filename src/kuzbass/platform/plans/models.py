@@ -1,0 +1,344 @@
+"""The plan cycle's data. Rows change only through ``kuzbass.platform.plans.services``.
+
+Declarations (techniques, needs) are the councils' current proposals: a revision replaces the
+row's numbers, and the ledger event recording it carries the old and new numbers. Plan versions
+keep everything a round computed, so that no later revision changes a published draft; an adopted
+version can no longer be changed at all.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kuzbass.platform.councils.models import Council, Demand, Motion
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _number(value: float | None) -> str | None:
+    """Floats are sealed as their shortest round-trip text (canonical JSON has no floats)."""
+    return None if value is None else repr(float(value))
+
+
+class Product(models.Model):
+    """A product of the economy's catalogue, registered by the congress."""
+
+    name = models.CharField(_("product"), max_length=120, unique=True)
+    unit = models.CharField(_("unit"), max_length=40)
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        return {"name": self.name, "unit": self.unit}
+
+
+class Resource(models.Model):
+    """A natural resource (or labour of the whole economy) with the stock available per period."""
+
+    name = models.CharField(_("resource"), max_length=120, unique=True)
+    unit = models.CharField(_("unit"), max_length=40)
+    available = models.FloatField(
+        _("available per period"), null=True, blank=True, help_text=_("Empty means unlimited.")
+    )
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        return {"name": self.name, "unit": self.unit, "available": _number(self.available)}
+
+
+class Technique(models.Model):
+    """A workplace's declared way of making a product: its proposal for the period.
+
+    ``output`` is the output the workplace proposes to make in the period; ``labour`` the hours
+    and the inputs the quantities that output needs. ``capacity`` is the most it can make in a
+    period under the norms in force when it was declared (``norm_hours`` operating hours), so a
+    later vote on norms scales it.
+    """
+
+    name = models.CharField(_("technique"), max_length=120, unique=True)
+    workplace = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="techniques")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="techniques")
+    output = models.FloatField(_("output per period"))
+    labour = models.FloatField(_("labour hours for that output"))
+    capacity = models.FloatField(_("capacity per period"), null=True, blank=True)
+    norm_hours = models.FloatField(_("operating hours per period when declared"))
+    active = models.BooleanField(default=True)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    declared_at = models.DateTimeField()
+
+    class Meta:
+        ordering = (
+            "workplace",
+            "name",
+        )
+        indexes = (models.Index(fields=["active", "workplace"]),)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "workplace": self.workplace.slug,
+            "product": self.product.name,
+            "output": _number(self.output),
+            "labour": _number(self.labour),
+            "capacity": _number(self.capacity),
+            "norm_hours": _number(self.norm_hours),
+            "active": self.active,
+            "inputs": sorted(
+                [name, _number(quantity)]
+                for name, quantity in self.inputs.values_list("item", "quantity")
+            ),
+        }
+
+
+class TechniqueInput(models.Model):
+    """One input of a technique: a product or a resource, for the technique's declared output."""
+
+    technique = models.ForeignKey(Technique, on_delete=models.CASCADE, related_name="inputs")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, related_name="+")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, null=True, related_name="+")
+    item = models.CharField(max_length=120)
+    quantity = models.FloatField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["technique", "item"], name="one_row_per_input"),
+            models.CheckConstraint(
+                condition=models.Q(product__isnull=True) ^ models.Q(resource__isnull=True),
+                name="input_is_product_or_resource",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.quantity:g} {self.item} for {self.technique_id}"
+
+
+class Need(models.Model):
+    """A consumer council's need for the period: a product, a quantity, and the use it serves."""
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="needs")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="needs")
+    use = models.CharField(_("use"), max_length=80)
+    quantity = models.FloatField(_("quantity"))
+    demand = models.ForeignKey(
+        Demand, on_delete=models.PROTECT, null=True, blank=True, related_name="needs"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = (
+            "council",
+            "product__name",
+        )
+        constraints = (
+            models.UniqueConstraint(
+                fields=["council", "product", "use"], name="one_need_per_product_and_use"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.council.slug} needs {self.quantity:g} {self.product.name}"
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        return {
+            "council": self.council.slug,
+            "product": self.product.name,
+            "use": self.use,
+            "quantity": _number(self.quantity),
+            "demand": self.demand_id,
+        }
+
+
+class MatterKind(models.TextChoices):
+    NORMS = "norms", _("norms of a workplace")
+    PRIORITIES = "priorities", _("priority classes of uses")
+    RULES = "rules", _("planning rules")
+    ADOPTION = "adoption", _("adoption of a plan version")
+
+
+class PlanMatter(models.Model):
+    """A plan question put to a council's vote; its content takes effect when the motion carries.
+
+    Norms are voted by a workplace council; priority classes, planning rules and adoption by the
+    congress. ``applied_at`` is set in the transaction that closes the carrying ballot.
+    """
+
+    motion = models.OneToOneField(Motion, on_delete=models.PROTECT, related_name="plan_matter")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="plan_matters")
+    kind = models.CharField(max_length=20, choices=MatterKind.choices)
+    content = models.JSONField()
+    version = models.ForeignKey(
+        "PlanVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="matters"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-pk",)
+        indexes = (models.Index(fields=["council", "kind", "applied_at"]),)
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} before {self.council.slug} (motion {self.motion_id})"
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        return {
+            "motion": self.motion_id,
+            "council": self.council.slug,
+            "kind": self.kind,
+            "content": self.content,
+            "version": self.version_id,
+            "applied_at": _iso(self.applied_at),
+        }
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    ADOPTED = "adopted", _("adopted")
+
+
+class ImmutableVersionError(Exception):
+    """An adopted plan version was about to be changed."""
+
+
+class PlanVersion(models.Model):
+    """What one planning run computed from the declarations of its moment, kept whole.
+
+    ``content`` holds the plan (fulfilment, intensities, valuations, explanations), each council's
+    part and the flags; ``content_hash`` is the SHA-256 of its canonical JSON. Once adopted the
+    row refuses every change.
+    """
+
+    congress = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="plan_versions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    mode = models.CharField(max_length=20)
+    participatory_round = models.ForeignKey(
+        "ParticipatoryRound",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="versions",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    summary = models.JSONField()
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    adopted_at = models.DateTimeField(null=True, blank=True)
+    adopted_by = models.ForeignKey(
+        Motion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = (
+            "congress",
+            "-number",
+        )
+        constraints = (
+            models.UniqueConstraint(fields=["congress", "number"], name="plan_version_number"),
+        )
+
+    def __str__(self) -> str:
+        return f"plan version {self.number} ({self.get_status_display()})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if (
+            self.pk is not None
+            and PlanVersion.objects.filter(pk=self.pk, status=VersionStatus.ADOPTED).exists()
+        ):
+            raise ImmutableVersionError(f"plan version {self.number} is adopted and cannot change")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.status == VersionStatus.ADOPTED:
+            raise ImmutableVersionError(
+                f"plan version {self.number} is adopted and cannot be deleted"
+            )
+        return super().delete(*args, **kwargs)
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        return {
+            "congress": self.congress.slug,
+            "number": self.number,
+            "status": self.status,
+            "mode": self.mode,
+            "round": self.participatory_round_id,
+            "content_hash": self.content_hash,
+            "adopted_at": _iso(self.adopted_at),
+            "adopted_by": self.adopted_by_id,
+        }
+
+
+class ParticipatoryRound(models.Model):
+    """One round of participatory iteration: the prices published, the deadline, the outcome.
+
+    ``prices`` (hours per unit, by good) are what councils answer; at the close ``outcome`` holds
+    every good's supply, demand, surplus, imbalance and new price, and ``next_pd`` the step
+    factors the facilitation rule carries into the next round.
+    """
+
+    congress = models.ForeignKey(
+        Council, on_delete=models.PROTECT, related_name="participatory_rounds"
+    )
+    series = models.PositiveIntegerField()
+    number = models.PositiveIntegerField()
+    opened_at = models.DateTimeField()
+    deadline = models.DateTimeField()
+    prices = models.JSONField()
+    previous_pd = models.JSONField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.JSONField(null=True, blank=True)
+    balanced = models.BooleanField(null=True, blank=True)
+    final = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = (
+            "congress",
+            "-series",
+            "-number",
+        )
+        constraints = (
+            models.UniqueConstraint(
+                fields=["congress", "series", "number"], name="participatory_round_number"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"round {self.number} of series {self.series}"
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        return {
+            "congress": self.congress.slug,
+            "series": self.series,
+            "number": self.number,
+            "opened_at": _iso(self.opened_at),
+            "deadline": _iso(self.deadline),
+            "closed_at": _iso(self.closed_at),
+            "balanced": self.balanced,
+            "final": self.final,
+        }
