@@ -99,6 +99,10 @@ BROKEN_PRICE_LISTS = [
     ("product,price_rubles\ncoal,inf\n", "'inf' must be a non-negative number"),
     ("product,price_rubles\ncoal,1\nsoap,2\ncoal,3\n", "line 4: product 'coal' already on"),
     ("product,price_rubles\ncoal,1\n,2\n", "line 3: product is empty"),
+    ("product,price_rubles\ncoal,1\nsoap,\n", "line 3: price_rubles is empty"),
+    ("product,price_rubles\ncoal,1\nsoap\n", "line 3: 1 fields, expected 2 (product,price_rubles)"),
+    ("product,price_rubles\n\ncoal,1,2\n", "line 3: 3 fields, expected 2"),
+    ('product,price_rubles\ncoal,"1\n', "cannot be read"),
     ("", "the file is empty"),
 ]
 
@@ -114,7 +118,7 @@ def test_a_broken_price_list_is_named(tmp_path: Path, text: str, message: str) -
 
 def test_a_price_list_in_hours_keeps_its_unit(tmp_path: Path) -> None:
     path = tmp_path / "values.csv"
-    path.write_text("product,price_hours\ncoal, 4.5\nsoap,0.1\n")
+    path.write_text("\ufeffproduct,price_hours\ncoal, 4.5\nsoap,0.1\n\n", encoding="utf-8")
     prices = loader.read_price_list(path)
     assert prices.name == "price_hours"
     assert prices.to_dict() == {"coal": 4.5, "soap": 0.1}

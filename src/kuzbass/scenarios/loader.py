@@ -10,6 +10,7 @@ never half-loaded.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from collections.abc import Iterable
@@ -17,9 +18,12 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from kuzbass.planning.self_accounting import SelfAccounting
 
 KUZBASS_1989 = Path(__file__).parent / "kuzbass1989"
 """The bundled Kuzbass 1989 scenario (illustrative numbers, fictional members)."""
@@ -175,23 +179,45 @@ def operating_levels_1989(folder: Path = KUZBASS_1989) -> pd.Series:
     return _numbers(table, "techniques.csv", "technique", "output", positive=True)
 
 
+def self_accounting_1989(folder: Path = KUZBASS_1989) -> SelfAccounting:
+    """The 1989 plan's workplaces under self-accounting at the state prices and wage rates.
+
+    Labour values are the output-weighted averages of the 1989 plan's workplaces, and prices are
+    compared with costs at the plan's own money-per-hour rate.
+    """
+    from kuzbass.economy import Economy
+    from kuzbass.planning.self_accounting import (
+        average_labour_values,
+        compare_self_accounting,
+        money_per_hour,
+    )
+
+    economy = Economy.read(economy_path(folder))
+    levels = operating_levels_1989(folder)
+    values = average_labour_values(economy, levels)
+    prices = state_prices_1989(folder)
+    rate = money_per_hour(economy, levels, prices, values)
+    return compare_self_accounting(
+        economy, levels, prices, wage_rates_1989(folder), values, money_per_hour=rate
+    )
+
+
 def read_price_list(path: Path) -> pd.Series:
     """A price list ``product,price_rubles`` (money) or ``product,price_hours`` (labour time).
 
     The Series is indexed by product and named after the price column, so that its unit travels
     with it.
     """
-    header = _header(path)
-    price_columns = [c for c in PRICE_COLUMNS if c in header]
-    if len(price_columns) != 1:
+    header, _ = _read_rows(path)
+    if header not in [["product", column] for column in PRICE_COLUMNS]:
         raise ScenarioError(
             [
                 f"{path.name}: header {','.join(header)} must be product,price_rubles "
                 "or product,price_hours"
             ]
         )
-    table = _read_csv(path, ("product", price_columns[0]))
-    return _numbers(table, path.name, "product", price_columns[0], positive=False)
+    table = _read_csv(path, ("product", header[1]))
+    return _numbers(table, path.name, "product", header[1], positive=False)
 
 
 def read_wage_rates(path: Path) -> pd.Series:
@@ -213,7 +239,9 @@ def read_needs(folder: Path = KUZBASS_1989) -> pd.DataFrame:
     the congress gives a priority, the demand exists) and the economy's products.
     """
     path = folder / "needs.csv"
-    table = _read_csv(path, ("council", "product", "quantity", "use", "demand"))
+    table = _read_csv(
+        path, ("council", "product", "quantity", "use", "demand"), may_be_empty="demand"
+    )
     story = load_story(folder)
     products = set(_read_csv(economy_path(folder) / "products.csv", ("product", "unit"))["product"])
     raisers = {c.id for c in story.councils if c.kind in ("consumer", "congress")}
@@ -241,7 +269,7 @@ def read_needs(folder: Path = KUZBASS_1989) -> pd.DataFrame:
         )
     if problems:
         raise ScenarioError(problems)
-    return table.assign(quantity=quantities)
+    return table.assign(quantity=quantities).reset_index(drop=True)
 
 
 def load_story(folder: Path = KUZBASS_1989) -> Story:
@@ -459,40 +487,65 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _header(path: Path) -> list[str]:
+def _read_rows(path: Path) -> tuple[list[str], pd.DataFrame]:
+    """The header and the rows as stripped strings, indexed by their line in the file."""
     try:
-        with path.open(encoding="utf-8") as file:
-            first = file.readline()
+        file = path.open(encoding="utf-8-sig", newline="")
     except FileNotFoundError:
         raise ScenarioError([f"{path}: missing"]) from None
-    if not first.strip():
+    header: list[str] | None = None
+    lines: list[int] = []
+    records: list[list[str]] = []
+    with file:
+        reader = csv.reader(file, strict=True)
+        try:
+            for record in reader:
+                fields = [field.strip() for field in record]
+                if not any(fields):
+                    continue
+                if header is None:
+                    header = fields
+                elif len(fields) != len(header):
+                    raise ScenarioError(
+                        [
+                            f"{path.name} line {reader.line_num}: {len(fields)} fields, "
+                            f"expected {len(header)} ({','.join(header)})"
+                        ]
+                    )
+                else:
+                    lines.append(reader.line_num)
+                    records.append(fields)
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise ScenarioError([f"{path.name}: cannot be read ({error})"]) from None
+    if header is None:
         raise ScenarioError([f"{path.name}: the file is empty"])
-    return [c.strip() for c in first.strip().split(",")]
+    table = pd.DataFrame(records, columns=header, index=pd.Index(lines, name="line"), dtype=str)
+    return header, table
 
 
-def _read_csv(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pd.DataFrame:
-    """All columns as stripped strings; the header is ``columns`` then any of ``optional``."""
-    header = _header(path)
+def _read_csv(
+    path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = (), may_be_empty: str = ""
+) -> pd.DataFrame:
+    """The rows of a CSV file whose header is ``columns`` then any of ``optional``.
+
+    Every field of ``columns`` must be filled in, except the column named ``may_be_empty``.
+    """
+    header, table = _read_rows(path)
     extra = header[len(columns) :]
     if tuple(header[: len(columns)]) != columns or extra != [c for c in optional if c in extra]:
         expected = ",".join(columns) + "".join(f"[,{c}]" for c in optional)
         raise ScenarioError([f"{path.name}: wrong header {','.join(header)} (expected {expected})"])
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except pd.errors.ParserError as error:
-        raise ScenarioError([f"{path.name}: cannot be read ({error})"]) from None
-    table = table.apply(lambda column: column.str.strip())
     for line, row in _lines(table):
         for column in columns:
-            if column != "demand" and getattr(row, column) == "":
+            if column != may_be_empty and getattr(row, column) == "":
                 raise ScenarioError([f"{path.name} line {line}: {column} is empty"])
     return table
 
 
 def _lines(table: pd.DataFrame) -> Iterable[tuple[int, Any]]:
-    """Rows with their line number in the file (the header is line 1)."""
-    for position, row in zip(table.index, table.itertuples(index=False), strict=True):
-        yield int(position) + 2, row
+    """Rows with their line number in the file."""
+    for line, row in zip(table.index, table.itertuples(index=False), strict=True):
+        yield int(line), row
 
 
 def _number(text: str, where: str, problems: list[str], *, positive: bool) -> float:
