@@ -53,9 +53,9 @@ def test_majority_motion_carried_with_tally_and_ledger(
         services.cast_vote(m, ballot, v)
         for m, v in zip([*members, officer], ["yes", "yes", "yes", "no", "abstain"], strict=True)
     ]
+    assert services.settle(ballot).closed_at is not None  # the whole roll voted: closed
     ballot.refresh_from_db()
     motion.refresh_from_db()
-    assert ballot.closed_at is not None  # the whole roll voted, so it closed at once
     assert ballot.result["counts"] == {"yes": 3, "no": 1, "abstain": 1}
     assert ballot.result["quorum_met"] is True and ballot.electorate == 5
     assert motion.status == "carried" and ballot.carried is True
@@ -139,6 +139,7 @@ def test_other_methods_tally_through_democracy(
     )
     for voter, paper in zip([*members, officer], papers, strict=True):
         services.cast_vote(voter, ballot, paper)
+    services.settle(ballot)
     ballot.refresh_from_db()
     assert ballot.result["winners"] == [winner]
     assert ballot.result["method"] == method
@@ -170,6 +171,7 @@ def test_election_mandate_and_recall(
         strict=True,
     ):
         services.cast_vote(voter, ballot, ranking)
+    services.settle(ballot)
     mandate = Mandate.objects.get()
     assert mandate.delegate == members[0] and mandate.body == federation
     assert mandate.instructions == "Demand soap in the pithead showers."
@@ -187,6 +189,7 @@ def test_election_mandate_and_recall(
     )
     for voter in [*members, officer]:
         services.cast_vote(voter, recall_ballot, "yes" if voter != members[0] else "no")
+    services.settle(recall_ballot)
     mandate.refresh_from_db()
     assert mandate.end_reason == "recalled" and mandate.ended_by == recall
     assert not Membership.objects.filter(
@@ -223,10 +226,12 @@ def test_recall_uses_the_recall_threshold(
     )
     for voter in [officer, *people]:
         services.cast_vote(voter, ballot, ["p0"])
+    services.settle(ballot)
     mandate = Mandate.objects.get()
     _, recall = open_motion(council, officer, officer, kind="recall", mandate=mandate)
     for voter, choice in zip([officer, *people], ["yes", "yes", "no"], strict=True):
         services.cast_vote(voter, recall, choice)  # 2/3 yes: enough for 1/2, not for 3/4
+    services.settle(recall)
     mandate.refresh_from_db()
     assert mandate.ended_at is None
 
@@ -246,6 +251,7 @@ def test_constitution_motion_changes_the_constitution(
     )
     for voter in [*members, officer]:
         services.cast_vote(voter, ballot, "yes")
+    services.settle(ballot)
     council.refresh_from_db()
     assert council.constitution_dict() == new
     assert "council.constitution_changed" in kinds()
@@ -279,6 +285,7 @@ def test_amendment_carried_replaces_the_text(brigade: dict[str, Any]) -> None:
     )
     for voter in [*members, officer]:
         services.cast_vote(voter, ballot, "yes")
+    services.settle(ballot)
     motion.refresh_from_db()
     amendment.refresh_from_db()
     assert amendment.status == "carried" and motion.text == "Cut norms 20%."
@@ -295,6 +302,7 @@ def test_demand_adopted_in_plan_and_fulfilled_only_by_vote(brigade: dict[str, An
     ballot = services.open_ballot(officer, adoption, closes_at=services.now() + timedelta(hours=1))
     for voter in [*members, officer]:
         services.cast_vote(voter, ballot, "yes")
+    services.settle(ballot)
     demand.refresh_from_db()
     assert demand.status == "open" and demand.responsible_body == council
     with pytest.raises(services.NotAllowedError):
@@ -313,6 +321,7 @@ def test_demand_adopted_in_plan_and_fulfilled_only_by_vote(brigade: dict[str, An
     ballot = services.open_ballot(officer, fulfil, closes_at=services.now() + timedelta(hours=1))
     for voter in [*members, officer]:
         services.cast_vote(voter, ballot, "yes")
+    services.settle(ballot)
     demand.refresh_from_db()
     assert demand.status == "fulfilled"
     assert list(demand.history.values_list("status", flat=True)) == [
@@ -332,6 +341,7 @@ def test_defeated_demand_is_rejected_with_reason(brigade: dict[str, Any]) -> Non
     )
     for voter in [*members, officer]:
         services.cast_vote(voter, ballot, "no")
+    services.settle(ballot)
     demand = Demand.objects.get(pk=demand.pk)
     assert demand.status == "rejected"
     assert "defeated" in demand.history.last().reason

@@ -157,3 +157,31 @@ def test_api_login_with_password_and_csrf(brigade: dict[str, Any], password: str
     assert wrong.status_code == 400 and wrong.json()["field"] == "password"
     right = post_json(client, "/api/auth/login", {"username": "anna", "password": password})
     assert right.status_code == 200 and right.json() == {"username": "anna"}
+
+
+def test_ballot_closes_when_the_whole_roll_has_voted(ballot: Any, brigade: dict[str, Any]) -> None:
+    voters = [*brigade["members"], brigade["officer"]]
+    for voter in voters[:-1]:
+        services.cast_vote(voter, ballot, "yes")
+    assert services.settle(ballot).closed_at is None  # one still to vote, time not up
+    with pytest.raises(services.RefusedError, match="still to vote"):
+        services.close_ballot(ballot)
+    services.cast_vote(voters[-1], ballot, "no")
+    closed = services.settle(ballot)
+    assert closed.closed_at is not None and closed.result["counts"]["yes"] == 4
+
+
+def test_vote_and_close_never_interleave(ballot: Any, brigade: dict[str, Any], clock: Any) -> None:
+    services.cast_vote(brigade["members"][0], ballot, "yes")
+    clock(timedelta(hours=2))
+    services.close_ballot(ballot)
+    with pytest.raises(services.RefusedError, match="closed"):
+        services.cast_vote(brigade["members"][1], ballot, "yes")
+    assert BallotPaper.objects.filter(ballot=ballot).count() == 1
+
+
+def test_vote_on_a_missing_ballot_is_404(brigade: dict[str, Any]) -> None:
+    response = post_json(
+        api_client(brigade["members"][0]), "/api/ballots/999999/votes", {"content": "yes"}
+    )
+    assert response.status_code == 404 and response.json()["detail"] == "there is no ballot 999999"

@@ -540,10 +540,7 @@ def create_ballot(request: HttpRequest, motion_id: int, body: BallotIn) -> Any:
 
 
 def _ballot(ballot_id: int) -> Ballot:
-    ballot = get_object_or_404(Ballot, pk=ballot_id)
-    if ballot.closed_at is None and ballot.closes_at <= services.now():
-        ballot = services.close_ballot(ballot)
-    return ballot
+    return services.settle(get_object_or_404(Ballot, pk=ballot_id))
 
 
 @api.get("/ballots/{ballot_id}", response={200: BallotOut, 404: Problem}, tags=["ballots"])
@@ -560,9 +557,8 @@ def get_ballot(request: HttpRequest, ballot_id: int) -> BallotOut:
 )
 def vote(request: HttpRequest, ballot_id: int, body: VoteIn) -> Any:
     """Cast a vote; the receipt code in the answer is not stored and not shown again."""
-    ballot = get_object_or_404(Ballot, pk=ballot_id)
-    receipt = services.cast_vote(request.user, ballot, body.content)
-    return Status(201, ReceiptOut(ballot=ballot.pk, receipt=receipt.code, content=receipt.content))
+    receipt = services.cast_vote(request.user, ballot_id, body.content)
+    return Status(201, ReceiptOut(ballot=ballot_id, receipt=receipt.code, content=receipt.content))
 
 
 @api.post(

@@ -387,9 +387,9 @@ class Ballot(Sealed):
             "opens_at": _iso(self.opens_at),
             "closes_at": _iso(self.closes_at),
             "closed_at": _iso(self.closed_at),
+            "electorate": self.electorate,
         }
         if self.closed_at is not None:
-            snapshot["electorate"] = self.electorate
             snapshot["result"] = self.result
             snapshot["carried"] = self.carried
             snapshot["roll"] = self.roll_names()

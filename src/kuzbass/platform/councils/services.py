@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
@@ -81,6 +81,12 @@ class NotAllowedError(ServiceError):
     """The person may not do this (not a member, not an officer)."""
 
     status = 403
+
+
+class NotFoundError(ServiceError):
+    """The thing acted on does not exist."""
+
+    status = 404
 
 
 class RefusedError(ServiceError):
@@ -631,6 +637,11 @@ def open_ballot(
         closes_at=closes_at,
         opened_by=actor,
     )
+    if ballot.opens_at <= moment:
+        # The roll closes when the ballot opens, so its size is final from now on; stored, it
+        # spares every vote a count of the council's members.
+        ballot.electorate = electorate_size(ballot)
+        ballot.save(update_fields=["electorate"])
     append_event(
         "ballot.opened",
         {
@@ -659,23 +670,50 @@ class Receipt:
     content: Any
 
 
-def cast_vote(actor: Any, ballot: Ballot, content: Any) -> Receipt:
+def cast_vote(actor: Any, ballot: Ballot | int, content: Any) -> Receipt:
     """Record one member's vote. The roll's unique constraint makes a second vote impossible,
-    even when many requests from one member race each other."""
+    even when many requests from one member race each other.
+
+    The ballot is not closed here when the last member votes (counting the roll on every vote
+    would make each vote slower than the one before): :func:`settle`, which the pages and the
+    API call when they show a ballot, closes it then.
+    """
     _require_user(actor)
+    ballot_id = ballot.pk if isinstance(ballot, Ballot) else ballot
     try:
         with transaction.atomic():
-            return _cast_vote(actor, ballot, content)
+            return _cast_vote(actor, ballot_id, content)
     except IntegrityError as error:
-        if VoterRoll.objects.filter(ballot_id=ballot.pk, voter=actor).exists():
+        if VoterRoll.objects.filter(ballot_id=ballot_id, voter=actor).exists():
             raise RefusedError("you have already voted on this ballot") from error
         raise
 
 
-def _cast_vote(actor: Any, ballot: Ballot, content: Any) -> Receipt:
-    ballot = Ballot.objects.select_related("motion__council").get(pk=ballot.pk)
-    council = ballot.motion.council
+def _ballot_for_voting(ballot_id: int) -> Ballot:
+    """Read the ballot with a shared lock (PostgreSQL), so that a vote and the close cannot
+    interleave: the close's exclusive lock waits for votes in flight, and a vote that arrives
+    during the close waits for it and then sees the ballot closed. SQLite runs one writing
+    transaction at a time, which gives the same order."""
+    query = Ballot.objects.filter(pk=ballot_id)
+    if connection.vendor == "postgresql":
+        table = Ballot._meta.db_table
+        found = list(
+            Ballot.objects.raw(
+                f"SELECT * FROM {table} WHERE id = %s FOR SHARE",  # noqa: S608
+                [ballot_id],
+            )
+        )
+    else:
+        found = list(query)
+    if not found:
+        raise NotFoundError(f"there is no ballot {ballot_id}")
+    return found[0]
+
+
+def _cast_vote(actor: Any, ballot_id: int, content: Any) -> Receipt:
+    ballot = _ballot_for_voting(ballot_id)
     if not eligible_memberships(ballot).filter(user=actor).exists():
+        council = Council.objects.get(motions__ballots=ballot)
         if active_membership(actor, council) is not None:
             raise NotAllowedError(
                 f"you joined {council.name} after this ballot opened, so you are not on its roll"
@@ -686,8 +724,6 @@ def _cast_vote(actor: Any, ballot: Ballot, content: Any) -> Receipt:
         raise RefusedError(f"this ballot closed at {ballot.closes_at:%Y-%m-%d %H:%M} UTC")
     if moment < ballot.opens_at:
         raise RefusedError(f"this ballot opens at {ballot.opens_at:%Y-%m-%d %H:%M} UTC")
-    if VoterRoll.objects.filter(ballot=ballot, voter=actor).exists():
-        raise RefusedError("you have already voted on this ballot")
     try:
         normalized = validate_ballot(
             VotingMethod(ballot.method), ballot.options, content, max_score=ballot.max_score
@@ -702,28 +738,44 @@ def _cast_vote(actor: Any, ballot: Ballot, content: Any) -> Receipt:
         receipt_hash=BallotPaper.hash_receipt(code),
         voter=None if ballot.secret else actor,
     )
-    if VoterRoll.objects.filter(ballot=ballot).count() >= electorate_size(ballot):
-        lock_ledger()
-        locked = Ballot.objects.select_for_update().get(pk=ballot.pk)
-        if locked.closed_at is None:
-            _close(locked, reason="every member on the roll has voted")
     return Receipt(ballot, code, normalized)
 
 
+def _closing_reason(ballot: Ballot) -> str | None:
+    moment = now()
+    if moment >= ballot.closes_at:
+        return "closing time"
+    electorate = ballot.electorate if ballot.electorate is not None else electorate_size(ballot)
+    if moment >= ballot.opens_at and ballot.roll.count() >= electorate:
+        return "every member on the roll has voted"
+    return None
+
+
 def close_ballot(ballot: Ballot) -> Ballot:
-    """Close and tally a ballot whose time is up (anyone may trigger it; pages do so lazily)."""
+    """Close and tally a ballot whose time is up or whose whole roll has voted."""
     with transaction.atomic():
         lock_ledger()
         ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
         if ballot.closed_at is not None:
             return ballot
-        if now() < ballot.closes_at:
+        reason = _closing_reason(ballot)
+        if reason is None:
             raise RefusedError(
                 f"this ballot closes at {ballot.closes_at:%Y-%m-%d %H:%M} UTC and members on "
                 "its roll have still to vote"
             )
-        _close(ballot, reason="closing time")
+        _close(ballot, reason=reason)
         return ballot
+
+
+def settle(ballot: Ballot) -> Ballot:
+    """Close the ballot if it is due (time up, or everyone voted); otherwise leave it open.
+
+    The check runs without locks, so showing an open ballot never waits on the ledger.
+    """
+    if ballot.closed_at is None and _closing_reason(ballot) is not None:
+        return close_ballot(ballot)
+    return ballot
 
 
 def close_due_ballots() -> int:

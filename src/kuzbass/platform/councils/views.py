@@ -232,12 +232,6 @@ def raise_demand(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _close_if_due(ballot: Ballot) -> Ballot:
-    if ballot.closed_at is None and ballot.closes_at <= services.now():
-        return services.close_ballot(ballot)
-    return ballot
-
-
 def _ballot_view(request: HttpRequest, ballot: Ballot, **extra: Any) -> dict[str, Any]:
     """What the ballot fragment shows: the voting form, the receipt, or the result."""
     user = request.user
@@ -282,7 +276,7 @@ def motion_detail(
     motion = get_object_or_404(Motion.objects.select_related("council", "tabled_by"), pk=motion_id)
     replaced = extra.pop("replaced_ballots", {})
     ballots = [
-        replaced.get(ballot.pk) or _ballot_view(request, _close_if_due(ballot))
+        replaced.get(ballot.pk) or _ballot_view(request, services.settle(ballot))
         for ballot in motion.ballots.select_related("amendment").order_by("opens_at")
     ]
     motion.refresh_from_db()
@@ -385,24 +379,26 @@ def vote(request: HttpRequest, ballot_id: int) -> HttpResponse:
     form = forms.VoteForm(ballot, request.POST, prefix=f"b{ballot.pk}")
     status = 400
     receipt = None
+    problem = ""
     if form.is_valid():
         try:
             receipt = services.cast_vote(request.user, ballot, form.content())
             status = 200
+            ballot = services.settle(ballot)
         except django_forms.ValidationError as error:
             form.add_error(None, error)
         except services.ServiceError as error:
             _refusal(form, error)
+            problem = error.message
             status = error.status
     ballot.refresh_from_db()
-    view = _ballot_view(request, ballot, receipt=receipt)
-    if receipt is None:
-        view["vote_form"] = form
-        view["can_vote"] = True
-        view["problem"] = True
+    view = _ballot_view(request, ballot, receipt=receipt, problem=problem)
+    if receipt is None and view["can_vote"]:
+        view["vote_form"] = form  # the filled-in paper, with its errors
     if getattr(request, "htmx", False):
+        motion = Motion.objects.get(pk=ballot.motion_id)  # its status may have just changed
         return render(
-            request, "councils/_ballot.html", {"b": view, "motion": ballot.motion}, status=status
+            request, "councils/_vote_response.html", {"b": view, "motion": motion}, status=status
         )
     return motion_detail(
         request, ballot.motion_id, status=status, replaced_ballots={ballot.pk: view}
@@ -411,7 +407,7 @@ def vote(request: HttpRequest, ballot_id: int) -> HttpResponse:
 
 def ballot_detail(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """Results: the tally with quorum and threshold, the chart, the roll and every paper."""
-    ballot = _close_if_due(
+    ballot = services.settle(
         get_object_or_404(Ballot.objects.select_related("motion__council"), pk=ballot_id)
     )
     papers = (

@@ -1,0 +1,127 @@
+"""The whole story in Debian's chromium: an officer invites a member, the member accepts and
+logs in, tables a motion, the council votes, and the result and its ledger event appear."""
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kuzbass.platform.councils import services
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    # Playwright's sync API runs an event loop in this thread; the test also calls the ORM.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def log_in(page: Any, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/dashboard/")
+
+
+def test_invite_table_vote_and_see_the_ledger(
+    browser: Any, live_server: Any, make_council: Any, make_user: Any, password: str
+) -> None:
+    base = live_server.url
+    council = make_council("ninth-brigade", name="9th brigade, Severnaya")
+    services.appoint_officer(make_user("chair"), council)
+    requests_elsewhere: list[str] = []
+
+    def watch(context: Any) -> Any:
+        context.on(
+            "request",
+            lambda request: (
+                requests_elsewhere.append(request.url) if not request.url.startswith(base) else None
+            ),
+        )
+        return context.new_page()
+
+    officer = watch(browser.new_context(viewport={"width": 1200, "height": 900}))
+    log_in(officer, base, "chair", password)
+    officer.goto(f"{base}/councils/ninth-brigade/")
+    officer.get_by_label("Note (who is this for?)").fill("Valentina, face worker")
+    officer.get_by_role("button", name="Create invitation link").click()
+    link = officer.locator("#invitation-link").inner_text()
+    assert link.startswith(f"{base}/invitations/")
+
+    member = watch(browser.new_context(viewport={"width": 1200, "height": 900}))
+    member.goto(link)
+    member.get_by_label("Username").fill("valentina")
+    member.get_by_label(re.compile("^Password:?$")).fill("soap for the showers 1989")
+    member.get_by_label("Password again").fill("soap for the showers 1989")
+    member.get_by_role("button", name="Accept and join").click()
+    member.wait_for_url(f"{base}/councils/ninth-brigade/")
+    member.get_by_role("button", name=re.compile("Log out")).click()
+    log_in(member, base, "valentina", "soap for the showers 1989")
+
+    member.goto(f"{base}/councils/ninth-brigade/")
+    member.get_by_label("Title").fill("Soap in the pithead showers")
+    member.get_by_label("Text of the motion").fill(
+        "The mine supplies soap and towels for every shift, from the July plan on."
+    )
+    member.get_by_role("button", name="Table the motion").click()
+    member.wait_for_url(re.compile(r".*/motions/\d+/$"))
+    motion_url = member.url
+
+    officer.goto(motion_url)
+    officer.get_by_label("Voting method").select_option("majority")
+    officer.get_by_role("button", name="Open the ballot").click()
+    officer.wait_for_url(motion_url)
+
+    member.goto(motion_url)
+    member.get_by_label("yes").check()
+    member.get_by_role("button", name="Cast my vote").click()  # htmx swaps in the receipt
+    receipt = member.locator(".receipt-code").inner_text()
+    assert len(receipt) >= 20
+
+    officer.goto(motion_url)
+    officer.get_by_label("yes").check()
+    officer.get_by_role("button", name="Cast my vote").click()
+    result = officer.locator("[id^=result-]")
+    result.wait_for()
+    assert result.inner_text().startswith("Carried")
+    assert officer.locator("#motion-status").inner_text() == "carried"  # updated out of band
+    officer.locator(".chart .main-svg").first.wait_for()  # plotly drew the chart
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    officer.screenshot(path=str(SCREENSHOTS / "motion-result.png"), full_page=True)
+
+    member.goto(f"{base}/receipts/?code={receipt}")
+    assert "Recorded vote: yes" in member.locator(".receipt").inner_text()
+
+    officer.goto(f"{base}/ledger/")
+    kinds = officer.locator("tr.ledger-event").evaluate_all(
+        "rows => rows.map(row => row.dataset.kind)"
+    )
+    assert kinds[:3] == ["motion.decided", "ballot.closed", "ballot.opened"]
+    officer.screenshot(path=str(SCREENSHOTS / "ledger.png"), full_page=True)
+    officer.locator("tr.ledger-event", has_text="ballot.closed").get_by_role("link").click()
+    assert '"quorum_met": true' in officer.locator("pre").inner_text()
+    assert requests_elsewhere == []
