@@ -28,6 +28,7 @@ urlpatterns = [
     path("ledger/<int:sequence>/", views.ledger_event, name="ledger_event"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("plans/", include("kuzbass.platform.plans.urls")),
     path("", include("kuzbass.platform.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

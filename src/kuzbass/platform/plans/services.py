@@ -64,6 +64,7 @@ __all__ = [
     "adopted_labour_values",
     "adopted_version",
     "close_participatory_round",
+    "congress",
     "content_hash",
     "declare_technique",
     "diff_versions",
@@ -97,6 +98,12 @@ UPLOAD_FILES = ("techniques.csv", "inputs.csv")
 
 class NoAdoptedPlan(ServiceError):  # noqa: N818 (the name other apps import)
     """No plan version has been adopted yet, so there are no plan labour values."""
+
+    status = 404
+
+
+class NoCongressError(ServiceError):
+    """No congress has been founded, so nobody plans yet."""
 
     status = 404
 
@@ -804,7 +811,7 @@ def submit_need(
     _check_proposal_window()
     amount = _positive(quantity, "quantity", allow_zero=True)
     use = councils._text(use, "use", max_length=80)
-    classes = priority_classes(_congress_of(council)) or DEFAULT_USES
+    classes = priority_classes(congress()) or DEFAULT_USES
     if use not in classes:
         raise InvalidInput(
             f"use {use!r} is not one of the priority classes ({', '.join(classes)})", field="use"
@@ -882,19 +889,12 @@ def withdraw_need(actor: Any, need: Need) -> None:
     need.delete()
 
 
-def _congress_of(council: Council) -> Council:
-    """The congress whose priorities apply: the council's own, else the first one founded."""
-    affiliated = Council.objects.filter(
-        kind=CouncilKind.CONGRESS,
-        affiliates__member_council=council,
-        affiliates__ended_at__isnull=True,
-    ).first()
-    if affiliated is not None:
-        return affiliated
-    congress = Council.objects.filter(kind=CouncilKind.CONGRESS).order_by("pk").first()
-    if congress is None:
-        raise Refused("there is no congress yet to plan for")
-    return congress
+def congress() -> Council:
+    """The congress that plans: the first one founded."""
+    found = Council.objects.filter(kind=CouncilKind.CONGRESS).order_by("pk").first()
+    if found is None:
+        raise NoCongressError("there is no congress yet, so there is no plan")
+    return found
 
 
 # --- the planning round -------------------------------------------------------------------------
