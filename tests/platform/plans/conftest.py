@@ -65,7 +65,8 @@ def declared(economy: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def carry() -> Callable[[Motion, list[Any]], Ballot]:
-    """Put a motion to a yes/no ballot and have every given member vote yes (closing it)."""
+    """Put a motion to a yes/no ballot, have the given members vote yes, and settle it (it
+    closes when the whole roll has voted)."""
 
     def vote(motion: Motion, voters: list[Any]) -> Ballot:
         officer = next(
@@ -76,8 +77,7 @@ def carry() -> Callable[[Motion, list[Any]], Ballot]:
         )
         for voter in voters:
             councils.cast_vote(voter, ballot, "yes")
-        ballot.refresh_from_db()
-        return ballot
+        return councils.settle(ballot)
 
     return vote
 

@@ -86,3 +86,13 @@ def test_upload_through_the_api(economy: dict[str, Any]) -> None:
     )
     assert response.status_code == 201, response.content
     assert response.json()[0]["labour"] == 3
+
+
+def test_withdrawing_a_need_through_the_api(declared: dict[str, Any]) -> None:
+    town = api_client(declared["mayor"])
+    outsider = api_client(declared["pit"])
+    assert outsider.delete("/api/plans/councils/vorkuta/needs/soap").status_code == 403
+    response = town.delete("/api/plans/councils/vorkuta/needs/soap")
+    assert response.status_code == 204
+    assert town.get("/api/plans/councils/vorkuta/needs").json() == []
+    assert town.delete("/api/plans/councils/vorkuta/needs/soap").status_code == 404

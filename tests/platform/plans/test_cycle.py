@@ -85,7 +85,7 @@ def test_a_failed_run_leaves_the_previous_draft_as_it_was(declared: dict[str, An
         inputs={"coal": 5, "ore": 1},
     )
     events = LedgerEvent.objects.count()
-    with pytest.raises(services.Refused, match="no workplace can make soap"):
+    with pytest.raises(services.RefusedError, match="no workplace can make soap"):
         services.run_planning_round(declared["kon"], declared["congress"])
     assert LedgerEvent.objects.count() == events
     assert list(PlanVersion.objects.all()) == [first]

@@ -27,6 +27,15 @@ def test_a_workplace_declares_techniques_by_uploading_the_canonical_tables(
     assert (north.output, north.labour, north.capacity) == (50, 150, 80)
     assert Technique.objects.get(name="coal-south").capacity is None
     assert LedgerEvent.objects.filter(kind="plan.techniques_declared").count() == 1
+    services.upload_techniques(
+        economy["pit"],
+        economy["mine"],
+        {"techniques.csv": TECHNIQUES.replace(b"50,80", b"60,90"), "inputs.csv": INPUTS},
+    )
+    north.refresh_from_db()
+    assert (north.output, north.capacity) == (60, 90)
+    assert Technique.objects.count() == 2
+    assert verify_database().ok  # the revision sealed the rows again
 
 
 @pytest.mark.parametrize(
@@ -68,7 +77,7 @@ def test_bad_uploads_are_refused_naming_the_row_and_store_nothing(
     economy: dict[str, Any], techniques: bytes, inputs: bytes, message: str
 ) -> None:
     events = LedgerEvent.objects.count()
-    with pytest.raises(services.InvalidInput) as raised:
+    with pytest.raises(services.InvalidInputError) as raised:
         services.upload_techniques(
             economy["pit"], economy["mine"], {"techniques.csv": techniques, "inputs.csv": inputs}
         )
@@ -79,7 +88,9 @@ def test_bad_uploads_are_refused_naming_the_row_and_store_nothing(
 
 
 def test_a_workplace_cannot_declare_another_workplaces_technique(declared: dict[str, Any]) -> None:
-    with pytest.raises(services.InvalidInput, match="belongs to Severnaya pit, not to Soap works"):
+    with pytest.raises(
+        services.InvalidInputError, match="belongs to Severnaya pit, not to Soap works"
+    ):
         services.declare_technique(
             declared["lather"],
             declared["soapworks"],
@@ -88,7 +99,7 @@ def test_a_workplace_cannot_declare_another_workplaces_technique(declared: dict[
             output=1,
             labour=1,
         )
-    with pytest.raises(services.InvalidInput, match="belongs to Severnaya pit"):
+    with pytest.raises(services.InvalidInputError, match="belongs to Severnaya pit"):
         services.upload_techniques(
             declared["lather"],
             declared["soapworks"],
@@ -107,15 +118,15 @@ def test_only_officers_of_a_workplace_declare_and_numbers_are_checked(
         services.declare_technique(
             economy["miner"], economy["mine"], name="c", product="coal", output=1, labour=1
         )
-    with pytest.raises(services.InvalidInput, match="labour -3 must be ≥ 0"):
+    with pytest.raises(services.InvalidInputError, match="labour -3 must be ≥ 0"):
         services.declare_technique(
             economy["pit"], economy["mine"], name="c", product="coal", output=1, labour=-3
         )
-    with pytest.raises(services.InvalidInput, match="output 'lots' is not a number"):
+    with pytest.raises(services.InvalidInputError, match="output 'lots' is not a number"):
         services.declare_technique(
             economy["pit"], economy["mine"], name="c", product="coal", output="lots", labour=1
         )
-    with pytest.raises(services.InvalidInput, match="unknown input 'ore'"):
+    with pytest.raises(services.InvalidInputError, match="unknown input 'ore'"):
         services.declare_technique(
             economy["pit"],
             economy["mine"],
@@ -191,7 +202,7 @@ def test_congress_priorities_drive_the_priorities_mode(
     assert "coal (other) met at 50.0%" in flags[0]["message"]
     (shortage,) = version.content["shortages"]
     assert shortage["product"] == "coal" and "labour" in shortage["why"]
-    with pytest.raises(services.InvalidInput, match="use 'arms' is not one of"):
+    with pytest.raises(services.InvalidInputError, match="use 'arms' is not one of"):
         services.submit_need(
             declared["mayor"], declared["town"], product="coal", quantity=1, use="arms"
         )
@@ -245,7 +256,7 @@ def test_participatory_rounds_refuse_late_proposals_and_keep_every_round(
         declared["kon"], declared["congress"], deadline=councils.now() + timedelta(hours=2)
     )
     assert first.prices["soap"] == pytest.approx(2.0) and first.prices["labour"] == 1.0
-    with pytest.raises(services.Refused, match="takes proposals until"):
+    with pytest.raises(services.RefusedError, match="takes proposals until"):
         services.close_participatory_round(declared["kon"], first)
     # the soap works revises within the deadline; the town does not answer (keeps 100 t)
     services.declare_technique(
@@ -259,7 +270,7 @@ def test_participatory_rounds_refuse_late_proposals_and_keep_every_round(
         inputs={"coal": 50},
     )
     clock(timedelta(hours=3))
-    with pytest.raises(services.Refused, match="closed for proposals"):
+    with pytest.raises(services.RefusedError, match="closed for proposals"):
         services.submit_need(declared["mayor"], declared["town"], product="soap", quantity=5)
     closed = services.close_participatory_round(declared["kon"], first)
     goods = {g["good"]: g for g in closed.outcome["goods"]}

@@ -124,6 +124,7 @@ def test_round_pages_publish_prices_and_close_after_the_deadline(
     assert participatory.closed_at is not None
     page = congress.get(reverse("plans:round", args=[participatory.pk])).content.decode()
     assert "Supply and demand at this round" in page
+    assert "chart-prices" in page and "chart-rounds" in page
 
 
 @pytest.mark.parametrize("name", ["plans:overview", "plans:diff"])

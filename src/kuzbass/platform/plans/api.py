@@ -278,6 +278,14 @@ def submit_need(request: HttpRequest, slug: str, body: NeedIn) -> Any:
     return 201, NeedOut.of(need)
 
 
+@router.delete("/councils/{slug}/needs/{product}", response={204: None, **ERRORS}, auth=django_auth)
+def withdraw_need(request: HttpRequest, slug: str, product: str, use: str = "basic needs") -> Any:
+    """Withdraw a need (one that carries an adopted demand can only be revised)."""
+    need = get_object_or_404(Need, council__slug=slug, product__name=product, use=use)
+    services.withdraw_need(request.user, need)
+    return 204, None
+
+
 @router.post("/priorities", response={201: MotionRef, **ERRORS}, auth=django_auth)
 def propose_priorities(request: HttpRequest, body: PrioritiesIn) -> Any:
     return 201, MotionRef.of(services.propose_priorities(request.user, _congress(), body.classes))

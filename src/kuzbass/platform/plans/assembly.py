@@ -106,8 +106,8 @@ def assemble(declared: Declarations) -> Assembly:
     """
     m_all = len(declared.technique_name)
     catalogue = pd.Index(sorted(declared.products))
-    made_code = catalogue.get_indexer(declared.technique_product)
-    item_code = catalogue.get_indexer(declared.input_item)
+    made_code = catalogue.get_indexer(pd.Index(declared.technique_product))
+    item_code = catalogue.get_indexer(pd.Index(declared.input_item))
     item_is_product = item_code >= 0
     runnable = np.ones(m_all, dtype=bool)
     excluded: list[dict[str, str]] = []
@@ -179,7 +179,7 @@ def assemble(declared: Declarations) -> Assembly:
         shape=(len(products), m),
     )
     labour_row = resources.get_loc(LABOUR)
-    crew_row = resources.get_indexer([workplace_labour(slug) for slug in workplaces])
+    crew_row = resources.get_indexer(pd.Index([workplace_labour(slug) for slug in workplaces]))
     labour_per_unit = declared.technique_labour[kept] / output
     has_crew = crew_row >= 0
     resource_entries = (
@@ -193,10 +193,13 @@ def assemble(declared: Declarations) -> Assembly:
     ).tocsc()
     resource_coefficients.sum_duplicates()
 
-    proposed = np.bincount(
-        resources.get_indexer(declared.input_item[keep_rows][~is_product]),
-        weights=declared.input_quantity[keep_rows][~is_product],
-        minlength=len(resources),
+    proposed = np.asarray(
+        np.bincount(
+            resources.get_indexer(pd.Index(declared.input_item[keep_rows][~is_product])),
+            weights=declared.input_quantity[keep_rows][~is_product],
+            minlength=len(resources),
+        ),
+        dtype=np.float64,
     )
     proposed[labour_row] += float(declared.technique_labour[kept].sum())
     for slug in crew_workplaces:
@@ -304,7 +307,9 @@ def plan_content(
     declared_positions = assembly.kept
     workplaces = declared.technique_workplace[declared_positions]
     labour_row = economy.resources.get_loc(LABOUR)
-    hours = economy.resource_coefficients[[labour_row], :].toarray()[0] * q
+    labour_only = np.zeros(economy.n_resources)
+    labour_only[labour_row] = 1.0
+    hours = (economy.resource_coefficients.T @ labour_only) * q
 
     techniques = pd.DataFrame(
         {
@@ -471,13 +476,13 @@ def _flows(economy: Economy, q: np.ndarray, values: np.ndarray) -> list[dict[str
     used = sp.coo_array(economy.input_coefficients @ sp.diags_array(q))
     hours = used.data * values[used.row]
     target = economy.technique_product[used.col]
-    frame = pd.DataFrame({"source": used.row, "target": target, "hours": hours})
-    frame = frame[frame["hours"] > UNIT_TOLERANCE]
-    frame = frame.groupby(["source", "target"], as_index=False)["hours"].sum()
-    frame = frame.nlargest(TOP_FLOWS, "hours")
+    rows = pd.DataFrame({"source": used.row, "target": target, "hours": hours})
+    rows = rows[rows["hours"] > UNIT_TOLERANCE]
+    totals = rows.groupby(["source", "target"], as_index=False).agg(hours=("hours", "sum"))
+    largest = totals.nlargest(TOP_FLOWS, "hours")
     return [
         {"source": str(economy.products[s]), "target": str(economy.products[t]), "hours": float(h)}
-        for s, t, h in zip(frame["source"], frame["target"], frame["hours"], strict=True)
+        for s, t, h in zip(largest["source"], largest["target"], largest["hours"], strict=True)
     ]
 
 

@@ -114,3 +114,29 @@ def rounds(series: list[Any]) -> dict[str, Any]:
         xaxis={"title": {"text": "round"}, "dtick": 1},
         yaxis={"title": {"text": "% imbalance"}},
     )
+
+
+def price_paths(series: list[Any], most: int = 8) -> dict[str, Any]:
+    """Price of each good round by round, for the goods furthest from balance in the last round."""
+    closed = [r for r in series if r.outcome]
+    last = closed[-1].outcome["goods"] if closed else []
+    chosen = [g["good"] for g in sorted(last, key=lambda g: -g["imbalance_percent"])[:most]]
+    data = []
+    for good in chosen:
+        prices = [next(g["price"] for g in r.outcome["goods"] if g["good"] == good) for r in closed]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": good,
+                "x": [r.number for r in closed],
+                "y": prices,
+            }
+        )
+    return _figure(
+        "chart-prices",
+        "Prices round by round (hours per unit)",
+        f"The {len(chosen)} goods furthest from balance in the last closed round.",
+        data,
+        xaxis={"title": {"text": "round"}, "dtick": 1},
+    )

@@ -65,8 +65,11 @@ class NeedForm(forms.Form):
 
     def __init__(self, *args: Any, uses: list[str], demands: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["use"].choices = [(use, use) for use in uses]
-        self.fields["demand"].choices = [("", "—")] + [
+        use_field, demand_field = self.fields["use"], self.fields["demand"]
+        assert isinstance(use_field, forms.ChoiceField)
+        assert isinstance(demand_field, forms.ChoiceField)
+        use_field.choices = [(name, name) for name in uses]
+        demand_field.choices = [("", "—")] + [
             (demand.pk, f"{demand.number}: {demand.title}") for demand in demands
         ]
 
@@ -114,5 +117,7 @@ class DiffForm(forms.Form):
     def __init__(self, *args: Any, numbers: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = [(number, str(number)) for number in numbers]
-        self.fields["old"].choices = choices
-        self.fields["new"].choices = choices
+        for name in ("old", "new"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices

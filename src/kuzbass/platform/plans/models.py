@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kuzbass.platform.councils.models import Council, Demand, Motion
+from kuzbass.platform.ledger.models import Sealed
 
 
 def _iso(value: Any) -> str | None:
@@ -24,7 +25,7 @@ def _number(value: float | None) -> str | None:
     return None if value is None else repr(float(value))
 
 
-class Product(models.Model):
+class Product(Sealed):
     """A product of the economy's catalogue, registered by the congress."""
 
     name = models.CharField(_("product"), max_length=120, unique=True)
@@ -41,7 +42,7 @@ class Product(models.Model):
         return {"name": self.name, "unit": self.unit}
 
 
-class Resource(models.Model):
+class Resource(Sealed):
     """A natural resource (or labour of the whole economy) with the stock available per period."""
 
     name = models.CharField(_("resource"), max_length=120, unique=True)
@@ -61,7 +62,7 @@ class Resource(models.Model):
         return {"name": self.name, "unit": self.unit, "available": _number(self.available)}
 
 
-class Technique(models.Model):
+class Technique(Sealed):
     """A workplace's declared way of making a product: its proposal for the period.
 
     ``output`` is the output the workplace proposes to make in the period; ``labour`` the hours
@@ -103,10 +104,7 @@ class Technique(models.Model):
             "capacity": _number(self.capacity),
             "norm_hours": _number(self.norm_hours),
             "active": self.active,
-            "inputs": sorted(
-                [name, _number(quantity)]
-                for name, quantity in self.inputs.values_list("item", "quantity")
-            ),
+            "inputs": sorted([i.item, _number(i.quantity)] for i in self.inputs.all()),
         }
 
 
@@ -132,7 +130,7 @@ class TechniqueInput(models.Model):
         return f"{self.quantity:g} {self.item} for {self.technique_id}"
 
 
-class Need(models.Model):
+class Need(Sealed):
     """A consumer council's need for the period: a product, a quantity, and the use it serves."""
 
     council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="needs")
@@ -178,7 +176,7 @@ class MatterKind(models.TextChoices):
     ADOPTION = "adoption", _("adoption of a plan version")
 
 
-class PlanMatter(models.Model):
+class PlanMatter(Sealed):
     """A plan question put to a council's vote; its content takes effect when the motion carries.
 
     Norms are voted by a workplace council; priority classes, planning rules and adoption by the
@@ -221,7 +219,7 @@ class ImmutableVersionError(Exception):
     """An adopted plan version was about to be changed."""
 
 
-class PlanVersion(models.Model):
+class PlanVersion(Sealed):
     """What one planning run computed from the declarations of its moment, kept whole.
 
     ``content`` holds the plan (fulfilment, intensities, valuations, explanations), each council's
@@ -294,7 +292,7 @@ class PlanVersion(models.Model):
         }
 
 
-class ParticipatoryRound(models.Model):
+class ParticipatoryRound(Sealed):
     """One round of participatory iteration: the prices published, the deadline, the outcome.
 
     ``prices`` (hours per unit, by good) are what councils answer; at the close ``outcome`` holds

@@ -41,8 +41,8 @@ from kuzbass.economy.errors import EconomyError
 from kuzbass.economy.model import LABOUR
 from kuzbass.platform.councils import services as councils
 from kuzbass.platform.councils.models import Council, CouncilKind, Demand, DemandStatus, Motion
-from kuzbass.platform.councils.services import InvalidInput, Refused, ServiceError
-from kuzbass.platform.ledger.services import append_event
+from kuzbass.platform.councils.services import InvalidInputError, RefusedError, ServiceError
+from kuzbass.platform.ledger.services import append_event, lock_ledger
 from kuzbass.platform.plans import assembly
 from kuzbass.platform.plans.models import (
     MatterKind,
@@ -117,18 +117,20 @@ def _positive(value: Any, field: str, *, allow_zero: bool = False, where: str = 
     try:
         number = float(value)
     except (TypeError, ValueError) as error:
-        raise InvalidInput(f"{prefix}{field} {value!r} is not a number", field=field) from error
+        raise InvalidInputError(
+            f"{prefix}{field} {value!r} is not a number", field=field
+        ) from error
     if not math.isfinite(number):
-        raise InvalidInput(f"{prefix}{field} must be a finite number", field=field)
+        raise InvalidInputError(f"{prefix}{field} must be a finite number", field=field)
     if number < 0 or (number == 0 and not allow_zero):
         bound = "≥ 0" if allow_zero else "> 0"
-        raise InvalidInput(f"{prefix}{field} {number:g} must be {bound}", field=field)
+        raise InvalidInputError(f"{prefix}{field} {number:g} must be {bound}", field=field)
     return number
 
 
 def _require_kind(council: Council, kind: str, what: str) -> None:
     if council.kind != kind:
-        raise Refused(
+        raise RefusedError(
             f"{council.name} is a {council.get_kind_display()}: only a "
             f"{CouncilKind(kind).label} {what}"
         )
@@ -140,6 +142,7 @@ def _require_kind(council: Council, kind: str, what: str) -> None:
 @transaction.atomic
 def register_products(actor: Any, congress: Council, rows: Iterable[Mapping[str, Any]]) -> int:
     """The congress's officers add products to the catalogue (name, unit); returns how many."""
+    lock_ledger()
     councils._require_officer(actor, congress)
     _require_kind(congress, CouncilKind.CONGRESS, "registers products")
     created = []
@@ -147,12 +150,16 @@ def register_products(actor: Any, congress: Council, rows: Iterable[Mapping[str,
         name = councils._text(row.get("name"), f"product {number}: name", max_length=120)
         unit = councils._text(row.get("unit"), f"product {number}: unit", max_length=40)
         if name.startswith(CATALOGUE_PREFIX) or name == LABOUR or name.startswith("labour at "):
-            raise InvalidInput(f"product {number}: the name {name!r} is reserved", field="name")
+            raise InvalidInputError(
+                f"product {number}: the name {name!r} is reserved", field="name"
+            )
         if (
             Product.objects.filter(name=name).exists()
             or Resource.objects.filter(name=name).exists()
         ):
-            raise Refused(f"product {number}: {name!r} is already in the catalogue", field="name")
+            raise RefusedError(
+                f"product {number}: {name!r} is already in the catalogue", field="name"
+            )
         created.append(Product.objects.create(name=name, unit=unit))
     append_event(
         "plan.products_registered",
@@ -173,6 +180,7 @@ def register_resources(actor: Any, congress: Council, rows: Iterable[Mapping[str
     ``labour`` is the economy's total working time; leaving it out leaves it unlimited except
     for each workplace's own working time under its norms.
     """
+    lock_ledger()
     councils._require_officer(actor, congress)
     _require_kind(congress, CouncilKind.CONGRESS, "registers resources")
     changed = []
@@ -180,7 +188,9 @@ def register_resources(actor: Any, congress: Council, rows: Iterable[Mapping[str
         name = councils._text(row.get("name"), f"resource {number}: name", max_length=120)
         unit = councils._text(row.get("unit"), f"resource {number}: unit", max_length=40)
         if name.startswith(CATALOGUE_PREFIX) or name.startswith("labour at "):
-            raise InvalidInput(f"resource {number}: the name {name!r} is reserved", field="name")
+            raise InvalidInputError(
+                f"resource {number}: the name {name!r} is reserved", field="name"
+            )
         stock = row.get("available")
         available = (
             None
@@ -188,7 +198,7 @@ def register_resources(actor: Any, congress: Council, rows: Iterable[Mapping[str
             else _positive(stock, "available", allow_zero=True, where=f"resource {number}")
         )
         if Product.objects.filter(name=name).exists():
-            raise Refused(f"resource {number}: {name!r} is a product", field="name")
+            raise RefusedError(f"resource {number}: {name!r} is a product", field="name")
         resource, _ = Resource.objects.update_or_create(
             name=name, defaults={"unit": unit, "available": available}
         )
@@ -214,7 +224,7 @@ def _check_proposal_window() -> None:
         closed_at__isnull=True, deadline__lte=councils.now()
     ).first()
     if late is not None:
-        raise Refused(
+        raise RefusedError(
             f"participatory round {late.number} closed for proposals at "
             f"{late.deadline:%Y-%m-%d %H:%M} UTC; proposals reopen with the next round"
         )
@@ -272,7 +282,7 @@ def _check_techniques(
                     "resource of the catalogue)"
                 )
     if problems:
-        raise InvalidInput(
+        raise InvalidInputError(
             "; ".join(problems[:20])
             + (f"; and {len(problems) - 20} more" if len(problems) > 20 else "")
         )
@@ -338,7 +348,12 @@ def _store_techniques(
         if item != LABOUR
     ]
     TechniqueInput.objects.bulk_create(inputs, batch_size=5000)
-    return stored
+    return list(
+        Technique.objects.filter(pk__in=[t.pk for t in stored])
+        .select_related("workplace", "product")
+        .prefetch_related("inputs")
+        .order_by("pk")
+    )
 
 
 def _technique_row(
@@ -352,14 +367,14 @@ def _technique_row(
 ) -> dict[str, Any]:
     name = councils._text(name, f"{where}: name", max_length=120)
     if name.startswith(CATALOGUE_PREFIX):
-        raise InvalidInput(
+        raise InvalidInputError(
             f"{where}: technique names may not start with {CATALOGUE_PREFIX}", field="name"
         )
     parsed_inputs: dict[str, float] = {}
     for item, quantity in (inputs or {}).items():
         item = councils._text(item, f"{where}: input name", max_length=120)
         if item in parsed_inputs:
-            raise InvalidInput(f"{where}: input {item!r} is given twice", field="inputs")
+            raise InvalidInputError(f"{where}: input {item!r} is given twice", field="inputs")
         parsed_inputs[item] = _positive(
             quantity, f"quantity of {item}", allow_zero=True, where=where
         )
@@ -427,6 +442,7 @@ def declare_technique(
     resource name → quantity) are what that output needs; ``capacity`` is the most output per
     period under the norms now in force (None: no limit).
     """
+    lock_ledger()
     councils._require_officer(actor, workplace)
     _require_kind(workplace, CouncilKind.WORKPLACE, "declares techniques")
     _check_proposal_window()
@@ -447,24 +463,25 @@ def upload_techniques(
     so its checks and messages (file, line, value) apply; labour is the input named ``labour``.
     Any problem refuses the whole upload.
     """
+    lock_ledger()
     councils._require_officer(actor, workplace)
     _require_kind(workplace, CouncilKind.WORKPLACE, "declares techniques")
     _check_proposal_window()
     unexpected = sorted(set(files) - set(UPLOAD_FILES))
     if unexpected:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"unexpected file(s) {', '.join(unexpected)}: upload techniques.csv "
             "and inputs.csv (products and resources are the congress's catalogue)",
             field="files",
         )
     missing = [name for name in UPLOAD_FILES if name not in files]
     if missing:
-        raise InvalidInput(f"missing {', '.join(missing)}", field="files")
+        raise InvalidInputError(f"missing {', '.join(missing)}", field="files")
     economy = _read_upload(files)
     m = economy.n_techniques
     uploaded = [i for i in range(m) if not str(economy.techniques[i]).startswith(CATALOGUE_PREFIX)]
     if not uploaded:
-        raise InvalidInput("techniques.csv: no rows", field="files")
+        raise InvalidInputError("techniques.csv: no rows", field="files")
     product_inputs = economy.input_coefficients.tocsc()
     resource_inputs = economy.resource_coefficients.tocsc()
     rows = []
@@ -481,7 +498,7 @@ def upload_techniques(
                     inputs[str(names[row])] = float(value) * output
         labour = inputs.pop(LABOUR, None)
         if labour is None:
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"inputs.csv: technique {economy.techniques[i]!r} has no row for "
                 "labour (input labour, quantity = hours for its output)",
                 field="files",
@@ -501,7 +518,7 @@ def upload_techniques(
         workplace, rows, [f"techniques.csv technique {r['name']!r}" for r in rows]
     )
     stored = _store_techniques(actor, workplace, rows, *found)
-    _declaration_event(actor, workplace, rows, "upload", stored if len(stored) <= 200 else [])
+    _declaration_event(actor, workplace, rows, "upload", stored)
     return stored
 
 
@@ -560,7 +577,7 @@ def _read_upload(files: Mapping[str, bytes]) -> Any:
             return Economy.read(base, format="csv")
         except EconomyError as error:
             problems = [p for p in error.problems if CATALOGUE_PREFIX not in p]
-            raise InvalidInput(
+            raise InvalidInputError(
                 "; ".join(problems or error.problems).replace(f"{base}/", ""), field="files"
             ) from error
 
@@ -568,13 +585,14 @@ def _read_upload(files: Mapping[str, bytes]) -> Any:
 @transaction.atomic
 def withdraw_technique(actor: Any, technique: Technique) -> Technique:
     """A workplace's officer withdraws a technique from the coming plans."""
+    lock_ledger()
     technique = (
         Technique.objects.select_for_update().select_related("workplace").get(pk=technique.pk)
     )
     councils._require_officer(actor, technique.workplace)
     _check_proposal_window()
     if not technique.active:
-        raise Refused(f"technique {technique.name} is already withdrawn")
+        raise RefusedError(f"technique {technique.name} is already withdrawn")
     technique.active = False
     technique.save(update_fields=["active"])
     append_event(
@@ -601,6 +619,7 @@ def _table_matter(
     content: dict[str, Any],
     version: PlanVersion | None = None,
 ) -> Motion:
+    lock_ledger()
     motion = councils.table_motion(actor, council, title=title, text=text)
     matter = PlanMatter.objects.create(
         motion=motion, council=council, kind=kind, content=content, version=version
@@ -635,11 +654,15 @@ def propose_norms(
     hours = _positive(hours_per_shift, "hours_per_shift")
     days = _positive(days_per_period, "days_per_period")
     if hours > 24:
-        raise InvalidInput(f"hours_per_shift {hours:g} is more than a day", field="hours_per_shift")
+        raise InvalidInputError(
+            f"hours_per_shift {hours:g} is more than a day", field="hours_per_shift"
+        )
     content: dict[str, Any] = {"hours_per_shift": _number(hours), "days_per_period": _number(days)}
     if workers is not None:
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-            raise InvalidInput(f"workers {workers!r} must be a whole number ≥ 1", field="workers")
+            raise InvalidInputError(
+                f"workers {workers!r} must be a whole number ≥ 1", field="workers"
+            )
         content["workers"] = workers
     crew = f", {workers} workers" if workers is not None else ""
     return _table_matter(
@@ -659,9 +682,9 @@ def propose_priorities(actor: Any, congress: Council, classes: list[str]) -> Mot
     _require_kind(congress, CouncilKind.CONGRESS, "votes priority classes")
     names = [councils._text(name, "priority class", max_length=80) for name in classes]
     if not names:
-        raise InvalidInput("name at least one priority class", field="classes")
+        raise InvalidInputError("name at least one priority class", field="classes")
     if len(set(names)) != len(names):
-        raise InvalidInput("priority classes must be distinct", field="classes")
+        raise InvalidInputError("priority classes must be distinct", field="classes")
     order = "; ".join(f"{i}. {name}" for i, name in enumerate(names, start=1))
     return _table_matter(
         actor,
@@ -684,12 +707,12 @@ def propose_planning_rules(
         or isinstance(round_limit, bool)
         or not 1 <= round_limit <= 200
     ):
-        raise InvalidInput(
+        raise InvalidInputError(
             f"round_limit {round_limit!r} must be a whole number from 1 to 200", field="round_limit"
         )
     threshold = _positive(need_threshold, "need_threshold", allow_zero=True)
     if threshold > 1:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"need_threshold {threshold:g} must be at most 1", field="need_threshold"
         )
     return _table_matter(
@@ -708,11 +731,11 @@ def propose_adoption(actor: Any, congress: Council, version: PlanVersion) -> Mot
     """Table the congress's motion to adopt a draft plan version (naming its content hash)."""
     _require_kind(congress, CouncilKind.CONGRESS, "adopts the plan")
     if version.congress_id != congress.pk:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"plan version {version.number} belongs to another congress", field="version"
         )
     if version.status != VersionStatus.DRAFT:
-        raise Refused(f"plan version {version.number} is already adopted")
+        raise RefusedError(f"plan version {version.number} is already adopted")
     flags = version.content.get("flags", [])
     flagged = f" It carries {len(flags)} flag(s), listed on its page." if flags else ""
     return _table_matter(
@@ -756,7 +779,7 @@ def apply_matter(matter: PlanMatter) -> None:
     """Put a carried matter into force (called in the ballot's closing transaction)."""
     moment = councils.now()
     if matter.kind == MatterKind.ADOPTION:
-        assert matter.version is not None
+        assert matter.version_id is not None
         version = PlanVersion.objects.select_for_update().get(pk=matter.version_id)
         if version.status != VersionStatus.DRAFT:
             return
@@ -806,6 +829,7 @@ def submit_need(
     A need that comes from an adopted demand names it; the demand then enters the plan (its
     status becomes "in plan" through the platform's demand service).
     """
+    lock_ledger()
     councils._require_officer(actor, council)
     _require_kind(council, CouncilKind.CONSUMER, "submits needs")
     _check_proposal_window()
@@ -813,18 +837,18 @@ def submit_need(
     use = councils._text(use, "use", max_length=80)
     classes = priority_classes(congress()) or DEFAULT_USES
     if use not in classes:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"use {use!r} is not one of the priority classes ({', '.join(classes)})", field="use"
         )
     found = Product.objects.filter(name=(product or "").strip()).first()
     if found is None:
-        raise InvalidInput(
+        raise InvalidInputError(
             f"unknown product {product!r} (not in the congress's catalogue)", field="product"
         )
     if demand is not None:
         demand = Demand.objects.select_related("council", "responsible_body").get(pk=demand.pk)
         if council.pk not in (demand.council_id, demand.responsible_body_id):
-            raise InvalidInput(
+            raise InvalidInputError(
                 f"demand {demand.number} of {demand.council.name} is not "
                 f"{council.name}'s to put in the plan",
                 field="demand",
@@ -836,7 +860,7 @@ def submit_need(
                 note=f"need of {council.name}: {amount:g} {found.unit} of {found.name} ({use})",
             )
         elif demand.status != DemandStatus.IN_PLAN:
-            raise Refused(
+            raise RefusedError(
                 f"demand {demand.number} is {demand.get_status_display()}: only an "
                 "adopted (open) demand can become a need",
                 field="demand",
@@ -872,11 +896,12 @@ def submit_need(
 
 @transaction.atomic
 def withdraw_need(actor: Any, need: Need) -> None:
+    lock_ledger()
     need = Need.objects.select_related("council", "product").get(pk=need.pk)
     councils._require_officer(actor, need.council)
     _check_proposal_window()
     if need.demand_id is not None:
-        raise Refused("this need carries an adopted demand; set its quantity instead")
+        raise RefusedError("this need carries an adopted demand; set its quantity instead")
     append_event(
         "plan.need_withdrawn",
         {
@@ -982,18 +1007,23 @@ def _exact(value: Any) -> Any:
 def compute_plan(
     congress: Council, *, prices: dict[str, float] | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Assemble the economy from the declarations and plan it; (summary, content) or Refused."""
+    """Assemble the economy from the declarations and plan it: (summary, content).
+
+    Raises ``RefusedError`` with the reason when there is nothing to plan or no plan exists.
+    """
     from kuzbass.planning import PlanInputError, optimal_plan
 
     declared = read_declarations(congress)
     if len(declared.technique_name) == 0:
-        raise Refused("no workplace has declared a technique yet: there is nothing to plan")
+        raise RefusedError("no workplace has declared a technique yet: there is nothing to plan")
     if len(declared.need_product) == 0:
-        raise Refused("no consumer council has submitted a need yet: there is nothing to plan for")
+        raise RefusedError(
+            "no consumer council has submitted a need yet: there is nothing to plan for"
+        )
     built = assembly.assemble(declared)
     mode = "priorities" if declared.priority_classes else "complete-sets"
     if built.economy.n_techniques == 0 or not (built.targets["quantity"] > 0).any():
-        raise Refused(
+        raise RefusedError(
             "no need can be planned: "
             + "; ".join(f"no workplace can make {p}" for p in built.unmade[:10])
             or "every need is zero"
@@ -1001,16 +1031,16 @@ def compute_plan(
     try:
         result = optimal_plan(built.economy, built.targets, mode=mode, solver=SOLVER)
     except (PlanInputError, EconomyError) as error:
-        raise Refused(f"the plan could not be computed: {error}") from error
+        raise RefusedError(f"the plan could not be computed: {error}") from error
     if not result.optimal:
-        raise Refused(f"the plan is {result.status}: " + "; ".join(result.problems[:5]))
+        raise RefusedError(f"the plan is {result.status}: " + "; ".join(result.problems[:5]))
     rules = planning_rules(congress)
     try:
         content = assembly.plan_content(
             declared, built, result, need_threshold=rules["need_threshold"], prices=prices
         )
     except EconomyError as error:
-        raise Refused(f"labour values could not be computed: {error}") from error
+        raise RefusedError(f"labour values could not be computed: {error}") from error
     summary = {
         "mode": mode,
         "objective": content["objective"],
@@ -1032,6 +1062,7 @@ def _store_version(
     content: dict[str, Any],
     participatory: ParticipatoryRound | None,
 ) -> PlanVersion:
+    lock_ledger()
     number = (
         PlanVersion.objects.filter(congress=congress).aggregate(top=Max("number"))["top"] or 0
     ) + 1
@@ -1064,7 +1095,7 @@ def _store_version(
 def run_planning_round(actor: Any, congress: Council) -> PlanVersion:
     """A congress officer runs the engine on every current declaration; stores a draft version.
 
-    A run that fails (nothing to plan, an infeasible or unbounded plan) raises ``Refused`` with
+    A run that fails (nothing to plan, an infeasible or unbounded plan) raises ``RefusedError`` with
     the engine's reasons and stores nothing: the previous draft stays as it was.
     """
     councils._require_officer(actor, congress)
@@ -1140,15 +1171,16 @@ def open_participatory_round(
     prices of a new series of rounds; councils revise their proposals until ``deadline``."""
     from kuzbass.planning.participatory import START_PD
 
+    lock_ledger()
     councils._require_officer(actor, congress)
     _require_kind(congress, CouncilKind.CONGRESS, "holds participatory rounds")
     if open_round() is not None:
-        raise Refused("a participatory round is already open")
+        raise RefusedError("a participatory round is already open")
     if deadline <= councils.now():
-        raise InvalidInput("the deadline must be in the future", field="deadline")
+        raise InvalidInputError("the deadline must be in the future", field="deadline")
     draft = latest_draft(congress)
     if draft is None:
-        raise Refused("run a planning round first: the rounds start from a draft's valuations")
+        raise RefusedError("run a planning round first: the rounds start from a draft's valuations")
     values = {p["product"]: p["labour_value"] for p in draft.content["products"]}
     names, _, _ = _goods(read_declarations(congress))
     prices = {name: (values.get(name) or 1.0) if name != LABOUR else 1.0 for name in names}
@@ -1202,9 +1234,9 @@ def close_participatory_round(actor: Any, participatory: ParticipatoryRound) -> 
     congress = participatory.congress
     councils._require_officer(actor, congress)
     if participatory.closed_at is not None:
-        raise Refused(f"round {participatory.number} is already closed")
+        raise RefusedError(f"round {participatory.number} is already closed")
     if councils.now() < participatory.deadline:
-        raise Refused(
+        raise RefusedError(
             f"round {participatory.number} takes proposals until "
             f"{participatory.deadline:%Y-%m-%d %H:%M} UTC"
         )
@@ -1217,7 +1249,7 @@ def close_participatory_round(actor: Any, participatory: ParticipatoryRound) -> 
         goods, prices, _proposals(declared, {n: i for i, n in enumerate(names)}), pd_before
     )
     new_prices = {n: float(p) for n, p in zip(names, update.prices, strict=True)}
-    outcome = {
+    outcome: dict[str, Any] = {
         "goods": [
             {
                 "good": n,
@@ -1245,14 +1277,15 @@ def close_participatory_round(actor: Any, participatory: ParticipatoryRound) -> 
     }
     try:
         summary, content = compute_plan(congress, prices=new_prices)
-    except Refused as error:
+    except RefusedError as error:
         summary, content = None, None
         outcome["plan_problem"] = error.message
     limit = planning_rules(congress)["round_limit"]
     with transaction.atomic():
+        lock_ledger()
         locked = ParticipatoryRound.objects.select_for_update().get(pk=participatory.pk)
         if locked.closed_at is not None:
-            raise Refused(f"round {locked.number} is already closed")
+            raise RefusedError(f"round {locked.number} is already closed")
         version = (
             _store_version(actor, congress, summary, content, locked)
             if summary is not None and content is not None
@@ -1354,7 +1387,7 @@ def diff_versions(old: PlanVersion, new: PlanVersion, limit: int = 50) -> dict[s
     ) -> list[dict[str, Any]]:
         before = {tuple(r[k] for k in key): r[value] for r in rows_old}
         after = {tuple(r[k] for k in key): r[value] for r in rows_new}
-        found = []
+        found: list[dict[str, Any]] = []
         for name in sorted(set(before) | set(after), key=str):
             a, b = before.get(name), after.get(name)
             if a is None and b is None:

@@ -272,7 +272,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "due": participatory.closed_at is None and timezone.now() >= participatory.deadline,
         "goods": (participatory.outcome or {}).get("goods", []),
         "prices": sorted(participatory.prices.items())[:PAGE_ROWS],
-        "chart": charts.rounds(series),
+        "charts": [charts.rounds(series), charts.price_paths(series)],
         "version": participatory.versions.first(),
     }
     return render(request, "plans/round.html", context)
@@ -414,7 +414,7 @@ def submit_need(request: HttpRequest, slug: str) -> HttpResponse:
         chosen = data.pop("demand", None)
         demand = next((d for d in _open_demands(council) if d.pk == chosen), None)
         if chosen is not None and demand is None:
-            raise councils.InvalidInput(
+            raise councils.InvalidInputError(
                 _("that demand is not open in this council"), field="demand"
             )
         return services.submit_need(request.user, council, demand=demand, **data)
