@@ -3,6 +3,7 @@
 import os
 import time
 from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,9 +28,12 @@ def demo(
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the pages afterwards."),
     host: str = typer.Option("127.0.0.1", help="Address to serve on."),
     port: int = typer.Option(8000, help="Port to serve on."),
-    data_dir: Path = typer.Option(
-        None, help="Folder for the demo's database (default: ./var/demo, or KUZBASS_DATA_DIR/demo)."
-    ),
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for the demo's database (default: KUZBASS_DATA_DIR or ./var, then demo/)."
+        ),
+    ] = None,
 ) -> None:
     """The Kuzbass 1989 story: councils, demands, the old plan's shortages and unpaid wages next
     to the plan the councils adopt, hours credited — then the web pages on 127.0.0.1:8000.
@@ -55,8 +59,10 @@ def demo(
     try:
         previous = loader.check_empty_or_demo()
     except loader.NotADemoDatabase as error:
-        console.print(f"[red]{folder / 'kuzbass.sqlite3'} is not a demo database: {error}. "
-                      "Nothing was changed; choose another --data-dir.")
+        console.print(
+            f"[red]{folder / 'kuzbass.sqlite3'} is not a demo database: {error}. "
+            "Nothing was changed; choose another --data-dir."
+        )
         raise typer.Exit(1) from error
     if previous:
         console.print(f"starting the demo database afresh in {folder}")
@@ -68,21 +74,23 @@ def demo(
     if serve:
         from kuzbass.cli.platform import serve as serve_pages
 
-        console.print(f"\n[bold]Open http://{host}:{port}/ and log in as one of the members above."
-                      " Ctrl-C stops the server.")
+        console.print(
+            f"\n[bold]Open http://{host}:{port}/ and log in as one of the members above."
+            " Ctrl-C stops the server."
+        )
         serve_pages(host=host, port=port, workers=1, threads=4)
 
 
-def _print(report: "object", seconds: float) -> None:
-    from kuzbass.platform.demo import DemoReport
+def _print(report: Any, seconds: float) -> None:
+    from kuzbass.platform.demo import PERIOD
 
-    assert isinstance(report, DemoReport)
     console.rule("[bold]Kuzbass 1989 — illustrative numbers, fictional members")
 
-    needs = Table(title="What the towns need, the 1989 plan, and the plan the councils adopted "
-                        f"(version {report.plan_version})")
-    for column in ("good", "towns need", "1989 plan's net output", "adopted plan delivers",
-                   "met"):
+    needs = Table(
+        title="What the towns need, the 1989 plan, and the plan the councils adopted "
+        f"(version {report.plan_version})"
+    )
+    for column in ("good", "towns need", "1989 plan's net output", "adopted plan delivers", "met"):
         needs.add_column(column, justify="left" if column == "good" else "right")
     by_product: dict[str, list[float]] = {}
     for need in report.needs:
@@ -92,18 +100,28 @@ def _print(report: "object", seconds: float) -> None:
     for product, (wanted, old, delivered) in sorted(by_product.items()):
         met = delivered / wanted if wanted else 1.0
         style = "green" if met >= 0.999 else "red"
-        needs.add_row(product, f"{wanted:,.0f}", f"{old:,.0f}"
-                      + (" [red](short)" if old < wanted else ""),
-                      f"{delivered:,.0f}", f"[{style}]{met:.0%}")
+        needs.add_row(
+            product,
+            f"{wanted:,.0f}",
+            f"{old:,.0f}" + (" [red](short)" if old < wanted else ""),
+            f"{delivered:,.0f}",
+            f"[{style}]{met:.0%}",
+        )
     console.print(needs)
 
-    unpaid = Table(title="1989 self-accounting at state prices: workplaces that could not pay "
-                         f"their wages ({report.unpaid_wages_1989:,.0f} rubles unpaid a month)")
+    unpaid = Table(
+        title="1989 self-accounting at state prices: workplaces that could not pay "
+        f"their wages ({report.unpaid_wages_1989:,.0f} rubles unpaid a month)"
+    )
     for column in ("workplace", "share of wages payable", "hours worked", "hours credited here"):
         unpaid.add_column(column, justify="left" if column == "workplace" else "right")
     for row in report.unpaid_1989:
-        unpaid.add_row(row["technique"], f"[red]{row['share']:.0%}", f"{row['hours']:,.0f}",
-                       f"[green]{row['hours']:,.0f} (all)")
+        unpaid.add_row(
+            row["technique"],
+            f"[red]{row['share']:.0%}",
+            f"{row['hours']:,.0f}",
+            f"[green]{row['hours']:,.0f} (all)",
+        )
     console.print(unpaid)
     console.print(
         f"Flags on the adopted plan: {len(report.flags)}"
@@ -118,7 +136,7 @@ def _print(report: "object", seconds: float) -> None:
     console.print(demands)
 
     console.print(
-        f"Hours credited for {os.environ.get('KUZBASS_PERIOD', '1989-07')}: "
+        f"Hours credited for {PERIOD}: "
         f"{report.credited_hours} h; accounts by kind (h): "
         + ", ".join(f"{kind} {amount}" for kind, amount in report.funds.items())
     )

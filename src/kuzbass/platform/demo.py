@@ -104,10 +104,13 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
     for council in story.councils:
         rule = rules[council.constitution]
         bodies[council.id] = councils.found_council(
-            name=council.name, slug=council.id, kind=council.kind,
+            name=council.name,
+            slug=council.id,
+            kind=council.kind,
             description=" ".join(part for part in (council.town, council.note) if part),
             constitution={
-                "quorum": str(rule.quorum), "ordinary_threshold": str(rule.motion),
+                "quorum": str(rule.quorum),
+                "ordinary_threshold": str(rule.motion),
                 "recall_threshold": str(rule.recall),
                 "constitution_threshold": str(rule.constitution),
             },
@@ -121,7 +124,10 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
         people[member.username] = users.objects.create_user(
             member.username, password=password, first_name=first, last_name=last
         )
-        roles = ", ".join(f"{m.role} of {m.council}" for m in member.memberships)
+        first_role = member.memberships[0]
+        roles = f"{first_role.role} of {first_role.council}" + (
+            f" (+{len(member.memberships) - 1} more)" if len(member.memberships) > 1 else ""
+        )
         report.logins.append((member.username, password, member.display_name, roles))
     for member in story.members:
         user = people[member.username]
@@ -131,28 +137,42 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
                 councils.appoint_officer(user, body)
                 continue
             represents = next(
-                (bodies[m.council] for m in member.memberships
-                 if membership.council in story.council(m.council).delegates_to),
+                (
+                    bodies[m.council]
+                    for m in member.memberships
+                    if membership.council in story.council(m.council).delegates_to
+                ),
                 None,
             )
             with transaction.atomic():
                 lock_ledger()
-                councils._join(user, body, membership.role, represents=represents,
-                               how="demo scenario")
+                councils._join(
+                    user, body, membership.role, represents=represents, how="demo scenario"
+                )
     officer_password = _password()
     hashed = make_password(officer_password)
     for council in story.councils:
-        if not any(m.role == Role.OFFICER and m.council == council.id
-                   for member in story.members for m in member.memberships):
-            officer = users.objects.create(username=f"{OFFICER_PREFIX}{council.id}",
-                                           password=hashed)
+        if not any(
+            m.role == Role.OFFICER and m.council == council.id
+            for member in story.members
+            for m in member.memberships
+        ):
+            officer = users.objects.create(
+                username=f"{OFFICER_PREFIX}{council.id}", password=hashed
+            )
             councils.appoint_officer(officer, bodies[council.id])
             report.officers += 1
     report.officer_password = officer_password
 
     def officer_of(slug: str) -> Any:
-        return (bodies[slug].memberships.filter(role=Role.OFFICER, ended_at__isnull=True)
-                .select_related("user").order_by("pk").first()).user
+        """Each council's first officer (every council has one after the loop above)."""
+        return (
+            bodies[slug]
+            .memberships.filter(role=Role.OFFICER, ended_at__isnull=True)
+            .select_related("user")
+            .earliest("pk")
+            .user
+        )
 
     for council in story.councils:
         for target in council.delegates_to:
@@ -163,13 +183,20 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
     demands = {}
     for demand in story.demands:
         body = bodies[demand.raised_by]
-        raiser = (body.memberships.filter(ended_at__isnull=True)
-                  .exclude(user__username__startswith=OFFICER_PREFIX)
-                  .select_related("user").order_by("pk").first())
+        raiser = (
+            body.memberships.filter(ended_at__isnull=True)
+            .exclude(user__username__startswith=OFFICER_PREFIX)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
         actor = raiser.user if raiser is not None else officer_of(demand.raised_by)
         raised = councils.raise_demand(
-            actor, body, title=demand.title,
-            description=f"{demand.text}\n\n1989: {demand.history}" if demand.history
+            actor,
+            body,
+            title=demand.title,
+            description=f"{demand.text}\n\n1989: {demand.history}"
+            if demand.history
             else demand.text,
             category=CATEGORIES.get(demand.id, "other"),
             responsible_body=bodies[demand.responsible],
@@ -183,7 +210,9 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
     chair = officer_of(congress.slug)
     congress_rule = rules[next(c.constitution for c in story.councils if c.id == congress.slug)]
     accounts.set_deductions(
-        chair, congress, public_fund=str(story.deductions.public_fund),
+        chair,
+        congress,
+        public_fund=str(story.deductions.public_fund),
         investment_fund=str(story.deductions.investment_fund),
         overdraft_hours=congress_rule.overdraft_hours or 0,
     )
@@ -201,8 +230,12 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
             norm = norms.get(council.id)
             worked = norm.hours_per_shift * norm.days_per_period if norm else 144
             registration = accounts.register_hours(
-                officer_of(council.id), bodies[council.id], worker=people[member.username],
-                hours_worked=worked, period=PERIOD, key=f"{PERIOD}-{member.username}",
+                officer_of(council.id),
+                bodies[council.id],
+                worker=people[member.username],
+                hours_worked=worked,
+                period=PERIOD,
+                key=f"{PERIOD}-{member.username}",
             )
             accounts.confirm_hours(people[member.username], registration)
     _summarise(report, demands, progress)
@@ -219,15 +252,19 @@ def carry(motion: Any, officer: Any) -> None:
 
     ballot = councils.open_ballot(officer, motion, closes_at=timezone.now() + timedelta(days=7))
     for membership in councils.eligible_memberships(ballot).select_related("user"):
-        ballot.refresh_from_db()
-        if ballot.closed_at is None:
-            councils.cast_vote(membership.user, ballot, "yes")
+        councils.cast_vote(membership.user, ballot, "yes")
+    councils.settle(ballot)
 
 
-def _plan_cycle(story: Any, bodies: dict[str, Any], demands: dict[str, Any], chair: Any,
-                congress: Any, officer_of: Callable[[str], Any],
-                progress: Callable[[str], None]) -> tuple[int, str, list[dict[str, Any]],
-                                                          list[str]]:
+def _plan_cycle(
+    story: Any,
+    bodies: dict[str, Any],
+    demands: dict[str, Any],
+    chair: Any,
+    congress: Any,
+    officer_of: Callable[[str], Any],
+    progress: Callable[[str], None],
+) -> tuple[int, str, list[dict[str, Any]], list[str]]:
     """Catalogue, priorities, declarations and needs; a planning round; the adoption vote."""
     import pandas as pd
 
@@ -238,70 +275,96 @@ def _plan_cycle(story: Any, bodies: dict[str, Any], demands: dict[str, Any], cha
     folder = loader.economy_path()
     products = pd.read_csv(folder / "products.csv", dtype=str)
     resources = pd.read_csv(folder / "resources.csv", dtype=str)
-    plans.register_products(chair, congress, [
-        {"name": row.product, "unit": row.unit} for row in products.itertuples()])
-    plans.register_resources(chair, congress, [
-        {"name": row.resource, "unit": row.unit, "available": float(row.available)}
-        for row in resources.itertuples()])
+    plans.register_products(
+        chair,
+        congress,
+        [{"name": row["product"], "unit": row["unit"]} for row in products.to_dict("records")],
+    )
+    plans.register_resources(
+        chair,
+        congress,
+        [
+            {"name": row["resource"], "unit": row["unit"], "available": float(row["available"])}
+            for row in resources.to_dict("records")
+        ],
+    )
     priorities = [p.use for p in sorted(story.priorities, key=lambda p: p.priority)]
     carry(plans.propose_priorities(chair, congress, priorities), chair)
 
     progress("every workplace declares its technique")
     techniques = pd.read_csv(folder / "techniques.csv", dtype=str)
     inputs = pd.read_csv(folder / "inputs.csv", dtype=str)
-    for row in techniques.itertuples():
-        used = inputs[inputs["technique"] == row.technique]
-        amounts = {i.input: float(i.quantity) for i in used.itertuples()}
+    for row in techniques.to_dict("records"):
+        used = inputs[inputs["technique"] == row["technique"]]
+        amounts = {i["input"]: float(i["quantity"]) for i in used.to_dict("records")}
         labour = amounts.pop("labour")
-        owner = story.workplace_of(row.technique).id
+        owner = story.workplace_of(row["technique"]).id
         plans.declare_technique(
-            officer_of(owner), bodies[owner], name=row.technique, product=row.product,
-            output=float(row.output), labour=labour, capacity=float(row.capacity),
+            officer_of(owner),
+            bodies[owner],
+            name=row["technique"],
+            product=row["product"],
+            output=float(row["output"]),
+            labour=labour,
+            capacity=float(row["capacity"]),
             inputs=amounts,
         )
 
     progress("the town councils' needs, the July demands among them")
-    for row in loader.read_needs().itertuples():
-        council = bodies[row.council]
+    goods_of: dict[str, set[str]] = {}
+    for row in loader.read_needs().to_dict("records"):
+        council = bodies[row["council"]]
         if council.kind != "consumer":
             continue  # the congress's own uses (investment, arms) are not consumer needs
-        demand = demands.get(row.demand) if row.demand else None
-        if demand is not None and council.pk not in (demand.council_id,
-                                                     demand.responsible_body_id):
-            demand = None  # raised elsewhere; put in the plan below by its responsible body
-        plans.submit_need(officer_of(row.council), council, product=row.product,
-                          quantity=float(row.quantity), use=row.use, demand=demand)
+        if row["demand"]:
+            goods_of.setdefault(row["demand"], set()).add(row["product"])
+        plans.submit_need(
+            officer_of(row["council"]),
+            council,
+            product=row["product"],
+            quantity=float(row["quantity"]),
+            use=row["use"],
+        )
 
     progress("a planning round, and the congress votes to adopt the plan")
     version = plans.run_planning_round(chair, congress)
     carry(plans.propose_adoption(chair, congress, version), chair)
     version.refresh_from_db()
     content = version.content
-    for key, demand in demands.items():
+    for key, goods in goods_of.items():
+        demand = demands[key]
         demand.refresh_from_db()
-        if demand.status == "open" and key.startswith("july-"):
-            product = {"july-soap": "soap"}.get(key)
-            met = [n for n in content["needs"] if n["product"] == product]
-            if met:
-                councils.put_demand_in_plan(
-                    officer_of(demand.responsible_body.slug), demand,
-                    note=f"the adopted plan {version.number} delivers "
-                    f"{sum(n['delivered'] for n in met):g} of {product} to the towns",
-                )
-    return version.number, version.content_hash, content["needs"], [
-        f["message"] for f in content["flags"]]
+        met = [n for n in content["needs"] if n["product"] in goods]
+        if demand.status == "open" and met:
+            delivered = ", ".join(
+                f"{sum(n['delivered'] for n in met if n['product'] == good):g} {good}"
+                for good in sorted(goods)
+            )
+            councils.put_demand_in_plan(
+                officer_of(demand.responsible_body.slug),
+                demand,
+                note=f"plan version {version.number}, adopted by the congress, delivers "
+                f"{delivered} to the towns",
+            )
+    return (
+        version.number,
+        version.content_hash,
+        content["needs"],
+        [f["message"] for f in content["flags"]],
+    )
 
 
-def _summarise(report: DemoReport, demands: dict[str, Any],
-               progress: Callable[[str], None]) -> None:
-    from kuzbass.platform.accounts import services as accounts
+def _summarise(
+    report: DemoReport, demands: dict[str, Any], progress: Callable[[str], None]
+) -> None:
     from kuzbass.economy import Economy
-    from kuzbass.platform.accounts.models import Account, HourRegistration, hours
     from kuzbass.planning.self_accounting import (
         average_labour_values,
         compare_self_accounting,
         money_per_hour,
     )
+    from kuzbass.platform.accounts import services as accounts
+    from kuzbass.platform.accounts.models import Account, HourRegistration, hours
     from kuzbass.scenarios import loader
 
     progress("the 1989 plan under self-accounting, for comparison")
@@ -310,13 +373,20 @@ def _summarise(report: DemoReport, demands: dict[str, Any],
     values = average_labour_values(economy, levels)
     prices = loader.state_prices_1989()
     old = compare_self_accounting(
-        economy, levels, prices, loader.wage_rates_1989(), values,
+        economy,
+        levels,
+        prices,
+        loader.wage_rates_1989(),
+        values,
         money_per_hour=money_per_hour(economy, levels, prices, values),
     )
     table = old.workplaces
     report.unpaid_1989 = [
-        {"technique": name, "share": float(table.loc[name, "wage_share_payable"]),
-         "hours": float(table.loc[name, "hours"])}
+        {
+            "technique": name,
+            "share": float(table.loc[name, "wage_share_payable"]),
+            "hours": float(table.loc[name, "hours"]),
+        }
         for name in old.unpaid
     ]
     report.unpaid_wages_1989 = old.unpaid_wages
@@ -325,8 +395,14 @@ def _summarise(report: DemoReport, demands: dict[str, Any],
         need["plan_1989"] = float(plan_1989.get(need["product"], 0.0))
     for demand in demands.values():
         demand.refresh_from_db()
-        report.demands.append((demand.council.slug, demand.title, demand.get_status_display(),
-                               demand.responsible_body.slug if demand.responsible_body else ""))
+        report.demands.append(
+            (
+                demand.council.slug,
+                demand.title,
+                demand.get_status_display(),
+                demand.responsible_body.slug if demand.responsible_body else "",
+            )
+        )
     by_kind: dict[str, int] = {}
     kinds = dict(Account.objects.values_list("pk", "kind"))
     for pk, seconds in accounts.all_balances().items():
