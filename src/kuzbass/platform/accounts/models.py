@@ -275,8 +275,15 @@ class Transfer(Sealed):
         related_name="transfers",
         db_index=False,
     )
+    # Written in the same transaction as its batch, which the ledger seals; like
+    # ``registration``, not checked by the database row by row (see above).
     batch = models.ForeignKey(
-        CreditingBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="transfers"
+        CreditingBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfers",
+        db_constraint=False,
     )
     recorded_at = models.DateTimeField(_("recorded at"))
 

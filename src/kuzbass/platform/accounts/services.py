@@ -469,6 +469,7 @@ def credit_confirmed_hours(
     if ends["first"] is None:
         return CreditingResult(0, 0, 0)
     deductions = current_deductions()
+    _open_accounts(ends["first"], ends["last"])
     registrations = transfers = batches = 0
     total = ends["last"] - ends["first"] + 1
     for low in range(ends["first"], ends["last"] + 1, chunk):
@@ -484,6 +485,29 @@ def credit_confirmed_hours(
 
 def _table(model: Any) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def _open_accounts(low: int, high: int) -> None:
+    """Open, in one statement each, the accounts of every worker and workplace that confirmed
+    registrations with ids from ``low`` to ``high`` will credit (an unused account is empty)."""
+    registration, account = _table(HourRegistration), _table(Account)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for kind, column, owner in (
+            (AccountKind.MEMBER, "worker_id", "user_id"),
+            (AccountKind.WORKPLACE, "workplace_id", "council_id"),
+        ):
+            cursor.execute(
+                f"INSERT INTO {account} (kind, {owner}, opened_at) "  # noqa: S608 (names only)
+                f"SELECT DISTINCT %s, r.{column}, %s FROM {registration} r "
+                f"WHERE r.id BETWEEN %s AND %s AND r.confirmed_at IS NOT NULL "
+                f"ON CONFLICT (kind, {owner}) WHERE {owner} IS NOT NULL DO NOTHING",
+                [kind.value, now(), low, high],
+            )
+        if connection.vendor == "postgresql":
+            # Fresh statistics for the accounts just opened: PostgreSQL plans its reference
+            # checks once per session, and a plan made while the table was small would scan it
+            # row by row for every transfer.
+            cursor.execute(f"ANALYZE {account}")
 
 
 def _credit_chunk(low: int, high: int, deductions: Deductions) -> tuple[int, int]:
@@ -516,16 +540,6 @@ def _credit_chunk(low: int, high: int, deductions: Deductions) -> tuple[int, int
             TransferKind.INVESTMENT_FUND: account_for(AccountKind.INVESTMENT_FUND).pk,
         }
         with connection.cursor() as cursor:
-            for kind, column, owner in (
-                (AccountKind.MEMBER, "worker_id", "user_id"),
-                (AccountKind.WORKPLACE, "workplace_id", "council_id"),
-            ):
-                cursor.execute(
-                    f"INSERT INTO {account} (kind, {owner}, opened_at) "  # noqa: S608 (names and integers only)
-                    f"SELECT DISTINCT %s, r.{column}, %s FROM {registration} r WHERE {in_range} "
-                    f"ON CONFLICT (kind, {owner}) WHERE {owner} IS NOT NULL DO NOTHING",
-                    [kind.value, moment, low, high],
-                )
             cursor.execute(
                 f"INSERT INTO {transfer} (kind, debit_id, credit_id, seconds, registration_id, "  # noqa: S608
                 f"batch_id, recorded_at) "
