@@ -55,19 +55,22 @@ def demo(
     from kuzbass.platform import setup
 
     setup()
+    database = folder / "kuzbass.sqlite3"
+    if database.exists():
+        from django.db import DatabaseError
+
+        try:
+            previous = loader.check_empty_or_demo()
+        except (loader.NotADemoDatabase, DatabaseError) as error:
+            console.print(
+                f"[red]{database} is not a demo database: {error}. Nothing was changed; "
+                "choose another --data-dir."
+            )
+            raise typer.Exit(1) from error
+        if previous:
+            console.print(f"starting the demo database afresh in {folder}")
+            _reset(folder)
     call_command("migrate", interactive=False, verbosity=0)
-    try:
-        previous = loader.check_empty_or_demo()
-    except loader.NotADemoDatabase as error:
-        console.print(
-            f"[red]{folder / 'kuzbass.sqlite3'} is not a demo database: {error}. "
-            "Nothing was changed; choose another --data-dir."
-        )
-        raise typer.Exit(1) from error
-    if previous:
-        console.print(f"starting the demo database afresh in {folder}")
-        _reset(folder)
-        call_command("migrate", interactive=False, verbosity=0)
     with console.status("loading the Kuzbass 1989 story") as status:
         report = loader.load(lambda step: status.update(step))
     _print(report, time.perf_counter() - started)
