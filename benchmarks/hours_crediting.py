@@ -22,6 +22,7 @@ import os
 import statistics
 import sys
 import time
+from fractions import Fraction
 from typing import Any
 
 from rich.console import Console
@@ -116,6 +117,9 @@ def run_once(
     from django.db import connections
 
     connections.close_all()
+    from django.db import connection
+    from django.db.models import Sum
+
     from kuzbass.platform.accounts import services as accounts
     from kuzbass.platform.accounts.models import HourRegistration, Transfer
     from kuzbass.platform.ledger.services import verify_database
@@ -151,12 +155,26 @@ def run_once(
     if not report.ok:
         sys.exit(f"ledger verification failed: {report.reason}")
     deductions = accounts.current_deductions()
-    for registration in HourRegistration.objects.order_by("?")[:200]:
-        parts = dict(
-            Transfer.objects.filter(registration=registration).values_list("kind", "seconds")
+    public, investment = Fraction(deductions.public_fund), Fraction(deductions.investment_fund)
+    with connection.cursor() as cursor:  # split_hours's integer arithmetic, summed in SQL
+        cursor.execute(
+            f"SELECT SUM(seconds * {public.numerator} / {public.denominator}), "
+            f"SUM(seconds * {investment.numerator} / {investment.denominator}), SUM(seconds) "
+            f"FROM {HourRegistration._meta.db_table}"
         )
-        if parts != accounts.split_hours(registration.seconds, deductions):
-            sys.exit(f"registration {registration.pk} split as {parts}")
+        to_public, to_investment, worked = cursor.fetchone()
+    expected = {
+        "public_fund": to_public,
+        "investment_fund": to_investment,
+        "hours": worked - to_public - to_investment,
+    }
+    totals = dict(Transfer.objects.values_list("kind").annotate(total=Sum("seconds")))
+    if totals != expected:
+        sys.exit(f"transfers by kind {totals} differ from the registrations' split {expected}")
+    for registration in HourRegistration.objects.order_by("?")[:200]:
+        hours = Transfer.objects.get(registration=registration, kind="hours").seconds
+        if hours != accounts.split_hours(registration.seconds, deductions)["hours"]:
+            sys.exit(f"registration {registration.pk} credited {hours} s")
     connections.close_all()
     return {
         "setup": setup_s,

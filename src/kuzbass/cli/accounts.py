@@ -33,7 +33,7 @@ def _django() -> None:
 
 @accounts_app.command("credit")
 def credit(
-    chunk: int = typer.Option(100_000, min=1, help="Registrations per transaction."),
+    chunk: int = typer.Option(250_000, min=1, help="Registrations per transaction."),
 ) -> None:
     """Credit every confirmed registration not yet credited, after the congress's deductions.
 

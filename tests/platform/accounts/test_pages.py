@@ -62,14 +62,19 @@ def test_another_member_cannot_confirm(economy: dict[str, Any]) -> None:
 def test_officers_register_hours_in_the_workplace_page(economy: dict[str, Any]) -> None:
     council, anna = economy["council"], economy["members"][0]
     url = reverse("register_hours", args=[council.slug])
-    data = {"worker": anna.pk, "hours": "7.5", "period": "1989-07", "key": "shift-9"}
+    data = {
+        "registration-worker": anna.pk,
+        "registration-hours": "7.5",
+        "registration-period": "1989-07",
+        "registration-key": "shift-9",
+    }
     assert _client(anna).post(url, data).status_code == 403
     officer = _client(economy["officer"])
     assert officer.post(url, data).status_code == 302
     again = officer.post(url, data)
     assert again.status_code == 409
     assert "already registered hours under the reference" in again.content.decode()
-    bad = officer.post(url, {**data, "key": "shift-10", "hours": "-3"})
+    bad = officer.post(url, {**data, "registration-key": "shift-10", "registration-hours": "-3"})
     assert bad.status_code == 400
     assert HourRegistration.objects.count() == 1
     page = officer.get(reverse("workplace_hours", args=[council.slug])).content.decode()

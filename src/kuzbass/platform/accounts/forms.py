@@ -10,6 +10,7 @@ from kuzbass.platform.councils.models import Council
 
 
 class RegistrationForm(forms.Form):
+    prefix = "registration"  # the workplace page has several forms: keep their ids apart
     worker = forms.ModelChoiceField(label=_("Worker"), queryset=get_user_model().objects.none())
     hours = forms.DecimalField(label=_("Hours worked"), max_digits=8, decimal_places=2)
     period = forms.CharField(label=_("Period (e.g. 1989-07)"), max_length=20)
@@ -31,6 +32,7 @@ class RegistrationForm(forms.Form):
 
 
 class ThresholdForm(forms.Form):
+    prefix = "threshold"
     threshold = forms.CharField(
         label=_("Deviation threshold"),
         max_length=20,
@@ -41,6 +43,7 @@ class ThresholdForm(forms.Form):
 
 
 class FulfilmentForm(forms.Form):
+    prefix = "report"
     period = forms.CharField(label=_("Period"), max_length=20)
     product = forms.CharField(label=_("Product"), max_length=100)
     planned_output = forms.DecimalField(label=_("Planned output"), max_digits=18, decimal_places=4)

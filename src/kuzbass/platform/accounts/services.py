@@ -47,7 +47,7 @@ from kuzbass.platform.ledger.services import append_event, lock_ledger
 
 MOST_HOURS_PER_REGISTRATION = Decimal(24 * 31)
 DEFAULT_DEVIATION_THRESHOLD = Fraction(1, 10)
-CREDIT_CHUNK = 100_000
+CREDIT_CHUNK = 250_000
 
 
 # --- accounts and balances ---------------------------------------------------------------------
