@@ -131,6 +131,11 @@ def _print(report: Any, seconds: float) -> None:
         + "".join(f"\n  • {message}" for message in report.flags[:8])
     )
 
+    console.print(
+        f"Workplaces whose 1989 output is more than their council's threshold away from the "
+        f"adopted plan: {len(report.flagged)}" + "".join(f"\n  • {line}" for line in report.flagged)
+    )
+
     demands = Table(title="Demands and their status (public until the council votes them met)")
     for column in ("raised in", "demand", "status", "responsible"):
         demands.add_column(column)

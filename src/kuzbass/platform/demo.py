@@ -53,6 +53,7 @@ class DemoReport:
     funds: dict[str, str] = field(default_factory=dict)
     plan_version: int = 0
     plan_hash: str = ""
+    flagged: list[str] = field(default_factory=list)
     ledger_events: int = 0
     ledger_ok: bool = False
 
@@ -238,10 +239,52 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
                 key=f"{PERIOD}-{member.username}",
             )
             accounts.confirm_hours(people[member.username], registration)
+    _report_fulfilment(story, bodies, officer_of, progress)
+    report.flagged = [
+        f"{row.report.workplace.name}: {row.report.product} {row.output_change} "
+        f"against the plan ({', '.join(row.flagged)})"
+        for row in accounts.fulfilment(PERIOD)
+        if row.flagged
+    ]
     _summarise(report, demands, progress)
     verified = verify_database()
     report.ledger_events, report.ledger_ok = verified.events_checked, verified.ok
     return report
+
+
+def _report_fulfilment(
+    story: Any,
+    bodies: dict[str, Any],
+    officer_of: Callable[[str], Any],
+    progress: Callable[[str], None],
+) -> None:
+    """Each workplace reports July's output: what it made in 1989 (the scenario's operating
+    levels), against what the adopted plan asks of it. Hours are not compared, because the
+    demo credits only its few members' hours, not a whole workforce's."""
+    from kuzbass.platform.accounts import services as accounts
+    from kuzbass.platform.plans import services as plans
+    from kuzbass.scenarios import loader
+
+    progress("each workplace reports its output against the adopted plan")
+    version = plans.adopted_version()
+    made_1989 = loader.operating_levels_1989()
+    for council in story.councils:
+        if not council.techniques:
+            continue
+        part = plans.workplace_part(version, bodies[council.id])
+        planned = {o["item"]: float(o["quantity"]) for o in part["outputs"]}
+        for technique in council.techniques:
+            product = next(t["product"] for t in part["techniques"] if t["technique"] == technique)
+            accounts.report_fulfilment(
+                officer_of(council.id),
+                bodies[council.id],
+                period=PERIOD,
+                product=product,
+                planned_output=f"{planned.get(product, 0.0):.4f}",
+                actual_output=f"{float(made_1989[technique]):.4f}",
+                planned_hours=0,
+                plan_version=f"{version.number} ({version.content_hash[:12]})",
+            )
 
 
 def carry(motion: Any, officer: Any) -> None:

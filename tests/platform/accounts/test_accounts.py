@@ -296,6 +296,15 @@ def test_fulfilment_flags_deviations_beyond_the_councils_threshold(economy: dict
     services.set_deviation_threshold(officer, council, "1/2")
     (row,) = services.fulfilment("1989-07")
     assert row.flagged == []
+    assert verify_database().ok  # the sealed report reads back as it was sealed
+    services.report_fulfilment(
+        officer, council, period="1989-07", product="arms", planned_output="0",
+        actual_output="150", planned_hours="0",
+    )
+    arms = next(r for r in services.fulfilment("1989-07") if r.report.product == "arms")
+    assert arms.flagged == ["output"]
+    assert arms.output_change == "none planned"
+    assert arms.hours_deviation is None
     with pytest.raises(InvalidInput, match="does not give"):
         services.report_fulfilment(
             officer,

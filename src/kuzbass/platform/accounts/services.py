@@ -10,6 +10,7 @@ process killed in the middle of crediting loses only its open transaction; runni
 again picks up exactly the registrations that were not credited.
 """
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -846,11 +847,16 @@ class Fulfilment:
 
 
 def _percent(deviation: float | None) -> str:
-    return "—" if deviation is None else f"{deviation:+.1%}"
+    if deviation is None:
+        return "—"
+    return "none planned" if math.isinf(deviation) else f"{deviation:+.1%}"
 
 
 def _deviation(actual: Decimal, planned: Decimal) -> float | None:
-    return None if planned == 0 else float(actual / planned - 1)
+    """actual / planned − 1; infinite when the plan asks for none and some came (or went)."""
+    if planned == 0:
+        return None if actual == 0 else math.inf
+    return float(actual / planned - 1)
 
 
 def fulfilment(period: str | None = None, workplace: Council | None = None) -> list[Fulfilment]:
