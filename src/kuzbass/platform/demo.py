@@ -282,7 +282,7 @@ def _report_fulfilment(
                 product=product,
                 planned_output=f"{planned.get(product, 0.0):.4f}",
                 actual_output=f"{float(made_1989[technique]):.4f}",
-                planned_hours=0,
+                planned_hours=None,
                 plan_version=f"{version.number} ({version.content_hash[:12]})",
             )
 

@@ -298,8 +298,13 @@ def test_fulfilment_flags_deviations_beyond_the_councils_threshold(economy: dict
     assert row.flagged == []
     assert verify_database().ok  # the sealed report reads back as it was sealed
     services.report_fulfilment(
-        officer, council, period="1989-07", product="arms", planned_output="0",
-        actual_output="150", planned_hours="0",
+        officer,
+        council,
+        period="1989-07",
+        product="arms",
+        planned_output="0",
+        actual_output="150",
+        planned_hours=None,
     )
     arms = next(r for r in services.fulfilment("1989-07") if r.report.product == "arms")
     assert arms.flagged == ["output"]

@@ -87,7 +87,7 @@ class FulfilmentOut(Schema):
     product: str
     planned_output: Decimal
     actual_output: Decimal
-    planned_hours: Decimal
+    planned_hours: Decimal | None
     credited_hours: Decimal
     threshold: str
     flagged: list[str]

@@ -48,7 +48,13 @@ class FulfilmentForm(forms.Form):
     product = forms.CharField(label=_("Product"), max_length=100)
     planned_output = forms.DecimalField(label=_("Planned output"), max_digits=18, decimal_places=4)
     actual_output = forms.DecimalField(label=_("Actual output"), max_digits=18, decimal_places=4)
-    planned_hours = forms.DecimalField(label=_("Planned hours"), max_digits=18, decimal_places=4)
+    planned_hours = forms.DecimalField(
+        label=_("Planned hours"),
+        max_digits=18,
+        decimal_places=4,
+        required=False,
+        help_text=_("Leave empty not to compare hours."),
+    )
 
 
 class ConsumptionForm(forms.Form):

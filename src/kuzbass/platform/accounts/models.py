@@ -340,7 +340,13 @@ class FulfilmentReport(Sealed):
     product = models.CharField(_("product"), max_length=100)
     planned_output = models.DecimalField(max_digits=18, decimal_places=4)
     actual_output = models.DecimalField(max_digits=18, decimal_places=4)
-    planned_hours = models.DecimalField(max_digits=18, decimal_places=4)
+    planned_hours = models.DecimalField(
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the hours are not compared with the plan."),
+    )
     inputs_planned = models.JSONField(default=dict)
     inputs_received = models.JSONField(default=dict)
     plan_version = models.CharField(_("plan version"), max_length=100, blank=True)
@@ -370,7 +376,7 @@ class FulfilmentReport(Sealed):
             "product": self.product,
             "planned_output": f"{self.planned_output:.4f}",
             "actual_output": f"{self.actual_output:.4f}",
-            "planned_hours": f"{self.planned_hours:.4f}",
+            "planned_hours": None if self.planned_hours is None else f"{self.planned_hours:.4f}",
             "inputs_planned": self.inputs_planned,
             "inputs_received": self.inputs_received,
             "plan_version": self.plan_version,

@@ -777,7 +777,9 @@ def report_fulfilment(
         product=product,
         planned_output=_hours(planned_output, "planned_output", allow_zero=True),
         actual_output=_hours(actual_output, "actual_output", allow_zero=True),
-        planned_hours=_hours(planned_hours, "planned_hours", allow_zero=True),
+        planned_hours=None
+        if planned_hours is None
+        else _hours(planned_hours, "planned_hours", allow_zero=True),
         inputs_planned=planned_in,
         inputs_received=received,
         plan_version=plan_version,
@@ -885,7 +887,9 @@ def fulfilment(period: str | None = None, workplace: Council | None = None) -> l
                 report=report,
                 actual_hours=actual_hours,
                 output_deviation=_deviation(report.actual_output, report.planned_output),
-                hours_deviation=_deviation(actual_hours, report.planned_hours),
+                hours_deviation=None
+                if report.planned_hours is None
+                else _deviation(actual_hours, report.planned_hours),
                 input_deviations={
                     name: _deviation(
                         Decimal(report.inputs_received.get(name, "0")), Decimal(planned)
