@@ -45,7 +45,7 @@ from rich.table import Table
 
 REPO = Path(__file__).resolve().parent.parent
 DATABASE = "kuzbass_ballot_load"
-console = Console()
+console = Console(width=140)
 
 
 @dataclass

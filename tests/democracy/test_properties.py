@@ -9,8 +9,20 @@ from pref_voting.iterative_methods import instant_runoff_for_truncated_linear_or
 from pref_voting.margin_based_methods import beat_path
 from pref_voting.profiles_with_ties import ProfileWithTies
 
-from kuzbass.democracy import Constitution, tally, tally_ranked
-from kuzbass.democracy.tally import ever_top_profile, pairwise_support
+from kuzbass.democracy import (
+    BallotError,
+    Constitution,
+    VotingMethod,
+    tally,
+    tally_ranked,
+    validate_ballot,
+)
+from kuzbass.democracy.tallies import (
+    _rank_order,
+    instant_runoff_rounds,
+    pairwise_support,
+    reduced_ballots,
+)
 
 RULES = Constitution()
 
@@ -77,34 +89,28 @@ def test_instant_runoff_agrees_with_pref_voting_on_raw_ballots(
     assert result.winners == names(instant_runoff_for_truncated_linear_orders(raw))
 
 
-@settings(max_examples=200, deadline=None)
-@given(ranked_profiles(), st.data())
-def test_ever_top_reduction_keeps_every_round(
-    profile: tuple[list[str], list[list[str]]], data: st.DataObject
-) -> None:
-    """The reduced ballots give the same first preferences as the raw ones in every round of
-    any elimination order, not only the one instant runoff takes."""
-    options, ballots = profile
-    k = len(options)
-    ranks = np.array(
+def rank_rows(options: list[str], ballots: list[list[str]]) -> np.ndarray:
+    return np.array(
         [[b.index(o) + 1 if o in b else 0 for o in options] for b in ballots], dtype=np.int16
-    ).reshape(len(ballots), k)
-    positions = np.where(ranks > 0, ranks, k + 1)
-    eliminated_in = np.array(data.draw(st.lists(st.integers(1, k + 1), min_size=k, max_size=k)))
-    reduced, counts = ever_top_profile(positions.astype(np.int16), eliminated_in, None)
-    raw_rows = [[int(o[1:]) for o in b] for b in ballots]
+    ).reshape(len(ballots), len(options))
 
-    def firsts(rows: list[list[int]], weights: list[int], active: np.ndarray) -> list[int]:
-        tops = [0] * k
-        for row, weight in zip(rows, weights, strict=True):
-            live = [c for c in row if active[c]]
-            if live:
-                tops[live[0]] += weight
-        return tops
 
-    for step in range(1, k + 2):
-        active = eliminated_in >= step
-        assert firsts(reduced, counts, active) == firsts(raw_rows, [1] * len(raw_rows), active)
+@settings(max_examples=300, deadline=None)
+@given(ranked_profiles(max_options=6, max_ballots=40))
+def test_reduced_ballots_replay_every_round(profile: tuple[list[str], list[list[str]]]) -> None:
+    """The ballots reduced to their top choices, counted, give the same rounds again."""
+    options, ballots = profile
+    order, count = _rank_order(rank_rows(options, ballots))
+    winners, steps, ever_top = instant_runoff_rounds(order, count, None)
+    reduced, counts, _ = reduced_ballots(ever_top, steps, None)
+    assert len(reduced) <= 2 ** len(options) and sum(counts) == len(ballots)
+    again = rank_rows(options, [[options[c] for c in b] for b in reduced])
+    order2, count2 = _rank_order(again)
+    winners2, steps2, _ = instant_runoff_rounds(order2, count2, np.array(counts))
+    assert winners2 == winners
+    assert [(s.counts.tolist(), s.exhausted, s.eliminated) for s in steps2] == [
+        (s.counts.tolist(), s.exhausted, s.eliminated) for s in steps
+    ]
 
 
 @settings(max_examples=200, deadline=None)
@@ -157,10 +163,7 @@ def test_weights_equal_repeated_ballots(
 @given(st.integers(1, 5), st.data())
 def test_pairwise_support_matches_library(k: int, data: st.DataObject) -> None:
     options, ballots = data.draw(ranked_profiles(max_options=k))
-    ranks = np.array(
-        [[b.index(o) + 1 if o in b else 0 for o in options] for b in ballots], dtype=np.int16
-    ).reshape(len(ballots), len(options))
-    support = pairwise_support(ranks)
+    support = pairwise_support(rank_rows(options, ballots))
     if any(ballots):
         raw = library_profile(len(options), ballots)
         assert support.tolist() == [
@@ -237,3 +240,82 @@ def test_array_entry_points_match_list_entry_on_random_profile() -> None:
         assert tally_ranked(method, options, ranks, electorate=n, constitution=RULES) == tally(
             method, options, as_lists, electorate=n, constitution=RULES
         )
+
+
+@settings(deadline=None)
+@given(approval_profiles(), st.randoms())
+def test_approval_and_score_do_not_depend_on_ballot_order(profile, rng) -> None:  # type: ignore[no-untyped-def]
+    options, ballots = profile
+    shuffled = list(ballots)
+    rng.shuffle(shuffled)
+    electorate = max(1, len(ballots))
+    assert tally("approval", options, ballots, electorate=electorate, constitution=RULES) == tally(
+        "approval", options, shuffled, electorate=electorate, constitution=RULES
+    )
+    scores = [{o: 5 * (o in b) for o in options} for b in ballots]
+    rng.shuffle(shuffled)
+    shuffled_scores = [{o: 5 * (o in b) for o in options} for b in shuffled]
+    assert tally("score", options, scores, electorate=electorate, constitution=RULES) == tally(
+        "score", options, shuffled_scores, electorate=electorate, constitution=RULES
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(ranked_profiles())
+def test_a_condorcet_winner_wins_schulze(profile: tuple[list[str], list[list[str]]]) -> None:
+    options, ballots = profile
+    result = tally("schulze", options, ballots, electorate=max(1, len(ballots)), constitution=RULES)
+    assert result.pairwise is not None
+    d = result.pairwise["preferences"]
+    for a in options:
+        if any(ballots) and all(d[a][b] > d[b][a] for b in options if b != a):
+            assert result.winners == [a]
+
+
+@settings(max_examples=200, deadline=None)
+@given(ranked_profiles())
+def test_a_first_preference_majority_wins_instant_runoff_at_once(
+    profile: tuple[list[str], list[list[str]]],
+) -> None:
+    options, ballots = profile
+    result = tally(
+        "instant-runoff", options, ballots, electorate=max(1, len(ballots)), constitution=RULES
+    )
+    live = len(ballots) - result.blank_ballots
+    leaders = [o for o, n in result.counts.items() if 2 * n > live]
+    if leaders:
+        assert result.winners == leaders and result.rounds is not None and len(result.rounds) == 1
+
+
+anything = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-2, 7)
+    | st.sampled_from(["o0", "o1", "o2", "yes", "no", "x"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.sampled_from(["o0", "o1", "o2", "z"]), inner, max_size=4)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(list(VotingMethod)), anything)
+def test_tally_accepts_exactly_what_validate_ballot_accepts(
+    method: VotingMethod, content: object
+) -> None:
+    options = ["o0", "o1", "o2"]
+    try:
+        validate_ballot(method, options, content)
+        valid = True
+    except BallotError:
+        valid = False
+    try:
+        tally(method, options, [content], electorate=2, constitution=RULES)
+        counted = True
+    except BallotError as error:
+        assert str(error).startswith("ballot 0: ")
+        counted = False
+    assert counted == valid

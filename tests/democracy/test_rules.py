@@ -151,3 +151,16 @@ def test_apportionment_gives_every_seat_or_reports_a_tie(members: dict, extra: i
     assert all(n >= 1 for n in allocation.values())
     larger = [(members[a], allocation[a]) for a in members]
     assert all(sa >= sb for ma, sa in larger for mb, sb in larger if ma > mb)
+
+
+shares = st.fractions(min_value=0, max_value=1).filter(lambda f: f > 0)
+
+
+@given(shares, shares, shares, shares)
+def test_constitution_round_trips_through_its_dict(
+    q: Fraction, o: Fraction, r: Fraction, c: Fraction
+) -> None:
+    constitution = Constitution(q, o, r, c)
+    data = constitution.to_dict()
+    assert all(isinstance(value, str) for value in data.values())
+    assert Constitution.from_dict(data) == constitution

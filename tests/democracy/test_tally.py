@@ -202,7 +202,7 @@ def test_no_ballots_no_winners() -> None:
     ("method", "options", "content", "message"),
     [
         ("majority", [], "maybe", "'maybe' is not a choice; choose 'yes', 'no' or 'abstain'"),
-        ("approval", ["a"], "a", "a approval ballot is a list of options, got str"),
+        ("approval", ["a"], "a", "an approval ballot is a list of options, got str"),
         ("approval", ["a"], ["b"], r"'b' is not one of the options \['a'\]"),
         ("approval", ["a"], ["a", "a"], "'a' appears twice on the approval ballot"),
         ("score", ["a", "b"], ["a"], "a score ballot maps options to scores, got list"),
@@ -210,8 +210,15 @@ def test_no_ballots_no_winners() -> None:
         ("score", ["a", "b"], {"a": 1, "b": 6}, "score 6 for 'b' must be an integer from 0 to 5"),
         ("score", ["a", "b"], {"a": 1, "b": True}, "score True for 'b' must be an integer"),
         ("score", ["a", "b"], {"a": 1, "b": 2, "c": 0}, r"'c' is not one of the options"),
-        ("schulze", ["a", "b"], ["a", "a"], "'a' appears twice on the schulze ballot"),
+        ("schulze", ["a", "b"], ["a", "a"], "'a' appears twice on the ranked ballot"),
         ("instant-runoff", ["a", "b"], ["c"], r"'c' is not one of the options"),
+        (
+            "instant-runoff",
+            ["a", "b"],
+            {"a": 1},
+            "a ranked ballot is a list of options, got dict",
+        ),
+        ("schulze", ["a", "b"], "a", "a ranked ballot is a list of options, got str"),
         ("schulze", [], [], "a vote needs at least one option"),
         ("schulze", ["a", "a"], [], "option 'a' is listed twice"),
         ("schulze", ["a", " "], [], "option ' ' must be a non-empty string"),
@@ -358,3 +365,22 @@ def test_array_and_frame_errors(call, error: type, message: str) -> None:  # typ
 def test_methods_are_string_enums() -> None:
     assert VotingMethod("instant-runoff") is VotingMethod.INSTANT_RUNOFF
     assert VotingMethod.SCHULZE.ranked and not VotingMethod.SCORE.ranked
+
+
+def test_instant_runoff_with_more_options_than_bits_in_a_word() -> None:
+    options = [f"site {j}" for j in range(70)]
+    ballots = [options[:3]] * 4 + [[options[69], options[1]]] * 3 + [[options[68]]] * 2
+    result = tally("instant-runoff", options, ballots, electorate=9, constitution=RULES)
+    # round 1 eliminates the 67 options nobody put first, round 2 "site 68" (2 votes)
+    assert [len(r["eliminated"]) for r in result.rounds or []] == [67, 1, 0]
+    assert result.winners == ["site 0"]
+
+
+def test_ballots_may_come_from_a_generator_and_repeats_are_named() -> None:
+    ballots = (b for b in [["a", "b"], ["b"], ["b", "a", "b"]])
+    with pytest.raises(BallotError, match="ballot 2: 'b' appears twice on the ranked ballot"):
+        tally("instant-runoff", ["a", "b"], ballots, electorate=3, constitution=RULES)
+    counted = tally(
+        "approval", ["a", "b"], iter([("b", "a"), ()]), electorate=3, constitution=RULES
+    )
+    assert counted.counts == {"a": 1, "b": 1} and counted.blank_ballots == 1

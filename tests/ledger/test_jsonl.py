@@ -11,6 +11,7 @@ from kuzbass.ledger import (
     next_event,
     read_jsonl,
     verify_chain,
+    verify_jsonl,
     write_jsonl,
 )
 
@@ -179,3 +180,21 @@ def test_reading_is_lazy_so_earlier_events_arrive_before_the_error() -> None:
     assert next(reader) == CHAIN[0]
     with pytest.raises(LedgerFormatError, match="line 2"):
         next(reader)
+
+
+def test_verify_jsonl_reports_intact_files_and_unreadable_lines() -> None:
+    report = verify_jsonl(io.BytesIO(export(CHAIN)), head_hash=CHAIN[-1].hash)
+    assert report.ok and report.events_checked == 2
+    broken = verify_jsonl(lines_with(b"{oops"))
+    assert (broken.ok, broken.events_checked, broken.first_broken) == (False, 1, 2)
+    assert broken.reason is not None and broken.reason.startswith("line 2: not JSON")
+    assert broken.head_hash == CHAIN[0].hash
+    unreadable_first = verify_jsonl(io.BytesIO(b"\n"))
+    assert (unreadable_first.first_broken, unreadable_first.events_checked) == (1, 0)
+
+
+def test_verify_jsonl_names_a_tampered_event() -> None:
+    blob = export(CHAIN).replace("мыло".encode(), "соль".encode())
+    report = verify_jsonl(io.BytesIO(blob))
+    assert not report.ok and report.first_broken == 2 and report.events_checked == 1
+    assert report.reason is not None and "content does not match its hash" in report.reason

@@ -14,6 +14,16 @@ from kuzbass.platform.councils.models import Ballot, Council, Motion
 PASSWORD = "a long test password 1989"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Close connections at the end of each request: the live server's request threads end,
+    and their persistent connections would keep the test database from being dropped."""
+    from django.db import connections
+
+    for alias in connections:
+        connections[alias].settings_dict["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     """Argon2 is deliberately slow; tests that do not test hashing use a fast hasher."""

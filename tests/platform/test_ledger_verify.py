@@ -11,7 +11,13 @@ from typer.testing import CliRunner
 from kuzbass.cli import app
 from kuzbass.ledger import canonical_json
 from kuzbass.platform.councils import services
-from kuzbass.platform.councils.models import Ballot, BallotPaper, Demand, VoterRoll
+from kuzbass.platform.councils.models import (
+    Ballot,
+    BallotPaper,
+    Demand,
+    DemandStatusChange,
+    VoterRoll,
+)
 from kuzbass.platform.ledger.models import LedgerEvent, LedgerHead
 from kuzbass.platform.ledger.services import verify_database
 
@@ -96,6 +102,15 @@ def test_other_ballot_tampering_is_detected(decided: Ballot, tamper: Any) -> Non
     assert not report.ok and f"councils.ballot:{decided.pk}" in report.reason
 
 
+def test_deleted_status_history_is_detected(decided: Ballot) -> None:
+    change = DemandStatusChange.objects.get()
+    DemandStatusChange.objects.filter(pk=change.pk).delete()
+    report = verify_database()
+    assert not report.ok
+    assert f"councils.demandstatuschange:{change.pk} sealed by event" in report.reason
+    assert "has been deleted" in report.reason
+
+
 def test_changed_demand_status_is_detected(decided: Ballot) -> None:
     Demand.objects.update(status="fulfilled")
     report = verify_database()
@@ -131,4 +146,7 @@ def test_unreadable_file_is_named(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"sequence": 1}\nnot json\n')
     result = verify_cli("--file", str(bad))
-    assert result.exit_code == 2 and "line 1" in result.output
+    assert result.exit_code == 1 and "broken at event #1" in result.output
+    assert "line 1" in result.output
+    missing = verify_cli("--file", str(tmp_path / "missing.jsonl"))
+    assert missing.exit_code == 2 and "cannot read" in missing.output

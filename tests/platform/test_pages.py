@@ -232,3 +232,112 @@ def test_demand_in_plan_from_the_page(brigade: dict[str, Any]) -> None:
 )
 def test_admin_is_registered(url: str, admin_client: Client, brigade: dict[str, Any]) -> None:
     assert admin_client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "fields", "expected"),
+    [
+        ("approval", {"approved": ["soap", "bread"]}, ["soap", "bread"]),
+        (
+            "score",
+            {"score_0": "1", "score_1": "5", "score_2": "3"},
+            {"coal": 1, "soap": 5, "bread": 3},
+        ),
+        ("schulze", {"rank_0": "", "rank_1": "1", "rank_2": "2"}, ["soap", "bread"]),
+        ("instant-runoff", {"rank_0": "2", "rank_1": "1", "rank_2": ""}, ["soap", "coal"]),
+    ],
+)
+def test_each_method_has_a_labelled_ballot_paper(
+    brigade: dict[str, Any], open_motion: Any, method: str, fields: dict[str, Any], expected: Any
+) -> None:
+    motion, ballot = open_motion(
+        brigade["council"],
+        brigade["members"][0],
+        brigade["officer"],
+        method=method,
+        options=["coal", "soap", "bread"],
+    )
+    client = logged_in(brigade["members"][1])
+    html = client.get(f"/motions/{motion.pk}/").content.decode()
+    assert_every_input_labelled(html)
+    data = {f"b{ballot.pk}-{name}": value for name, value in fields.items()}
+    response = client.post(f"/ballots/{ballot.pk}/vote/", data, headers={"HX-Request": "true"})
+    assert response.status_code == 200, response.content.decode()
+    assert BallotPaper.objects.get(ballot=ballot).content == expected
+
+
+def test_a_rank_given_twice_is_refused(brigade: dict[str, Any], open_motion: Any) -> None:
+    _, ballot = open_motion(
+        brigade["council"],
+        brigade["members"][0],
+        brigade["officer"],
+        method="schulze",
+        options=["coal", "soap"],
+    )
+    response = logged_in(brigade["members"][1]).post(
+        f"/ballots/{ballot.pk}/vote/",
+        {f"b{ballot.pk}-rank_0": "1", f"b{ballot.pk}-rank_1": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    assert "Give each rank to one option only" in response.content.decode()
+    assert not BallotPaper.objects.exists()
+
+
+def test_a_ballot_scheduled_for_later_waits(brigade: dict[str, Any]) -> None:
+    motion = services.table_motion(
+        brigade["members"][0], brigade["council"], title="Later", text="Vote next week."
+    )
+    opens = services.now() + timedelta(days=2)
+    response = logged_in(brigade["officer"]).post(
+        f"/motions/{motion.pk}/ballot/",
+        {
+            "method": "majority",
+            "opens_at": opens.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (opens + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+            "secret": "on",
+            "max_score": "5",
+            "amendment": "",
+        },
+    )
+    assert response.status_code == 302
+    html = logged_in(brigade["members"][1]).get(f"/motions/{motion.pk}/").content.decode()
+    assert "Voting has not opened yet." in html and "Cast my vote" not in html
+    with pytest.raises(services.RefusedError, match="this ballot opens at"):
+        services.cast_vote(brigade["members"][1], motion.ballots.get(), "yes")
+
+
+def test_federation_page_and_api_show_the_seats(
+    brigade: dict[str, Any], make_council: Any, make_user: Any
+) -> None:
+    federation = make_council("coal-federation", kind="federation", delegate_seats=4)
+    chair = make_user("fed-chair")
+    services.appoint_officer(chair, federation)
+    response = logged_in(chair).post(
+        "/councils/coal-federation/affiliate/", {"member_council": brigade["council"].pk}
+    )
+    assert response.status_code == 302
+    html = Client().get("/councils/coal-federation/").content.decode()
+    row = re.search(r'<table id="seats">.*?</table>', html, re.S).group(0)
+    assert "9th brigade, Severnaya" in row and "<td>4</td>" in row
+    assert Client().get("/api/councils/coal-federation/seats").json() == {"ninth-brigade": 4}
+    refused = logged_in(chair).post("/councils/coal-federation/invite/", {"role": "member"})
+    assert refused.status_code == 409 and "elect" in refused.content.decode()
+
+
+def test_password_change_and_logout(brigade: dict[str, Any], password: str) -> None:
+    client = Client()
+    assert client.login(username="anna", password=password)
+    assert "Change password" in client.get("/accounts/password_change/").content.decode()
+    changed = client.post(
+        "/accounts/password_change/",
+        {
+            "old_password": password,
+            "new_password1": "pit props and soap 1989",
+            "new_password2": "pit props and soap 1989",
+        },
+    )
+    assert changed.status_code == 302
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/dashboard/").status_code == 302
+    assert Client().login(username="anna", password="pit props and soap 1989")

@@ -375,3 +375,81 @@ def test_vote_failure_after_roll_leaves_no_roll_entry(
         services.cast_vote(brigade["members"][0], ballot, "yes")
     assert not VoterRoll.objects.filter(ballot=ballot).exists()
     assert Ballot.objects.get(pk=ballot.pk).closed_at is None
+
+
+def test_other_apps_act_on_a_decision_in_its_transaction(
+    brigade: dict[str, Any], open_motion: Any
+) -> None:
+    from kuzbass.platform.councils.signals import motion_decided
+
+    council, officer, members = brigade["council"], brigade["officer"], brigade["members"]
+    heard: list[tuple[str, bool]] = []
+
+    def adopt(sender: Any, motion: Motion, carried: bool, **kwargs: Any) -> None:
+        heard.append((motion.title, carried))
+        if motion.title == "Adopt the July plan":
+            raise RuntimeError("the plan store is unavailable")
+
+    motion_decided.connect(adopt)
+    try:
+        _, ballot = open_motion(council, members[0], officer, title="Hot water")
+        for voter in [*members, officer]:
+            services.cast_vote(voter, ballot, "yes")
+        services.settle(ballot)
+        assert heard == [("Hot water", True)]
+        motion, failing = open_motion(council, members[0], officer, title="Adopt the July plan")
+        for voter in [*members, officer]:
+            services.cast_vote(voter, failing, "yes")
+        events = LedgerEvent.objects.count()
+        with pytest.raises(RuntimeError):
+            services.settle(failing)
+        failing.refresh_from_db()
+        motion.refresh_from_db()
+        assert failing.closed_at is None and motion.status == "balloting"  # the close undone
+        assert LedgerEvent.objects.count() == events
+    finally:
+        motion_decided.disconnect(adopt)
+
+
+def test_federation_seats_follow_the_members(
+    brigade: dict[str, Any], make_council: Any, make_user: Any, join: Any, open_motion: Any
+) -> None:
+    council, officer, members = brigade["council"], brigade["officer"], brigade["members"]
+    federation = make_council("coal-federation", kind="federation", delegate_seats=3)
+    small = make_council("coke-works")
+    small_chair = make_user("coke-chair")
+    services.appoint_officer(small_chair, small)
+    join(small, make_user("coker"), small_chair)
+    fed_officer = make_user("fed-chair")
+    services.appoint_officer(fed_officer, federation)
+    services.affiliate(fed_officer, federation, council)
+    services.affiliate(fed_officer, federation, small)
+    # 5 and 2 members, 3 seats: one each, and Sainte-Laguë gives the third to the brigade
+    assert services.seat_allocation(federation) == {"ninth-brigade": 2, "coke-works": 1}
+    for candidate in ("anna", "boris"):
+        _, ballot = open_motion(
+            council,
+            members[0],
+            officer,
+            kind="election",
+            method="approval",
+            options=[candidate],
+            delegate_to=federation,
+            mandate_instructions="Carry the July demands.",
+        )
+        for voter in [*members, officer]:
+            services.cast_vote(voter, ballot, [candidate])
+        services.settle(ballot)
+    assert Mandate.objects.filter(body=federation, ended_at__isnull=True).count() == 2
+    with pytest.raises(services.RefusedError, match="already fills its 2 seat"):
+        services.table_motion(
+            members[2],
+            council,
+            title="A third delegate",
+            text="x",
+            kind="election",
+            delegate_to=federation,
+            mandate_instructions="More voices.",
+        )
+    with pytest.raises(services.InvalidInputError, match="only a federation or congress"):
+        make_council("pit-two", delegate_seats=2)

@@ -98,11 +98,10 @@ def ledger_verify(
     if file is not None:
         try:
             with file.open(encoding="utf-8") as stream:
-                events = list(ledger.read_jsonl(stream))
-        except (OSError, ledger.LedgerFormatError) as error:
+                report = ledger.verify_jsonl(stream, head_hash=head)
+        except OSError as error:
             console.print(f"[red]cannot read {file}: {error}")
             raise typer.Exit(2) from error
-        report = ledger.verify_chain(events, head_hash=head)
         if report.ok:
             console.print(f"[green]ok[/]: {report.events_checked} events, chain intact")
             return
@@ -166,6 +165,10 @@ def found_council(
     recall_threshold: str = typer.Option("1/2", help="Share of votes a recall needs."),
     constitution_threshold: str = typer.Option("2/3", help="Share to change the constitution."),
     open_signup: bool = typer.Option(False, help="Let anyone join without an invitation."),
+    delegate_seats: Annotated[
+        int | None,
+        typer.Option(help="Federation or congress: seats shared by members (default one each)."),
+    ] = None,
 ) -> None:
     """Found a council (its first officer is appointed with ``create-officer``)."""
     _django()
@@ -178,6 +181,7 @@ def found_council(
             slug=slug,
             kind=kind,
             open_signup=open_signup,
+            delegate_seats=delegate_seats,
             constitution={
                 "quorum": quorum,
                 "ordinary_threshold": ordinary_threshold,

@@ -20,7 +20,7 @@ from kuzbass.democracy.rules import (
     passes_threshold,
     quorum_required,
 )
-from kuzbass.democracy.tally import (
+from kuzbass.democracy.tallies import (
     Tally,
     tally,
     tally_approval,

@@ -55,7 +55,10 @@ def _unknown(option: Any, options: Sequence[str]) -> BallotError:
 
 def _distinct_options(method: str, content: Any, options: Sequence[str]) -> list[str]:
     if isinstance(content, str) or not isinstance(content, list | tuple):
-        raise BallotError(f"a {method} ballot is a list of options, got {type(content).__name__}")
+        article = "an" if method[0] in "aeiou" else "a"
+        raise BallotError(
+            f"{article} {method} ballot is a list of options, got {type(content).__name__}"
+        )
     known = set(options)
     seen: set[str] = set()
     for option in content:
@@ -108,36 +111,84 @@ def validate_ballot(
                 )
             normalized[option] = score
         return normalized
-    return _distinct_options(str(method), content, options)
+    return _distinct_options("ranked", content, options)
 
 
-def approval_matrix(
-    options: Sequence[str], ballots: Iterable[Sequence[str]]
-) -> npt.NDArray[np.bool_]:
-    """Normalized approval ballots as an n×k boolean matrix (column j: approves option j)."""
-    index = {option: j for j, option in enumerate(options)}
-    rows = [[index[option] for option in ballot] for ballot in ballots]
-    matrix = np.zeros((len(rows), len(options)), dtype=bool)
-    for i, row in enumerate(rows):
-        matrix[i, row] = True
+def _reject(
+    method: VotingMethod, options: Sequence[str], position: int, content: Any, max_score: int
+) -> BallotError:
+    """The precise error for a ballot the fast path refused, prefixed with its position."""
+    try:
+        validate_ballot(method, options, content, max_score=max_score)
+    except BallotError as error:
+        return BallotError(f"ballot {position}: {error}")
+    raise AssertionError(f"ballot {position} was refused but validates: {content!r}")
+
+
+def _options_matrix(
+    method: VotingMethod, options: Sequence[str], ballots: Iterable[Any], dtype: type
+) -> npt.NDArray[Any]:
+    """Validate list ballots and write them as an n×k matrix: entry [i, j] is the place
+    (1 = first) of option j on ballot i, 0 if absent. One Python pass; repeats are found after,
+    from the matrix, because a repeated option overwrites its own cell."""
+    options = validate_options(method, options)
+    contents = ballots if isinstance(ballots, Sequence) else list(ballots)
+    lookup = {option: j for j, option in enumerate(options)}.__getitem__
+    columns: list[int] = []
+    lengths: list[int] = []
+    for position, content in enumerate(contents):
+        if not isinstance(content, list | tuple):
+            raise _reject(method, options, position, content, 5)
+        try:
+            picked = list(map(lookup, content))
+        except (KeyError, TypeError):
+            raise _reject(method, options, position, content, 5) from None
+        columns += picked
+        lengths.append(len(picked))
+    n = len(lengths)
+    sizes = np.array(lengths, dtype=np.int64)
+    rows = np.repeat(np.arange(n), sizes)
+    places = np.arange(len(columns)) - np.repeat(np.cumsum(sizes) - sizes, sizes) + 1
+    matrix: npt.NDArray[Any] = np.zeros((n, len(options)), dtype=dtype)
+    matrix[rows, np.array(columns, dtype=np.intp)] = places
+    repeated = np.flatnonzero((matrix != 0).sum(axis=1) != sizes)
+    if len(repeated):
+        position = int(repeated[0])
+        raise _reject(method, options, position, contents[position], 5)
     return matrix
+
+
+def approval_matrix(options: Sequence[str], ballots: Iterable[Any]) -> npt.NDArray[np.bool_]:
+    """Approval ballots (lists of options) as a validated n×k boolean matrix."""
+    return _options_matrix(VotingMethod.APPROVAL, options, ballots, np.int16) > 0
+
+
+def rank_matrix(options: Sequence[str], ballots: Iterable[Any]) -> npt.NDArray[np.int16]:
+    """Ranked ballots (options, most preferred first) as a validated n×k matrix: entry [i, j] is
+    the rank (1 = first) ballot i gives option j, 0 where option j is not ranked."""
+    return _options_matrix(VotingMethod.SCHULZE, options, ballots, np.int16)
 
 
 def score_matrix(
-    options: Sequence[str], ballots: Iterable[dict[str, int]]
+    options: Sequence[str], ballots: Iterable[Any], *, max_score: int = 5
 ) -> npt.NDArray[np.int64]:
-    """Normalized score ballots as an n×k integer matrix."""
-    rows = [[ballot[option] for option in options] for ballot in ballots]
-    return np.array(rows, dtype=np.int64).reshape(len(rows), len(options))
-
-
-def rank_matrix(options: Sequence[str], ballots: Iterable[Sequence[str]]) -> npt.NDArray[np.int16]:
-    """Normalized ranked ballots as an n×k matrix: entry [i, j] is the rank (1 = first) ballot i
-    gives option j, 0 where option j is not ranked."""
-    index = {option: j for j, option in enumerate(options)}
-    rows = list(ballots)
-    matrix = np.zeros((len(rows), len(options)), dtype=np.int16)
-    for i, ballot in enumerate(rows):
-        for rank, option in enumerate(ballot, start=1):
-            matrix[i, index[option]] = rank
-    return matrix
+    """Score ballots (dicts option -> 0..max_score, every option) as a validated n×k matrix."""
+    options = validate_options(VotingMethod.SCORE, options)
+    if isinstance(max_score, bool) or not isinstance(max_score, int) or max_score < 1:
+        raise BallotError(f"max_score must be a positive integer, got {max_score!r}")
+    allowed = set(range(max_score + 1))
+    k = len(options)
+    rows = []
+    for position, content in enumerate(ballots):
+        try:
+            row = [content[option] for option in options]
+            valid = len(content) == k and all(
+                isinstance(score, int) and not isinstance(score, bool) and score in allowed
+                for score in row
+            )
+        except (KeyError, TypeError):
+            valid = False
+        if not valid or not isinstance(content, dict):
+            raise _reject(VotingMethod.SCORE, options, position, content, max_score)
+        rows.append(row)
+    return np.array(rows, dtype=np.int64).reshape(len(rows), k)

@@ -14,7 +14,13 @@ from kuzbass.ledger.chain import (
     verify_chain,
 )
 from kuzbass.ledger.encoding import canonical_json
-from kuzbass.ledger.jsonl import LedgerFormatError, event_from_dict, read_jsonl, write_jsonl
+from kuzbass.ledger.jsonl import (
+    LedgerFormatError,
+    event_from_dict,
+    read_jsonl,
+    verify_jsonl,
+    write_jsonl,
+)
 
 __all__ = [
     "GENESIS_HASH",
@@ -28,5 +34,6 @@ __all__ = [
     "next_event",
     "read_jsonl",
     "verify_chain",
+    "verify_jsonl",
     "write_jsonl",
 ]

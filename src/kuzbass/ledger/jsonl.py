@@ -7,10 +7,16 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from kuzbass.ledger.chain import _HASH, LedgerEvent
+from kuzbass.ledger.chain import _HASH, GENESIS_HASH, ChainReport, LedgerEvent, verify_chain
 from kuzbass.ledger.encoding import canonical_json
 
-__all__ = ["LedgerFormatError", "event_from_dict", "read_jsonl", "write_jsonl"]
+__all__ = [
+    "LedgerFormatError",
+    "event_from_dict",
+    "read_jsonl",
+    "verify_jsonl",
+    "write_jsonl",
+]
 
 _FIELDS = ("sequence", "kind", "recorded_at", "payload", "previous_hash", "hash")
 
@@ -114,3 +120,25 @@ def read_jsonl(stream: IO[Any] | Iterable[bytes | str]) -> Iterator[LedgerEvent]
                 line=number,
             )
         yield event
+
+
+def verify_jsonl(
+    stream: IO[Any] | Iterable[bytes | str], *, head_hash: str | None = None
+) -> ChainReport:
+    """Verify an exported JSON-lines file in one pass; an unreadable line is a broken link too.
+
+    ``verify_chain`` stops at the first broken link, so when a line cannot be read every event
+    before it was intact: line n would have held event n, and is reported as ``first_broken``.
+    """
+    intact: list[LedgerEvent] = []
+
+    def remember(events: Iterator[LedgerEvent]) -> Iterator[LedgerEvent]:
+        for event in events:
+            yield event
+            intact.append(event)
+
+    try:
+        return verify_chain(remember(read_jsonl(stream)), head_hash=head_hash)
+    except LedgerFormatError as error:
+        head = intact[-1].hash if intact else GENESIS_HASH
+        return ChainReport(False, len(intact), len(intact) + 1, str(error), head)

@@ -44,6 +44,7 @@ class CouncilAdmin(admin.ModelAdmin):
             description=obj.description,
             open_signup=obj.open_signup,
             constitution=obj.constitution_dict(),
+            delegate_seats=obj.delegate_seats,
         )
         obj.pk = founded.pk
 

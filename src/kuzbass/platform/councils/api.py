@@ -61,6 +61,7 @@ class CouncilOut(Schema):
     description: str
     open_signup: bool
     constitution: dict[str, str]
+    delegate_seats: int | None
     members: int
 
     @staticmethod
@@ -72,6 +73,7 @@ class CouncilOut(Schema):
             description=council.description,
             open_signup=council.open_signup,
             constitution=council.constitution_dict(),
+            delegate_seats=council.delegate_seats,
             members=council.memberships.filter(ended_at__isnull=True).count(),
         )
 
@@ -436,6 +438,12 @@ def add_affiliate(request: HttpRequest, slug: str, body: AffiliationIn) -> Any:
     member = get_object_or_404(Council, slug=body.member_council)
     services.affiliate(request.user, body_council, member)
     return Status(201, CouncilOut.of(member))
+
+
+@api.get("/councils/{slug}/seats", response={200: dict[str, int], **ERRORS}, tags=["delegates"])
+def list_seats(request: HttpRequest, slug: str) -> Any:
+    """A federation's or congress's delegate seats per member council."""
+    return Status(200, services.seat_allocation(get_object_or_404(Council, slug=slug)))
 
 
 @api.get("/councils/{slug}/mandates", response=list[MandateOut], tags=["delegates"])

@@ -121,6 +121,11 @@ class BallotForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+    opens_at = forms.DateTimeField(
+        label=_("Opens at (UTC; empty: now)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        required=False,
+    )
     closes_at = forms.DateTimeField(
         label=_("Closes at (UTC)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

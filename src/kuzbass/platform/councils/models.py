@@ -48,6 +48,15 @@ class Council(Sealed):
     constitution_threshold = models.CharField(
         _("constitution threshold"), max_length=20, default="2/3"
     )
+    delegate_seats = models.PositiveIntegerField(
+        _("delegate seats"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For a federation or congress: seats shared among the member councils in proportion "
+            "to their members (Sainte-Laguë, at least one each). Empty: one seat per council."
+        ),
+    )
     founded_at = models.DateTimeField(_("founded at"), auto_now_add=True)
 
     class Meta:
@@ -80,6 +89,7 @@ class Council(Sealed):
             "kind": self.kind,
             "open_signup": self.open_signup,
             "constitution": self.constitution_dict(),
+            "delegate_seats": self.delegate_seats,
         }
 
 

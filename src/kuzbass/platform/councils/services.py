@@ -18,10 +18,12 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from kuzbass.democracy import (
+    MAJORITY_CHOICES,
     BallotError,
     Constitution,
     MotionKind,
     VotingMethod,
+    apportion_seats,
     tally,
     validate_ballot,
 )
@@ -49,12 +51,11 @@ from kuzbass.platform.councils.models import (
     Role,
     VoterRoll,
 )
+from kuzbass.platform.councils.signals import motion_decided
 from kuzbass.platform.ledger.services import append_event, lock_ledger
 
-User = Any  # a django.contrib.auth user; typed loosely so that custom user models also work
-
 INVITATION_LIFETIME = timedelta(days=14)
-MAJORITY_OPTIONS = ["yes", "no", "abstain"]
+MAJORITY_OPTIONS = list(MAJORITY_CHOICES)
 
 
 def now() -> datetime:
@@ -160,6 +161,7 @@ def found_council(
     description: str = "",
     constitution: dict[str, Any] | None = None,
     open_signup: bool = False,
+    delegate_seats: int | None = None,
 ) -> Council:
     """Create a council (an administrator's act: councils are founded before they have members)."""
     lock_ledger()
@@ -171,8 +173,19 @@ def found_council(
     slug = _text(slug, "slug", max_length=80)
     if Council.objects.filter(slug=slug).exists():
         raise RefusedError(f"a council with the short name {slug!r} already exists", field="slug")
+    if delegate_seats is not None and kind not in COUNCILS_OF_COUNCILS:
+        raise InvalidInputError(
+            "only a federation or congress has delegate seats", field="delegate_seats"
+        )
+    if delegate_seats is not None and delegate_seats < 1:
+        raise InvalidInputError("delegate seats must be at least 1", field="delegate_seats")
     council = Council(
-        name=name, slug=slug, kind=kind, description=description, open_signup=open_signup
+        name=name,
+        slug=slug,
+        kind=kind,
+        description=description,
+        open_signup=open_signup,
+        delegate_seats=delegate_seats,
     )
     if constitution is not None:
         parsed = _parse_constitution(constitution)
@@ -357,6 +370,35 @@ def affiliate(actor: Any, body: Council, member_council: Council) -> Affiliation
     return affiliation
 
 
+def seat_allocation(body: Council) -> dict[str, int]:
+    """Delegate seats per member council of a federation or congress (short name -> seats)."""
+    members = {
+        affiliation.member_council.slug: affiliation.member_council.memberships.filter(
+            ended_at__isnull=True
+        ).count()
+        for affiliation in body.affiliates.filter(ended_at__isnull=True).select_related(
+            "member_council"
+        )
+    }
+    if body.delegate_seats is None:
+        return dict.fromkeys(members, 1)
+    try:
+        return apportion_seats(members, body.delegate_seats)
+    except ValueError as error:  # ApportionmentTieError is a ValueError too
+        raise RefusedError(f"the seats of {body.name} cannot be shared: {error}") from error
+
+
+def _require_free_seat(council: Council, body: Council) -> None:
+    seats = seat_allocation(body).get(council.slug, 0)
+    held = Mandate.objects.filter(council=council, body=body, ended_at__isnull=True).count()
+    if held >= seats:
+        raise RefusedError(
+            f"{council.name} already fills its {seats} seat(s) in {body.name}; "
+            "recalling a delegate frees one",
+            field="delegate_to",
+        )
+
+
 # --- motions -------------------------------------------------------------------------------
 
 
@@ -424,6 +466,8 @@ def table_motion(
             raise InvalidInputError(
                 f"{council.name} is not a member of {delegate_to.name}", field="delegate_to"
             )
+        if delegate_to is not None:
+            _require_free_seat(council, delegate_to)
     elif delegate_to is not None or mandate_instructions:
         raise InvalidInputError("only an election motion carries a mandate", field="delegate_to")
     if demand is not None:
@@ -616,6 +660,8 @@ def open_ballot(
     else:
         names = _ballot_options(motion, method, options)
         if motion.kind == MotionKind.ELECTION:
+            if motion.delegate_to is not None:
+                _require_free_seat(motion.council, motion.delegate_to)
             for name in names:
                 if not Membership.objects.filter(
                     council=motion.council, user__username=name, ended_at__isnull=True
@@ -872,13 +918,11 @@ def _decide_motion(ballot: Ballot, motion: Motion, winners: list[str]) -> None:
     )
     if motion.demand_id is not None:
         _apply_demand_decision(motion, ballot, carried)
-    if not carried:
-        return
-    if motion.kind == MotionKind.ELECTION:
+    if carried and motion.kind == MotionKind.ELECTION:
         _elect(motion, ballot, winners[0])
-    elif motion.kind == MotionKind.RECALL:
+    elif carried and motion.kind == MotionKind.RECALL:
         _recall(motion)
-    elif motion.kind == MotionKind.CONSTITUTION:
+    elif carried and motion.kind == MotionKind.CONSTITUTION:
         council = Council.objects.select_for_update().get(pk=motion.council_id)
         for key, value in (motion.proposed_constitution or {}).items():
             setattr(council, key, value)
@@ -892,6 +936,9 @@ def _decide_motion(ballot: Ballot, motion: Motion, winners: list[str]) -> None:
             },
             seals=[council],
         )
+    motion_decided.send(
+        sender=Motion, motion=motion, ballot=ballot, carried=carried, winners=winners
+    )
 
 
 def _elect(motion: Motion, ballot: Ballot, winner: str) -> None:

@@ -29,6 +29,22 @@ from kuzbass.platform.councils.models import (
 )
 from kuzbass.platform.ledger.models import LedgerEvent
 
+# The kinds of event that name a motion or a ballot in their payload: filtering on the indexed
+# kind first keeps these pages fast however many events other apps write.
+MOTION_EVENTS = (
+    "motion.tabled",
+    "amendment.proposed",
+    "ballot.opened",
+    "ballot.closed",
+    "amendment.decided",
+    "motion.decided",
+    "delegate.elected",
+    "delegate.recalled",
+    "demand.status_changed",
+    "council.constitution_changed",
+)
+BALLOT_EVENTS = ("ballot.opened", "ballot.closed", "motion.decided")
+
 
 def _refusal(form: django_forms.Form, error: services.ServiceError) -> None:
     field = error.field if error.field in form.fields else None
@@ -59,6 +75,7 @@ def _council_context(request: HttpRequest, council: Council, **extra: Any) -> di
         "motions": council.motions.select_related("tabled_by")[:50],
         "demands": council.demands.select_related("responsible_body")[:50],
         "mandates": council.mandates.select_related("delegate", "body", "ended_by"),
+        "seats": _seats(council),
         "motion_form": forms.MotionForm(council),
         "demand_form": forms.DemandForm(initial={"responsible_body": council}),
         "invitation_form": forms.InvitationForm(),
@@ -66,6 +83,27 @@ def _council_context(request: HttpRequest, council: Council, **extra: Any) -> di
     }
     context.update(extra)
     return context
+
+
+def _seats(council: Council) -> list[tuple[Council, int, int]] | str:
+    """For a federation or congress: each member council, its seats and its seated delegates,
+    or the reason the seats cannot be shared."""
+    if not council.is_council_of_councils:
+        return []
+    try:
+        allocation = services.seat_allocation(council)
+    except services.ServiceError as error:
+        return error.message
+    return [
+        (
+            affiliation.member_council,
+            allocation.get(affiliation.member_council.slug, 0),
+            affiliation.member_council.mandates.filter(body=council, ended_at__isnull=True).count(),
+        )
+        for affiliation in council.affiliates.filter(ended_at__isnull=True).select_related(
+            "member_council"
+        )
+    ]
 
 
 def council_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -292,7 +330,9 @@ def motion_detail(
         "amendment_form": forms.AmendmentForm(),
         "comment_form": forms.CommentForm(),
         "ballot_form": forms.BallotForm(motion),
-        "events": LedgerEvent.objects.filter(payload__motion=motion.pk).order_by("sequence"),
+        "events": LedgerEvent.objects.filter(
+            kind__in=MOTION_EVENTS, payload__motion=motion.pk
+        ).order_by("sequence"),
     }
     context.update(extra)
     return render(request, "councils/motion.html", context, status=status)
@@ -363,6 +403,7 @@ def open_ballot(request: HttpRequest, motion_id: int) -> HttpResponse:
             motion,
             method=data["method"],
             options=form.option_list(),
+            opens_at=data["opens_at"],
             closes_at=data["closes_at"],
             secret=data["secret"],
             max_score=data["max_score"],
@@ -423,7 +464,9 @@ def ballot_detail(request: HttpRequest, ballot_id: int) -> HttpResponse:
             "motion": ballot.motion,
             "papers": papers,
             "roll": ballot.roll_names(),
-            "events": LedgerEvent.objects.filter(payload__ballot=ballot.pk).order_by("sequence"),
+            "events": LedgerEvent.objects.filter(
+                kind__in=BALLOT_EVENTS, payload__ballot=ballot.pk
+            ).order_by("sequence"),
         },
     )
 

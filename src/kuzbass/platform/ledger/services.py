@@ -98,12 +98,40 @@ def iter_events(batch: int = 2000) -> Iterator[ledger.LedgerEvent]:
         last = rows[-1].sequence
 
 
-def _row_for(key: str) -> Sealed | None:
-    label, _, pk = key.rpartition(":")
-    app_label, _, model_name = label.partition(".")
-    model = apps.get_model(app_label, model_name)
-    row = model._default_manager.filter(pk=pk).first()
-    return row if isinstance(row, Sealed) else None
+def _first_mismatch(latest: dict[str, tuple[int, str]]) -> tuple[int, str] | None:
+    """Compare every sealed row with its last seal, fetching rows in bulk model by model;
+    return the mismatch whose sealing event comes first, as (sequence, reason)."""
+    by_model: dict[str, list[str]] = {}
+    for key in latest:
+        label, _, pk = key.rpartition(":")
+        by_model.setdefault(label, []).append(pk)
+    found: list[tuple[int, str]] = []
+    for label, pks in by_model.items():
+        app_label, _, model_name = label.partition(".")
+        model = apps.get_model(app_label, model_name)
+        for start in range(0, len(pks), 1000):
+            chunk = pks[start : start + 1000]
+            rows = model._default_manager.in_bulk([model._meta.pk.to_python(pk) for pk in chunk])
+            for pk in chunk:
+                key = f"{label}:{pk}"
+                sequence, digest = latest[key]
+                row = rows.get(model._meta.pk.to_python(pk))
+                if not isinstance(row, Sealed):
+                    found.append(
+                        (
+                            sequence,
+                            f"{key} sealed by event #{sequence} has been deleted from the database",
+                        )
+                    )
+                elif seal_digest(row) != digest:
+                    found.append(
+                        (
+                            sequence,
+                            f"{key} no longer matches the content sealed by event "
+                            f"#{sequence}: it was changed outside the platform",
+                        )
+                    )
+    return min(found) if found else None
 
 
 def verify_database() -> DatabaseReport:
@@ -125,23 +153,8 @@ def verify_database() -> DatabaseReport:
         return DatabaseReport(
             False, chain.events_checked, 0, chain.first_broken, chain.reason or "broken chain"
         )
-    for key, (sequence, digest) in sorted(latest.items(), key=lambda item: item[1][0]):
-        row = _row_for(key)
-        if row is None:
-            return DatabaseReport(
-                False,
-                chain.events_checked,
-                len(latest),
-                sequence,
-                f"{key} sealed by event #{sequence} has been deleted from the database",
-            )
-        if seal_digest(row) != digest:
-            return DatabaseReport(
-                False,
-                chain.events_checked,
-                len(latest),
-                sequence,
-                f"{key} no longer matches the content sealed by event #{sequence}: "
-                "it was changed outside the platform",
-            )
+    mismatch = _first_mismatch(latest)
+    if mismatch is not None:
+        sequence, reason = mismatch
+        return DatabaseReport(False, chain.events_checked, len(latest), sequence, reason)
     return DatabaseReport(True, chain.events_checked, len(latest), None, "")
