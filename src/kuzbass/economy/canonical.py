@@ -134,27 +134,31 @@ def codes(column: pa.ChunkedArray, names: pa.Array) -> np.ndarray:
     """Index of each value of ``column`` in ``names`` (−1 where absent), without Python objects.
 
     A dictionary-encoded column is mapped through its dictionaries: one hash lookup per distinct
-    name per chunk, then a gather of the small integer indices.
+    dictionary, then a gather of the small integer indices.
     """
     names = names.cast(pa.large_string())
     if not pa.types.is_dictionary(column.type):
         found = pc.index_in(column.cast(pa.large_string()), value_set=names)
         return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
-    chunks = [c for c in column.chunks if len(c)]
-    if not chunks:
-        return np.empty(0, dtype=np.int64)
-    dictionaries = [c.dictionary.cast(pa.large_string()) for c in chunks]
-    looked_up = pc.index_in(pa.concat_arrays(dictionaries), value_set=names)
-    mapped = np.asarray(looked_up.fill_null(-1).to_numpy(), dtype=np.int32)
     out = np.empty(len(column), dtype=np.int32)
-    start = offset = 0
-    for chunk, dictionary in zip(chunks, dictionaries, strict=True):
+    mapped: dict[tuple[int, ...], np.ndarray] = {}
+    start = 0
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        # the Parquet reader hands every batch of a row group the same dictionary buffers
+        key = tuple(b.address if b is not None else 0 for b in chunk.dictionary.buffers())
+        key += (len(chunk.dictionary), chunk.dictionary.offset)
+        if key not in mapped:
+            dictionary = chunk.dictionary.cast(pa.large_string())
+            if dictionary.equals(names):  # as kuzbass writes them: no hashing needed
+                mapped[key] = np.arange(len(names), dtype=np.int32)
+            else:
+                found = pc.index_in(dictionary, value_set=names)
+                mapped[key] = np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int32)
         indices = chunk.indices.to_numpy(zero_copy_only=False)
-        np.take(
-            mapped[offset : offset + len(dictionary)], indices, out=out[start : start + len(chunk)]
-        )
+        np.take(mapped[key], indices, out=out[start : start + len(chunk)])
         start += len(chunk)
-        offset += len(dictionary)
     return out
 
 
@@ -310,7 +314,8 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
     techniques_t = tables["techniques"]
     inputs_t = tables["inputs"]
     resources_t = tables["resources"]
-    assert products_t and techniques_t and inputs_t and resources_t
+    assert products_t is not None and techniques_t is not None
+    assert inputs_t is not None and resources_t is not None
     for required in (products_t, techniques_t):
         if len(required) == 0:
             problems.add(f"{required.file}: no rows")
@@ -350,9 +355,6 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
     quantity = _numbers(inputs_t, "quantity", problems)
     problems.raise_if_any()
 
-    def pair(i: int) -> str:
-        return _pair(inputs_t, i)
-
     is_resource = item >= n
     product_rows = _rows_of(~is_resource)
     resource_rows = _rows_of(is_resource)
@@ -364,7 +366,7 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
         (n, m),
         inputs_t,
         problems,
-        lambda i: pair(_position(product_rows, i)),
+        partial(_pair_at, inputs_t, product_rows),
     )
     resource_coefficients = _per_unit_matrix(
         item[resource_rows] - n,
@@ -374,9 +376,11 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
         (r, m),
         inputs_t,
         problems,
-        lambda i: pair(_position(resource_rows, i)),
+        partial(_pair_at, inputs_t, resource_rows),
     )
     del tech, item, quantity
+    tables.pop("inputs")  # the input rows are in the matrices now: free them
+    del inputs_t
 
     capital = depreciation = None
     for stem in ("capital", "depreciation"):
@@ -444,6 +448,10 @@ def _pair(table: _Table, i: int) -> str:
     return f"technique {table.value('technique', i)!r}, input {table.value('input', i)!r}"
 
 
+def _pair_at(table: _Table, rows: slice | np.ndarray, i: int) -> str:
+    return _pair(table, _position(rows, i))
+
+
 def _rows_of(mask: np.ndarray) -> slice | np.ndarray:
     """The rows where mask holds: a slice (no copy) when they are one contiguous block."""
     count = int(mask.sum())
@@ -501,7 +509,9 @@ def write_canonical(economy: Economy, folder: Path, fmt: str) -> None:
                     table,
                     staging / f"{stem}.parquet",
                     row_group_size=1 << 26,
+                    use_dictionary=[c for c in table.column_names if c in NAME_COLUMNS],
                     dictionary_pagesize_limit=1 << 30,
+                    write_statistics=False,  # min/max of names would cost 3× the write
                 )
         if folder.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))

@@ -114,16 +114,21 @@ class Economy:
         write_canonical(self, Path(path), format)
 
     @classmethod
-    def from_pymrio(cls, io_system: Any, labour: str | None = None) -> Economy:
+    def from_pymrio(
+        cls,
+        io_system: Any,
+        labour: str | None = None,
+        extensions: Iterable[str] = ("factor_inputs",),
+    ) -> Economy:
         """An economy from a pymrio ``IOSystem``: its A and x, and factor inputs as resources.
 
         Each (region, sector) is a product made by one technique; every row of each extension's
-        factor-input table ``F`` becomes a resource with coefficients ``F / x``. ``labour`` names
-        the resource to call ``labour`` (the one that labour values count).
+        extension's ``F`` (by default the factor inputs) becomes a resource with coefficients
+        ``F / x``. ``labour`` names the row to call ``labour`` (what labour values count).
         """
         from kuzbass.economy.pymrio_io import from_pymrio
 
-        return from_pymrio(io_system, labour)
+        return from_pymrio(io_system, labour, extensions)
 
     def active_techniques(self, active: Iterable[str] | None = None) -> np.ndarray:
         """The technique index used for each product: the only one, or the one named active.

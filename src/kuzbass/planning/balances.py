@@ -1,16 +1,19 @@
 """Balances and labour values: solve x = M x + b for a nonnegative sparse M with ρ(M) < 1.
 
-Gross output is x = A x + d; labour values are v = Aᵀ v + l. Both are solved by a Neumann
-series whose tail is summed in closed form along the Perron direction ("perron-neumann"):
+Gross output is x = A x + d; labour values are v = Aᵀ v + l. The solver was chosen by measurement
+(benchmarks/README.md, "Planning engine I"): on economies with sector structure the input matrix
+has, besides its Perron root ρ, one large eigenvalue per nearly self-contained sector (0.6–0.8 ρ at
+a million products), so the Neumann series x ← M x + b and even a Neumann series whose tail is
+summed along the Perron direction need 100–200 products with M, while GMRES needs about 40
+and BiCGSTAB about 46. The GMRES here spends its time in those products: they run on all cores
+over blocks of rows (scipy's own product is single-threaded but releases the GIL), and so does
+the Gram–Schmidt orthogonalisation, done once and repeated only when cancellation shows.
+Up to ``DENSE_LIMIT`` products LAPACK's dense LU is faster and exact to rounding.
 
-after m terms the increments t_m = M^m b of a nonnegative M line up with the Perron vector, so the
-tail Σ_{k≥m} t_k ≈ t_m / (1 − ρ̂) with ρ̂ = ⟨M t_m, t_m⟩ / ⟨t_m, t_m⟩. The residual of that
-extrapolated solution is (M t_m − ρ̂ t_m) / (1 − ρ̂), known without another product with M. For the
-sparse input-output matrices of real and synthetic economies the rest of the spectrum lies far
-inside the Perron root, so this needs about as many products with M as GMRES or BiCGSTAB, with
-none of their vector work; the products themselves run on all cores (scipy's are single-threaded).
-When the extrapolation stalls (several eigenvalues near the Perron root), GMRES finishes from the
-current solution. Every answer reports the measured residual ‖b − (I − M) x‖ / ‖b‖.
+Every answer reports the method and the measured relative residual ‖b − (I − M) x‖ / ‖b‖, and
+an estimate of ρ (from the Ritz values of the first GMRES cycle). Because x = Σ Mᵏ b ≥ 0 whenever
+ρ < 1 and b ≥ 0, a solution with negative entries for nonnegative b proves ρ ≥ 1: the solver
+then raises ``NotProductiveError`` naming the self-consuming cycle.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from threadpoolctl import threadpool_limits
 
 from kuzbass.economy.errors import EconomyError, NotProductiveError
 
@@ -39,7 +44,16 @@ Sparse = sp.csr_array | sp.csc_array | sp.coo_array
 """A sparse matrix (CSR is used as is; others are converted)."""
 
 Progress = Callable[[int, float], None]
-"""Called after each iteration with (iteration, relative residual)."""
+"""Called during a solve with (products with M so far, relative residual)."""
+
+T = TypeVar("T")
+
+DENSE_LIMIT = 1500
+"""Up to this many products, LAPACK's dense LU is both faster and exact to rounding."""
+
+
+RESTART = 40
+"""GMRES cycle length: longer cycles save products with M but cost more orthogonalisation."""
 
 
 @dataclass(frozen=True)
@@ -63,209 +77,221 @@ class SolveReport:
 
 
 class RowBlocks:
-    """y = M x with the rows of a CSR matrix split among threads (scipy releases the GIL)."""
+    """M split into blocks of rows with equal nonzeros, one per core, worked on in parallel.
+
+    Vectors are split by the same rows, so that products with M and the vector work of GMRES
+    both run on all cores (BLAS is held to one thread per block meanwhile).
+    """
 
     def __init__(self, matrix: Sparse, threads: int | None = None) -> None:
         matrix = sp.csr_array(matrix)
         self.shape = matrix.shape
         if threads is None:
             threads = len(os.sched_getaffinity(0)) if matrix.nnz >= 500_000 else 1
-        bounds = np.searchsorted(
-            matrix.indptr, np.linspace(0, matrix.nnz, threads + 1)[1:-1]
-        ).tolist()
-        rows = [0, *bounds, matrix.shape[0]]
+        bounds = np.searchsorted(matrix.indptr, np.linspace(0, matrix.nnz, threads + 1)[1:-1])
+        edges = [0, *bounds.tolist(), matrix.shape[0]]
+        self.rows = [slice(a, b) for a, b in itertools.pairwise(edges)]
         self.blocks = []
-        for start, stop in itertools.pairwise(rows):
-            first, last = int(matrix.indptr[start]), int(matrix.indptr[stop])
+        for rows in self.rows:
+            first, last = int(matrix.indptr[rows.start]), int(matrix.indptr[rows.stop])
             self.blocks.append(
                 sp.csr_array(
                     (
                         matrix.data[first:last],
                         matrix.indices[first:last],
-                        matrix.indptr[start : stop + 1] - matrix.indptr[start],
+                        matrix.indptr[rows.start : rows.stop + 1] - matrix.indptr[rows.start],
                     ),
-                    shape=(stop - start, matrix.shape[1]),
+                    shape=(rows.stop - rows.start, matrix.shape[1]),
                     copy=False,
                 )
             )
         self.pool = ThreadPoolExecutor(len(self.blocks)) if len(self.blocks) > 1 else None
 
+    def run(self, task: Callable[[int], T]) -> list[T]:
+        """task(k) for every block k, in parallel."""
+        if self.pool is None:
+            return [task(0)]
+        return list(self.pool.map(task, range(len(self.blocks))))
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        """M x."""
         if self.pool is None:
             return np.asarray(self.blocks[0] @ x)
-        parts = list(self.pool.map(lambda block: block @ x, self.blocks))
-        return np.concatenate(parts)
+        return np.concatenate(self.run(lambda k: self.blocks[k] @ x))
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown()
 
 
-def _dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if a.ndim == 1:
-        return np.array([float(a @ b)])
-    return np.einsum("ij,ij->j", a, b)
-
-
 def _norms(a: np.ndarray) -> np.ndarray:
-    return np.sqrt(_dots(a, a))
+    return np.sqrt(np.einsum("i...,i...->...", a, a)).reshape(-1)
 
 
 def solve_leontief(
     matrix: Sparse,
     b: np.ndarray,
     tolerance: float = 1e-10,
-    max_iterations: int = 1000,
     progress: Progress | None = None,
     names: pd.Index | None = None,
+    max_products: int = 5000,
 ) -> tuple[np.ndarray, SolveReport]:
     """Solve x = M x + b (b one vector or n × k columns) to relative residual ``tolerance``.
 
-    Raises ``NotProductiveError`` when the series grows with ρ̂ ≥ 1 (``names`` label the cycle).
+    Raises ``NotProductiveError`` when the answer proves ρ(M) ≥ 1 (``names`` label the cycle).
     """
     started = time.perf_counter()
     b = np.asarray(b, dtype=np.float64)
+    if matrix.shape[0] <= DENSE_LIMIT:
+        with threadpool_limits(1, user_api="blas"):
+            return _solve_dense(sp.csr_array(matrix), b, names, started)
     operator = RowBlocks(matrix)
+    columns = [b] if b.ndim == 1 else [b[:, j] for j in range(b.shape[1])]
+    solved = []
+    products = 0
+    rho = 0.0
     try:
-        return _solve(operator, matrix, b, tolerance, max_iterations, progress, names, started)
+        with threadpool_limits(1, user_api="blas"):
+            for right in columns:
+                x, used, ritz = gmres(
+                    operator, right, tolerance, max_products=max_products, progress=progress
+                )
+                products += used
+                rho = max(rho, ritz)
+                solved.append(x)
+            x = solved[0] if b.ndim == 1 else np.column_stack(solved)
+            residuals = _norms(b - x + operator(x)) / np.maximum(_norms(b), 1e-300)
+            products += len(columns)
     finally:
         operator.close()
+    if bool(np.all(b >= 0)) and _negative(x):
+        raise _not_productive(matrix, max(rho, 1.0), names)
+    report = SolveReport(
+        "gmres", float(residuals.max()), products, rho, time.perf_counter() - started
+    )
+    return x, report
 
 
-def _solve(
+def _negative(x: np.ndarray) -> bool:
+    scale = float(np.abs(x).max()) if x.size else 0.0
+    return bool(x.size) and float(x.min()) < -1e-9 * scale
+
+
+def _solve_dense(
+    matrix: sp.csr_array, b: np.ndarray, names: pd.Index | None, started: float
+) -> tuple[np.ndarray, SolveReport]:
+    dense = matrix.toarray()
+    rho = float(np.abs(np.linalg.eigvals(dense)).max()) if len(dense) else 0.0
+    if rho >= 1:
+        raise _not_productive(matrix, rho, names)
+    system = np.eye(len(dense)) - dense
+    x = np.linalg.solve(system, b) if len(dense) else b.copy()
+    residual = float((_norms(b - system @ x) / np.maximum(_norms(b), 1e-300)).max())
+    return x, SolveReport("dense LU (LAPACK)", residual, 0, rho, time.perf_counter() - started)
+
+
+def gmres(
     operator: RowBlocks,
-    matrix: Sparse,
     b: np.ndarray,
     tolerance: float,
-    max_iterations: int,
-    progress: Progress | None,
-    names: pd.Index | None,
-    started: float,
-) -> tuple[np.ndarray, SolveReport]:
-    scale = _norms(b)
-    scale[scale == 0] = 1.0
-    partial = np.zeros_like(b)
-    term = b.copy()
-    best = math.inf
-    best_at = 0
-    rho = np.zeros_like(scale)
-    estimate = np.full_like(scale, math.inf)
-    iterations = 0
-    growing = 0
-    while iterations < max_iterations:
-        following = operator(term)
-        iterations += 1
-        squares = _dots(term, term)
-        rho = np.divide(
-            _dots(following, term), squares, out=np.zeros_like(squares), where=squares > 0
-        )
-        gap = np.where(rho < 1, 1.0 - rho, np.nan)
-        deviation = following - (rho * term if term.ndim == 1 else term * rho[None, :])
-        estimate = _norms(deviation) / gap / scale
-        worst = float(np.nanmax(estimate)) if np.isfinite(estimate).any() else math.inf
-        if np.isnan(estimate).any():
-            worst = math.inf
+    max_products: int = 5000,
+    progress: Progress | None = None,
+    restart: int | None = None,
+) -> tuple[np.ndarray, int, float]:
+    """Restarted GMRES for (I − M) x = b from x = b (the first two Neumann terms' worth).
+
+    Returns the solution, the number of products with M, and ρ̂ = the largest |1 − θ| over the
+    Ritz values θ of I − M from the first cycle. The basis is split by rows among the blocks.
+    """
+    n = len(b)
+    if restart is None:
+        restart = int(min(RESTART, max(10, 1.5e9 // (8 * max(n, 1)))))
+    scale = float(np.linalg.norm(b)) or 1.0
+    target = tolerance * scale
+    basis = np.empty((restart + 1, n))
+    w = np.empty(n)
+    x = b.copy()
+    products = 0
+    rho = 0.0
+    first_cycle = True
+    blocks = operator.blocks
+    while products < max_products:
+        residual = b - x + operator(x)
+        products += 1
+        beta = float(np.linalg.norm(residual))
         if progress is not None:
-            progress(iterations, worst)
-        if worst <= tolerance / 2:
-            solution = partial + (term / gap if term.ndim == 1 else term / gap[None, :])
-            return _finish(
-                operator,
-                matrix,
-                b,
-                solution,
-                tolerance,
-                "perron-neumann",
-                iterations,
-                float(rho.max()),
-                progress,
-                started,
-            )
-        if np.any(rho >= 1) and np.all(_norms(following) >= _norms(term) * (1 - 1e-12)):
-            growing += 1
-            if growing >= 3 and iterations >= 5:
-                raise _not_productive(matrix, float(rho.max()), names)
-        else:
-            growing = 0
-        if worst < best * 0.5:
-            best, best_at = worst, iterations
-        elif iterations - best_at >= 25:
+            progress(products, beta / scale)
+        if beta <= target:
             break
-        partial += term
-        term = following
-    solution = partial + (
-        term / np.where(rho < 1, 1 - rho, 1.0)
-        if term.ndim == 1
-        else term / np.where(rho < 1, 1 - rho, 1.0)[None, :]
-    )
-    return _finish(
-        operator,
-        matrix,
-        b,
-        solution,
-        tolerance,
-        "perron-neumann",
-        iterations,
-        float(rho.max()),
-        progress,
-        started,
-        stalled=True,
-    )
+        np.divide(residual, beta, out=basis[0])
+        del residual
+        hessenberg = np.zeros((restart + 1, restart))
+        triangle = np.zeros((restart + 1, restart))
+        rotations = np.zeros((restart, 2))
+        g = np.zeros(restart + 1)
+        g[0] = beta
+        steps = 0
+        for j in range(restart):
+            span = j + 1
+            vector = basis[j]
 
+            def first_pass(k: int, span: int = span, vector: np.ndarray = vector) -> np.ndarray:
+                rows = operator.rows[k]
+                np.subtract(vector[rows], blocks[k] @ vector, out=w[rows])
+                part = basis[:span, rows] @ w[rows]
+                return np.append(part, w[rows] @ w[rows])
 
-def _residual(operator: RowBlocks, b: np.ndarray, x: np.ndarray) -> float:
-    scale = _norms(b)
-    scale[scale == 0] = 1.0
-    return float((_norms(b - x + operator(x)) / scale).max())
+            def project(k: int, h: np.ndarray, span: int = span) -> np.ndarray:
+                rows = operator.rows[k]
+                w[rows] -= basis[:span, rows].T @ h
+                return np.append(basis[:span, rows] @ w[rows], w[rows] @ w[rows])
 
+            def project_and_scale(k: int, h: np.ndarray, norm: float, span: int = span) -> None:
+                rows = operator.rows[k]
+                w[rows] -= basis[:span, rows].T @ h
+                np.divide(w[rows], norm, out=basis[span, rows])
 
-def _finish(
-    operator: RowBlocks,
-    matrix: Sparse,
-    b: np.ndarray,
-    x: np.ndarray,
-    tolerance: float,
-    method: str,
-    iterations: int,
-    rho: float,
-    progress: Progress | None,
-    started: float,
-    stalled: bool = False,
-) -> tuple[np.ndarray, SolveReport]:
-    """Measure the true residual; finish with GMRES when the extrapolation did not reach it."""
-    residual = _residual(operator, b, x)
-    iterations += 1
-    if residual > tolerance or stalled:
-        n = matrix.shape[0]
-        system = spla.LinearOperator((n, n), matvec=lambda v: v - operator(v), dtype=np.float64)
-        columns = [x] if x.ndim == 1 else [x[:, j] for j in range(x.shape[1])]
-        rights = [b] if b.ndim == 1 else [b[:, j] for j in range(b.shape[1])]
-        counter = [0]
-
-        def count(_: object) -> None:
-            counter[0] += 1
+            sums = np.sum(operator.run(first_pass), axis=0)
+            products += 1
+            h, before = sums[:span], sums[span]
+            remaining = before - float(h @ h)
+            if remaining > 0.25 * before:
+                norm = math.sqrt(remaining)
+                operator.run(partial(project_and_scale, h=h, norm=norm))
+            else:
+                sums = np.sum(operator.run(partial(project, h=h)), axis=0)
+                again = sums[:span]
+                sums = np.sum(operator.run(partial(project, h=again)), axis=0)
+                h = h + again
+                norm = math.sqrt(sums[span])
+                if norm > 0:
+                    np.divide(w, norm, out=basis[span])
+            column = np.append(h, norm)
+            hessenberg[: span + 1, j] = column
+            for i in range(j):
+                c, s = rotations[i]
+                column[i], column[i + 1] = (
+                    c * column[i] + s * column[i + 1],
+                    -s * column[i] + c * column[i + 1],
+                )
+            radius = math.hypot(column[j], column[j + 1])
+            c, s = (1.0, 0.0) if radius == 0 else (column[j] / radius, column[j + 1] / radius)
+            rotations[j] = c, s
+            column[j], column[j + 1] = radius, 0.0
+            g[j], g[j + 1] = c * g[j], -s * g[j]
+            triangle[: span + 1, j] = column
+            steps = span
             if progress is not None:
-                progress(iterations + counter[0], math.nan)
-
-        solved = []
-        for guess, right in zip(columns, rights, strict=True):
-            answer, _info = spla.gmres(
-                system,
-                right,
-                x0=guess,
-                rtol=tolerance / 4,
-                atol=0.0,
-                restart=40,
-                maxiter=200,
-                callback=count,
-                callback_type="pr_norm",
-            )
-            solved.append(answer)
-        x = solved[0] if x.ndim == 1 else np.column_stack(solved)
-        residual = _residual(operator, b, x)
-        iterations += counter[0] + 1
-        method = "gmres after perron-neumann"
-    return x, SolveReport(method, residual, iterations, rho, time.perf_counter() - started)
+                progress(products, abs(g[j + 1]) / scale)
+            if abs(g[j + 1]) <= target / 2 or norm == 0:
+                break
+        if first_cycle:
+            ritz = np.linalg.eigvals(hessenberg[:steps, :steps])
+            rho = float(np.abs(1.0 - ritz).max())
+            first_cycle = False
+        y = np.linalg.solve(np.triu(triangle[:steps, :steps]), g[:steps])
+        x += basis[:steps].T @ y
+    return x, products, rho
 
 
 def spectral_radius(matrix: Sparse, tolerance: float = 1e-10) -> float:
@@ -275,7 +301,8 @@ def spectral_radius(matrix: Sparse, tolerance: float = 1e-10) -> float:
         return 0.0
     if n <= 600:
         dense = sp.csr_array(matrix).toarray()
-        return float(np.abs(np.linalg.eigvals(dense)).max())
+        with threadpool_limits(1, user_api="blas"):
+            return float(np.abs(np.linalg.eigvals(dense)).max())
     operator = sp.csr_array(matrix)
     if operator.nnz == 0:
         return 0.0

@@ -37,8 +37,12 @@ def solve_variable_by_variable(
     targets: pd.DataFrame | None = None,
     years: int | None = None,
     solver: str = "choose",
+    options: dict[str, bool | int | float | str] | None = None,
 ) -> VariableByVariableSolution:
-    """Build and solve the DESIGN.md multi-year LP (complete-sets objective Σ_y f_y)."""
+    """Build and solve the DESIGN.md multi-year LP (complete-sets objective Σ_y f_y).
+
+    ``solver`` and ``options`` are passed to HiGHS as they are (e.g. ``simplex_strategy``).
+    """
     check_economy(economy)
     started = time.perf_counter()
     Y = economy.years if years is None else years
@@ -170,6 +174,8 @@ def solve_variable_by_variable(
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("solver", solver)
+    for name, value in (options or {}).items():
+        highs.setOptionValue(name, value)
     matrix = sp.csc_array((vals, (rows, cols)), shape=(len(row_lower), len(lower)))
     lp = highspy.HighsLp()
     lp.num_row_, lp.num_col_ = matrix.shape

@@ -6,6 +6,7 @@ from typing import Any
 from django.test import Client
 from tests.platform.conftest import PASSWORD
 
+from kuzbass.platform.ledger.services import verify_database
 from kuzbass.platform.plans.models import PlanVersion, Technique
 
 
@@ -96,3 +97,7 @@ def test_withdrawing_a_need_through_the_api(declared: dict[str, Any]) -> None:
     assert response.status_code == 204
     assert town.get("/api/plans/councils/vorkuta/needs").json() == []
     assert town.delete("/api/plans/councils/vorkuta/needs/soap").status_code == 404
+    assert verify_database().ok  # the withdrawn need is kept, marked, and sealed again
+    response = post(town, "/api/plans/councils/vorkuta/needs", {"product": "soap", "quantity": 7})
+    assert response.status_code == 201
+    assert [n["quantity"] for n in town.get("/api/plans/councils/vorkuta/needs").json()] == [7]

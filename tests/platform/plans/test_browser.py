@@ -127,6 +127,7 @@ def test_declare_need_round_adopt_and_each_sees_its_part(
     consumers.goto(f"{base}/plans/councils/vorkuta/")
     needs = consumers.locator(".part").first.inner_text()
     assert "What our needs get in the adopted plan" in needs
+    assert consumers.locator(".part").count() == 1  # the adopted version is also the latest
     assert re.search(r"coal\s+basic needs\s+250\.000\s+250\.000\s+100%", needs)
     consumers.screenshot(path=str(SCREENSHOTS / "plan-consumer-part.png"), full_page=True)
 

@@ -91,3 +91,24 @@ def test_a_failed_run_leaves_the_previous_draft_as_it_was(declared: dict[str, An
     assert list(PlanVersion.objects.all()) == [first]
     first.refresh_from_db()
     assert first.content_hash == services.content_hash(first.content)
+
+
+def test_a_defeated_adoption_leaves_the_draft_a_draft(declared: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kuzbass.platform.councils import services as councils
+
+    version = services.run_planning_round(declared["kon"], declared["congress"])
+    motion = services.propose_adoption(declared["kon"], declared["congress"], version)
+    ballot = councils.open_ballot(
+        declared["kon"], motion, closes_at=timezone.now() + timedelta(hours=1)
+    )
+    councils.cast_vote(declared["kon"], ballot, "no")
+    councils.settle(ballot)
+    motion.refresh_from_db()
+    version.refresh_from_db()
+    assert motion.status == "defeated"
+    assert version.status == VersionStatus.DRAFT and version.adopted_at is None
+    assert not LedgerEvent.objects.filter(kind="plan.adopted").exists()

@@ -293,3 +293,43 @@ def test_participatory_rounds_refuse_late_proposals_and_keep_every_round(
     assert services.open_round() is None
     assert LedgerEvent.objects.filter(kind="plan.round_closed").count() == 3
     assert verify_database().ok
+
+
+def test_rounds_stop_once_every_good_balances(declared: dict[str, Any], clock: Any) -> None:
+    services.register_resources(
+        declared["kon"], declared["congress"], [{"name": "labour", "unit": "h", "available": 200}]
+    )
+    services.run_planning_round(declared["kon"], declared["congress"])
+    first = services.open_participatory_round(
+        declared["kon"], declared["congress"], deadline=councils.now() + timedelta(hours=1)
+    )
+    # the works propose exactly what the town needs, and the pit exactly the coal that takes
+    services.declare_technique(
+        declared["lather"],
+        declared["soapworks"],
+        name="soap-vorkuta",
+        product="soap",
+        output=100,
+        labour=100,
+        inputs={"coal": 50},
+    )
+    services.declare_technique(
+        declared["pit"],
+        declared["mine"],
+        name="coal-severnaya",
+        product="coal",
+        output=50,
+        labour=100,
+        capacity=1000,
+    )
+    clock(timedelta(hours=2))
+    closed = services.close_participatory_round(declared["kon"], first)
+    assert closed.balanced and closed.final
+    assert closed.outcome["max_imbalance_percent"] == pytest.approx(0.0)
+    assert services.open_round() is None
+    # balanced goods keep their prices
+    assert all(
+        g["new_price"] == g["price"]
+        for g in closed.outcome["goods"]
+        if g["supply"] + g["demand"] > 0
+    )

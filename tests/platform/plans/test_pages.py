@@ -1,5 +1,6 @@
 """The plan pages through Django's test client: forms call the services, refusals are shown."""
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -117,6 +118,10 @@ def test_round_pages_publish_prices_and_close_after_the_deadline(
     )
     page = congress.get(reverse("plans:round", args=[participatory.pk])).content.decode()
     assert "Indicative prices" in page and "soap" in page
+    mine = client_for(declared["pit"]).get(reverse("plans:council", args=["severnaya"]))
+    row = re.search(r"<tr><td>coal-severnaya</td>.*?</tr>", mine.content.decode(), re.S)
+    assert row is not None  # coal is priced at its labour value, 2 h, and costs 200 h / 100 t
+    assert row.group(0).endswith("<td>2.0000</td><td>2.0000</td></tr>")
     clock(timedelta(hours=2))
     response = congress.post(reverse("plans:close_round", args=[participatory.pk]))
     assert response.status_code == 302
@@ -130,3 +135,9 @@ def test_round_pages_publish_prices_and_close_after_the_deadline(
 @pytest.mark.parametrize("name", ["plans:overview", "plans:diff"])
 def test_public_pages_need_no_login(declared: dict[str, Any], name: str) -> None:
     assert Client().get(reverse(name)).status_code == 200
+
+
+def test_the_plan_page_explains_when_there_is_no_congress_yet(db: None) -> None:
+    response = Client().get(reverse("plans:overview"))
+    assert response.status_code == 200
+    assert "there is no congress yet, so there is no plan" in response.content.decode()

@@ -260,7 +260,12 @@ def propose_norms(request: HttpRequest, slug: str, body: NormsIn) -> Any:
 @router.get("/councils/{slug}/needs", response=list[NeedOut])
 def list_needs(request: HttpRequest, slug: str) -> list[NeedOut]:
     council = get_object_or_404(Council, slug=slug)
-    return [NeedOut.of(n) for n in council.needs.select_related("council", "product")]
+    return [
+        NeedOut.of(n)
+        for n in council.needs.filter(withdrawn_at__isnull=True).select_related(
+            "council", "product"
+        )
+    ]
 
 
 @router.post("/councils/{slug}/needs", response={201: NeedOut, **ERRORS}, auth=django_auth)
@@ -281,7 +286,9 @@ def submit_need(request: HttpRequest, slug: str, body: NeedIn) -> Any:
 @router.delete("/councils/{slug}/needs/{product}", response={204: None, **ERRORS}, auth=django_auth)
 def withdraw_need(request: HttpRequest, slug: str, product: str, use: str = "basic needs") -> Any:
     """Withdraw a need (one that carries an adopted demand can only be revised)."""
-    need = get_object_or_404(Need, council__slug=slug, product__name=product, use=use)
+    need = get_object_or_404(
+        Need, council__slug=slug, product__name=product, use=use, withdrawn_at__isnull=True
+    )
     services.withdraw_need(request.user, need)
     return 204, None
 

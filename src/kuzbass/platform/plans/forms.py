@@ -8,7 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 class TechniqueForm(forms.Form):
     name = forms.CharField(label=_("Technique name"), max_length=120)
-    product = forms.CharField(label=_("Product it makes"), max_length=120)
+    product = forms.CharField(
+        label=_("Product it makes"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"list": "catalogue-products"}),
+    )
     output = forms.FloatField(label=_("Output proposed for the period"))
     labour = forms.FloatField(label=_("Labour hours for that output"))
     capacity = forms.FloatField(
@@ -56,7 +60,11 @@ class NormsForm(forms.Form):
 
 
 class NeedForm(forms.Form):
-    product = forms.CharField(label=_("Product"), max_length=120)
+    product = forms.CharField(
+        label=_("Product"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"list": "catalogue-products"}),
+    )
     quantity = forms.FloatField(label=_("Quantity for the period"))
     use = forms.ChoiceField(label=_("Use"))
     demand = forms.TypedChoiceField(

@@ -144,6 +144,7 @@ class Need(Sealed):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     submitted_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = (
@@ -166,6 +167,7 @@ class Need(Sealed):
             "use": self.use,
             "quantity": _number(self.quantity),
             "demand": self.demand_id,
+            "withdrawn_at": _iso(self.withdrawn_at),
         }
 
 

@@ -61,14 +61,20 @@ __all__ = [
     "DEFAULT_RULES",
     "DEFAULT_USES",
     "NoAdoptedPlan",
+    "NoCongressError",
     "adopted_labour_values",
     "adopted_version",
     "close_participatory_round",
     "congress",
+    "consumer_part",
     "content_hash",
+    "current_norms",
     "declare_technique",
     "diff_versions",
+    "latest_draft",
     "open_participatory_round",
+    "open_round",
+    "planning_rules",
     "priority_classes",
     "propose_adoption",
     "propose_norms",
@@ -81,6 +87,7 @@ __all__ = [
     "upload_techniques",
     "withdraw_need",
     "withdraw_technique",
+    "workplace_part",
 ]
 
 DEFAULT_USES = ["basic needs", "public services", "investment", "other"]
@@ -873,6 +880,7 @@ def submit_need(
             "quantity": amount,
             "submitted_by": actor,
             "submitted_at": councils.now(),
+            "withdrawn_at": None,
             **({"demand": demand} if demand is not None else {}),
         },
     )
@@ -895,13 +903,19 @@ def submit_need(
 
 
 @transaction.atomic
-def withdraw_need(actor: Any, need: Need) -> None:
+def withdraw_need(actor: Any, need: Need) -> Need:
+    """A consumer council's officer withdraws a need; the row stays, marked, as the ledger's seal
+    of it must still verify (submitting the need again brings it back)."""
     lock_ledger()
     need = Need.objects.select_related("council", "product").get(pk=need.pk)
     councils._require_officer(actor, need.council)
     _check_proposal_window()
+    if need.withdrawn_at is not None:
+        raise RefusedError(f"the need for {need.product.name} ({need.use}) is already withdrawn")
     if need.demand_id is not None:
         raise RefusedError("this need carries an adopted demand; set its quantity instead")
+    need.withdrawn_at = councils.now()
+    need.save(update_fields=["withdrawn_at"])
     append_event(
         "plan.need_withdrawn",
         {
@@ -910,8 +924,9 @@ def withdraw_need(actor: Any, need: Need) -> None:
             "use": need.use,
             "by": actor.get_username(),
         },
+        seals=[need],
     )
-    need.delete()
+    return need
 
 
 def congress() -> Council:
@@ -950,9 +965,9 @@ def read_declarations(congress: Council) -> assembly.Declarations:
     )
     input_columns = list(zip(*inputs, strict=True)) if inputs else [()] * 3
     needs = list(
-        Need.objects.order_by("council__slug", "product__name", "use").values_list(
-            "council__slug", "product__name", "use", "quantity", "demand_id"
-        )
+        Need.objects.filter(withdrawn_at__isnull=True)
+        .order_by("council__slug", "product__name", "use")
+        .values_list("council__slug", "product__name", "use", "quantity", "demand_id")
     )
     need_columns = list(zip(*needs, strict=True)) if needs else [()] * 5
     norms = {}

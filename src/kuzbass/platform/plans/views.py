@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kuzbass.economy.model import LABOUR
 from kuzbass.platform.councils import services as councils
 from kuzbass.platform.councils.models import Council, CouncilKind, Demand, DemandStatus
 from kuzbass.platform.plans import charts, forms, services
@@ -68,7 +69,10 @@ def _act(
 
 
 def overview(request: HttpRequest, status: int = 200, **bound: Any) -> HttpResponse:
-    congress = _congress()
+    try:
+        congress = services.congress()
+    except services.NoCongressError as missing:
+        return render(request, "plans/no_congress.html", {"problem": missing.message})
     is_officer = councils.is_officer(request.user, congress)
     versions = list(PlanVersion.objects.filter(congress=congress).order_by("-number")[:50])
     context = {
@@ -306,38 +310,56 @@ def council_plan(request: HttpRequest, slug: str, status: int = 200, **bound: An
         adopted: PlanVersion | None = services.adopted_version()
     except services.NoAdoptedPlan:
         adopted = None
+    shown = [v for v in (adopted, latest) if v is not None]
+    if len(shown) == 2 and shown[0].pk == shown[1].pk:
+        shown = shown[:1]
     context: dict[str, Any] = {
         "council": council,
         "is_officer": is_officer,
+        "products": Product.objects.values_list("name", flat=True),
         "latest": latest,
         "adopted": adopted,
         "open_round": services.open_round(),
     }
     if council.kind == CouncilKind.WORKPLACE:
-        context.update(
-            techniques=Technique.objects.filter(workplace=council)
+        techniques = list(
+            Technique.objects.filter(workplace=council)
             .select_related("product")
-            .prefetch_related("inputs"),
+            .prefetch_related("inputs")
+        )
+        if context["open_round"] is not None:
+            _price_at_round(techniques, context["open_round"].prices)
+        context.update(
+            techniques=techniques,
             norms=services.current_norms(council),
             technique_form=bound.get("technique_form") or forms.TechniqueForm(),
             upload_form=bound.get("upload_form") or forms.UploadForm(),
             norms_form=bound.get("norms_form") or forms.NormsForm(),
-            parts=[
-                (v, services.workplace_part(v, council)) for v in (adopted, latest) if v is not None
-            ],
+            parts=[(v, services.workplace_part(v, council)) for v in shown],
             matters=council.plan_matters.select_related("motion")[:10],
         )
     elif council.kind == CouncilKind.CONSUMER:
         uses = services.priority_classes(_congress()) or services.DEFAULT_USES
         demands = _open_demands(council) if is_officer else []
         context.update(
-            needs=Need.objects.filter(council=council).select_related("product", "demand"),
+            needs=Need.objects.filter(council=council, withdrawn_at__isnull=True).select_related(
+                "product", "demand"
+            ),
             need_form=bound.get("need_form") or forms.NeedForm(uses=uses, demands=demands),
-            parts=[
-                (v, services.consumer_part(v, council)) for v in (adopted, latest) if v is not None
-            ],
+            parts=[(v, services.consumer_part(v, council)) for v in shown],
         )
     return render(request, "plans/council.html", context, status=status)
+
+
+def _price_at_round(techniques: list[Technique], prices: dict[str, float]) -> None:
+    """Attach each technique's price and cost per unit at an open round's indicative prices, so
+    that a workplace sees which proposals pay their way before it revises them."""
+    for technique in techniques:
+        cost = technique.labour * prices.get(LABOUR, 1.0) + sum(
+            i.quantity * prices.get(i.item, 0.0) for i in technique.inputs.all()
+        )
+        technique.round_price = prices.get(technique.product.name)  # type: ignore[attr-defined]
+        technique.round_cost = cost / technique.output  # type: ignore[attr-defined]
 
 
 def _open_demands(council: Council) -> list[Demand]:

@@ -1,0 +1,253 @@
+"""Commands on economies: check, values, output, generate, convert."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kuzbass.cli.app import app
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kuzbass.economy.model import Economy
+
+
+class Format(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+class SourceFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    fiveyearplan = "5yearplan"
+
+
+Active = Annotated[
+    list[str] | None,
+    typer.Option("--active", help="A technique to use where several make one product (repeat)."),
+]
+Out = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write here (.csv or .parquet) instead of printing the CSV."),
+]
+Source = Annotated[
+    SourceFormat | None, typer.Option("--format", help="Format of ECONOMY (default: detected).")
+]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Print input problems as a list and exit 1, instead of a traceback."""
+    from rich.console import Console
+
+    from kuzbass.economy.errors import EconomyError
+
+    try:
+        yield
+    except EconomyError as error:
+        Console(stderr=True).print(f"[red]{error}[/red]", markup=True, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _read(path: Path, fmt: SourceFormat | None) -> Economy:
+    from rich.console import Console
+
+    from kuzbass.economy.model import Economy
+
+    with Console(stderr=True).status(f"reading {path}"):
+        return Economy.read(path, None if fmt is None else fmt.value)
+
+
+def _report(result: pd.Series | pd.DataFrame) -> None:
+    from rich.console import Console
+
+    attrs = result.attrs
+    Console(stderr=True).print(
+        f"method {attrs['method']}, relative residual {attrs['residual']:.2e}, "
+        f"{attrs['iterations']} products with A, spectral radius ≈ {attrs['spectral_radius']:.6g}, "
+        f"{attrs['seconds']:.2f} s",
+        highlight=False,
+    )
+
+
+def write_table(frame: pd.DataFrame, out: Path | None) -> None:
+    """Write a result table as CSV (or Parquet by suffix) atomically, or print it as CSV."""
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    plain = not any(
+        pc.any(pc.match_substring_regex(table.column(name).cast(pa.string()), '[,"\n\r]')).as_py()
+        for name, kind in zip(table.column_names, table.schema.types, strict=True)
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind)
+    )
+    csv_options = pacsv.WriteOptions(
+        include_header=False, quoting_style="none" if plain else "needed"
+    )
+    header = (",".join(table.column_names) + "\n").encode()
+    if out is None:
+        sink = pa.BufferOutputStream()
+        sink.write(header)
+        pacsv.write_csv(table, sink, csv_options)
+        sys.stdout.write(sink.getvalue().to_pybytes().decode())
+        sys.stdout.flush()
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    os.close(handle)
+    try:
+        if out.suffix == ".parquet":
+            pq.write_table(table, temporary)
+        else:
+            with pa.OSFile(temporary, "wb") as stream:
+                stream.write(header)
+                pacsv.write_csv(table, stream, csv_options)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@app.command()
+def check(economy: Path, active: Active = None, format: Source = None) -> None:
+    """Summarise an economy (products, techniques, coefficients, spectral radius) or list its
+    problems."""
+    with _errors():
+        summary = _read(economy, format).check(active)
+    typer.echo(str(summary))
+
+
+@app.command()
+def values(economy: Path, out: Out = None, active: Active = None, format: Source = None) -> None:
+    """Labour values v = vA + l, as CSV product,value."""
+    with _errors():
+        result = _read(economy, format).labour_values(active, progress=True)
+    _report(result)
+    write_table(result.rename_axis("product").reset_index(), out)
+
+
+@app.command()
+def output(
+    economy: Path,
+    demand: Annotated[Path, typer.Option("--demand", help="CSV product,quantity.")],
+    out: Out = None,
+    active: Active = None,
+    format: Source = None,
+) -> None:
+    """Gross output x = Ax + d for a final demand, as CSV product,quantity."""
+    with _errors():
+        economy_ = _read(economy, format)
+        result = economy_.gross_output(read_demand(demand), active, progress=True)
+    _report(result)
+    write_table(result.rename_axis("product").reset_index(), out)
+
+
+def read_demand(path: Path) -> pd.Series:
+    """A demand CSV (product,quantity) as a Series; errors name the line and value."""
+    import numpy as np
+    import pandas as pd
+
+    from kuzbass.economy.errors import EconomyError
+
+    if not path.exists() or path.stat().st_size == 0:
+        raise EconomyError(
+            [f"{path.name}: missing or empty (expected the header product,quantity)"]
+        )
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(frame.columns) != ["product", "quantity"]:
+        raise EconomyError(
+            [
+                f"{path.name}: wrong header {','.join(map(str, frame.columns))} "
+                f"(expected product,quantity)"
+            ]
+        )
+    quantity = pd.to_numeric(frame["quantity"].str.strip(), errors="coerce")
+    problems = [
+        f"{path.name} line {i + 2}: quantity {frame['quantity'].iloc[i]!r} is not a finite number"
+        for i in np.flatnonzero(~np.isfinite(quantity.to_numpy(dtype=np.float64)))[:10]
+    ]
+    if problems:
+        raise EconomyError(problems)
+    return pd.Series(quantity.to_numpy(dtype=np.float64), index=frame["product"].str.strip())
+
+
+@app.command()
+def generate(
+    outdir: Path,
+    products: Annotated[int, typer.Option("--products", min=1)],
+    inputs_per_product: Annotated[float, typer.Option("--inputs-per-product")] = 20,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    spectral_radius: Annotated[float, typer.Option("--spectral-radius")] = 0.9,
+    format: Annotated[Format, typer.Option("--format")] = Format.csv,
+    demand_share: Annotated[float, typer.Option(help="Share of products with a target.")] = 0.3,
+    capacity_headroom: Annotated[
+        float | None, typer.Option(help="Capacities = needed output × (1 + headroom·U[0,2)).")
+    ] = None,
+    labour_available: Annotated[
+        float | None, typer.Option(help="Labour stock as a multiple of what the targets need.")
+    ] = None,
+    land_available: Annotated[
+        float | None, typer.Option(help="Add resource 'land' with this multiple of its need.")
+    ] = None,
+    alternatives: Annotated[
+        float, typer.Option(help="Share of products with a second technique.")
+    ] = 0.0,
+) -> None:
+    """Generate a reproducible synthetic productive economy into OUTDIR."""
+    from rich.console import Console
+
+    from kuzbass.economy.generate import generate as make
+
+    console = Console(stderr=True)
+    try:
+        with console.status(f"generating {products:,} products"):
+            economy = make(
+                products,
+                inputs_per_product,
+                seed,
+                spectral_radius,
+                demand_share=demand_share,
+                capacity_headroom=capacity_headroom,
+                labour_available=labour_available,
+                land_available=land_available,
+                alternatives=alternatives,
+            )
+        with console.status(f"writing {outdir}"):
+            economy.write(outdir, format.value)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    console.print(
+        f"{economy.n_products:,} products, {economy.n_techniques:,} techniques, "
+        f"{economy.input_coefficients.nnz:,} input coefficients → {outdir}",
+        highlight=False,
+    )
+
+
+@app.command()
+def convert(
+    src: Path,
+    dst: Path,
+    to: Annotated[Format, typer.Option("--to", help="Format to write.")] = Format.csv,
+    format: Source = None,
+) -> None:
+    """Read an economy in any format and write it as a canonical CSV or Parquet folder."""
+    from rich.console import Console
+
+    with _errors():
+        economy = _read(src, format)
+    with Console(stderr=True).status(f"writing {dst}"):
+        economy.write(dst, to.value)

@@ -1,0 +1,156 @@
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kuzbass.economy import Economy
+from kuzbass.economy.errors import EconomyError
+from kuzbass.economy.generate import generate
+
+
+def _same(a: Economy, b: Economy) -> None:
+    assert list(a.products) == list(b.products)
+    assert list(a.techniques) == list(b.techniques)
+    assert list(a.resources) == list(b.resources)
+    assert list(a.product_units) == list(b.product_units)
+    assert list(a.resource_units) == list(b.resource_units)
+    np.testing.assert_array_equal(a.technique_product, b.technique_product)
+    np.testing.assert_allclose(a.technique_output, b.technique_output, rtol=1e-15)
+    np.testing.assert_array_equal(a.technique_capacity, b.technique_capacity)
+    np.testing.assert_array_equal(a.resource_available, b.resource_available)
+    for left, right in (
+        (a.input_coefficients, b.input_coefficients),
+        (a.resource_coefficients, b.resource_coefficients),
+        (a.capital_coefficients, b.capital_coefficients),
+        (a.depreciation, b.depreciation),
+    ):
+        if left is None:
+            assert right is None
+            continue
+        assert right is not None
+        np.testing.assert_allclose(left.toarray(), right.toarray(), rtol=1e-14, atol=0)
+    for left_frame, right_frame in (
+        (a.targets, b.targets),
+        (a.resource_schedule, b.resource_schedule),
+    ):
+        if left_frame is None:
+            assert right_frame is None
+        else:
+            assert right_frame is not None
+            pd.testing.assert_frame_equal(
+                left_frame.reset_index(drop=True),
+                right_frame.reset_index(drop=True),
+                check_dtype=False,
+            )
+
+
+def test_reads_the_farm_by_hand(make_folder) -> None:
+    economy = Economy.read(make_folder())
+    np.testing.assert_allclose(economy.input_coefficients.toarray(), [[0.2, 0.25], [0.1, 0.1]])
+    np.testing.assert_allclose(economy.resource_coefficients.toarray(), [[0.5, 1.0]])
+    assert list(economy.techniques) == ["farm", "mill"]
+    assert economy.resource_available.tolist() == [1000.0]
+    assert np.isinf(economy.technique_capacity).all()
+    values = economy.labour_values()
+    expected = [float(Fraction(110, 139)), float(Fraction(185, 139))]
+    np.testing.assert_allclose(values.to_numpy(), expected, rtol=1e-14)
+    assert values.index.tolist() == ["corn", "iron"]
+    output = economy.gross_output()
+    np.testing.assert_allclose(output.to_numpy(), [2050 / 139, 1000 / 139], rtol=1e-14)
+    assert output.attrs["method"] == "dense LU (LAPACK)"
+    assert output.attrs["residual"] < 1e-14
+
+
+def test_capacity_column_and_blank_means_unlimited(make_folder) -> None:
+    folder = make_folder(
+        techniques="technique,product,output,capacity\nfarm,corn,10,50\nmill,iron,4,\n"
+    )
+    economy = Economy.read(folder)
+    assert economy.technique_capacity[0] == 50
+    assert np.isinf(economy.technique_capacity[1])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_round_trip_through_both_formats(tmp_path: Path, fmt: str) -> None:
+    original = generate(
+        300,
+        6,
+        seed=3,
+        capacity_headroom=0.2,
+        labour_available=1.1,
+        land_available=1.5,
+        alternatives=0.1,
+    )
+    original.write(tmp_path / "a", fmt)
+    again = Economy.read(tmp_path / "a")
+    _same(original, again)
+    other = "parquet" if fmt == "csv" else "csv"
+    again.write(tmp_path / "b", other)
+    _same(original, Economy.read(tmp_path / "b", format=other))
+
+
+def test_five_year_plan_round_trips_through_csv(tmp_path: Path) -> None:
+    toy = Economy.read("/work/shared/reference/5yearplan-toy")
+    toy.write(tmp_path / "toy", "csv")
+    _same(toy, Economy.read(tmp_path / "toy"))
+    toy.write(tmp_path / "toy.parquet", "parquet")
+    _same(toy, Economy.read(tmp_path / "toy.parquet"))
+
+
+def test_writing_replaces_a_folder_whole(tmp_path: Path, make_folder) -> None:
+    economy = Economy.read(make_folder())
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "stale.csv").write_text("old")
+    economy.write(target)
+    assert not (target / "stale.csv").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_failed_write_leaves_the_old_folder(tmp_path: Path, make_folder, monkeypatch) -> None:
+    economy = Economy.read(make_folder())
+    target = tmp_path / "out"
+    economy.write(target)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    with pytest.raises(OSError, match="disk full"):
+        economy.write(target)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_parquet_written_by_others_with_plain_strings_and_many_row_groups(
+    tmp_path: Path, make_folder
+) -> None:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    source = make_folder()
+    folder = tmp_path / "other"
+    folder.mkdir()
+    for stem in ("products", "techniques", "inputs", "resources", "demand"):
+        table = pacsv.read_csv(source / f"{stem}.csv")
+        strings = {
+            name: table.column(name).cast(pa.string())
+            for name in table.column_names
+            if name in ("product", "unit", "technique", "input", "resource")
+        }
+        for name, column in strings.items():
+            table = table.set_column(table.column_names.index(name), name, column)
+        pq.write_table(table, folder / f"{stem}.parquet", row_group_size=2, store_schema=False)
+    economy = Economy.read(folder)
+    np.testing.assert_allclose(
+        economy.labour_values().to_numpy(), [110 / 139, 185 / 139], rtol=1e-14
+    )
+    broken = pq.read_table(folder / "inputs.parquet").to_pandas()
+    broken.loc[4, "input"] = "oil"
+    pq.write_table(pa.Table.from_pandas(broken), folder / "inputs.parquet", row_group_size=2)
+    with pytest.raises(EconomyError, match=r"inputs\.parquet row 5: unknown input .* 'oil'"):
+        Economy.read(folder)

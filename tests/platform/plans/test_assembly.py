@@ -1,0 +1,86 @@
+"""Properties of the assembly from declarations to an Economy (pure: no database)."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kuzbass.platform.plans.assembly import DEFAULT_OPERATING_HOURS, Declarations, assemble
+
+
+@st.composite
+def declarations(draw: st.DrawFn) -> Declarations:
+    products = [f"p{i}" for i in range(draw(st.integers(1, 6)))]
+    m = draw(st.integers(1, 8))
+    makes = draw(st.lists(st.sampled_from(products), min_size=m, max_size=m))
+    workplaces = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=m, max_size=m))
+    rows = draw(
+        st.lists(
+            st.tuples(st.integers(0, m - 1), st.sampled_from([*products, "ore"]), st.floats(0, 5)),
+            max_size=12,
+            unique_by=lambda r: r[:2],
+        )
+    )
+    needs = draw(st.lists(st.sampled_from(products), min_size=1, max_size=4, unique=True))
+    norms = {"a": {"hours_per_shift": 6.0, "days_per_period": 20.0, "workers": 3.0}}
+    return Declarations(
+        products={p: "u" for p in products},
+        resources={"ore": ("t", 10.0)},
+        technique_name=np.array([f"t{j}" for j in range(m)], dtype=object),
+        technique_workplace=np.array(workplaces, dtype=object),
+        technique_product=np.array(makes, dtype=object),
+        technique_output=np.array(draw(st.lists(st.floats(0.5, 50), min_size=m, max_size=m))),
+        technique_labour=np.array(draw(st.lists(st.floats(0, 20), min_size=m, max_size=m))),
+        technique_capacity=np.array(
+            draw(st.lists(st.one_of(st.just(np.nan), st.floats(0, 100)), min_size=m, max_size=m))
+        ),
+        technique_norm_hours=np.full(m, DEFAULT_OPERATING_HOURS),
+        input_technique=np.array([r[0] for r in rows], dtype=np.int64),
+        input_item=np.array([r[1] for r in rows], dtype=object),
+        input_quantity=np.array([r[2] for r in rows], dtype=float),
+        need_council=np.array(["town"] * len(needs), dtype=object),
+        need_product=np.array(needs, dtype=object),
+        need_use=np.array(["basic needs"] * len(needs), dtype=object),
+        need_quantity=np.ones(len(needs)),
+        need_demand=np.array([None] * len(needs), dtype=object),
+        norms=norms,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(declarations())
+def test_every_kept_technique_can_run_and_every_need_is_placed(declared: Declarations) -> None:
+    built = assemble(declared)
+    economy = built.economy
+    made = set(economy.products[economy.technique_product])
+    # a kept technique's product inputs are all made by a kept technique
+    inputs = economy.input_coefficients.tocoo()
+    assert {str(economy.products[i]) for i in inputs.row} <= made
+    # each declared technique is either kept or excluded with a reason, never both
+    kept = {str(name) for name in economy.techniques}
+    excluded = {e["technique"] for e in built.excluded}
+    assert kept | excluded == set(declared.technique_name) and not kept & excluded
+    # every need is a target, or named as made by nobody
+    placed = set(built.targets["product"]) | set(built.unmade)
+    assert placed == set(declared.need_product)
+    assert set(built.unmade).isdisjoint(made)
+    # input coefficients are the declared quantities over the declared output
+    for row, column, value in zip(inputs.row, inputs.col, inputs.data, strict=True):
+        j = int(np.flatnonzero(declared.technique_name == economy.techniques[column])[0])
+        declared_rows = (declared.input_technique == j) & (
+            declared.input_item == economy.products[row]
+        )
+        assert np.isclose(
+            value * declared.technique_output[j], declared.input_quantity[declared_rows].sum()
+        )
+    # workplace "a" voted 6-hour shifts: its capacities scale by 120/160, and it has 360 h
+    for column, name in enumerate(economy.techniques):
+        j = int(np.flatnonzero(declared.technique_name == name)[0])
+        declared_capacity = declared.technique_capacity[j]
+        scale = 0.75 if declared.technique_workplace[j] == "a" else 1.0
+        if np.isnan(declared_capacity):
+            assert np.isinf(economy.technique_capacity[column])
+        else:
+            assert np.isclose(economy.technique_capacity[column], declared_capacity * scale)
+    if "a" in set(declared.technique_workplace[built.kept]):
+        row = economy.resources.get_loc("labour at a")
+        assert economy.resource_available[row] == 360.0
