@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kuzbass.platform.ledger",
     "kuzbass.platform.councils",
     "kuzbass.platform.plans",
+    "kuzbass.platform.accounts",
 ]
 
 MIDDLEWARE = [

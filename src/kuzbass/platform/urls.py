@@ -29,6 +29,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("plans/", include("kuzbass.platform.plans.urls")),
+    path("", include("kuzbass.platform.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
