@@ -1,12 +1,15 @@
 """Fixtures for the platform tests: councils, people and ballots built through the services."""
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from tests.platform.browsing import CHROMIUM_ARGS
 
 from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import Ballot, Council, Motion
@@ -123,3 +126,27 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[timedelta], None]:
         offset[0] += by
 
     return advance
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's chromium driven by Playwright; never a browser build of Playwright's own."""
+    # Playwright's sync API runs an event loop in this thread; the test also calls the ORM.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where browser tests save their pictures: a temporary folder, or the folder named by
+    KUZBASS_SCREENSHOTS (`KUZBASS_SCREENSHOTS=docs/screenshots` refreshes the README's)."""
+    folder = Path(os.environ.get("KUZBASS_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

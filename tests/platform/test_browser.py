@@ -1,50 +1,16 @@
 """The whole story in Debian's chromium: an officer invites a member, the member accepts and
 logs in, tables a motion, the council votes, and the result and its ledger event appear."""
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.platform.browsing import log_in
 
 from kuzbass.platform.councils import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    # Playwright's sync API runs an event loop in this thread; the test also calls the ORM.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-def log_in(page: Any, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/dashboard/")
 
 
 @pytest.fixture
@@ -56,7 +22,7 @@ def council_with_officer(make_council: Any, make_user: Any) -> None:
 
 
 def test_invite_table_vote_and_see_the_ledger(
-    council_with_officer: None, password: str, live_server: Any, browser: Any
+    screenshots: Path, council_with_officer: None, password: str, live_server: Any, browser: Any
 ) -> None:
     base = live_server.url
     requests_elsewhere: list[str] = []
@@ -119,12 +85,11 @@ def test_invite_table_vote_and_see_the_ledger(
     assert result.inner_text().startswith("Carried")
     assert officer.locator("#motion-status").inner_text() == "carried"  # updated out of band
     officer.locator(".chart .main-svg").first.wait_for()  # plotly drew the chart
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    officer.screenshot(path=str(SCREENSHOTS / "motion-result.png"), full_page=True)
+    officer.screenshot(path=str(screenshots / "motion-result.png"), full_page=True)
 
     member.goto(f"{base}/councils/ninth-brigade/")
     assert "carried" in member.locator("#motions-h + ul").inner_text()
-    member.screenshot(path=str(SCREENSHOTS / "council.png"), full_page=True)
+    member.screenshot(path=str(screenshots / "council.png"), full_page=True)
 
     member.goto(f"{base}/receipts/?code={receipt}")
     assert "Recorded vote: yes" in member.locator(".receipt").inner_text()
@@ -134,7 +99,7 @@ def test_invite_table_vote_and_see_the_ledger(
         "rows => rows.map(row => row.dataset.kind)"
     )
     assert kinds[:3] == ["motion.decided", "ballot.closed", "ballot.opened"]
-    officer.screenshot(path=str(SCREENSHOTS / "ledger.png"), full_page=True)
+    officer.screenshot(path=str(screenshots / "ledger.png"), full_page=True)
     officer.locator("tr.ledger-event", has_text="ballot.closed").get_by_role("link").click()
     assert '"quorum_met": true' in officer.locator("pre").inner_text()
     assert requests_elsewhere == []

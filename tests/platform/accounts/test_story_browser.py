@@ -3,14 +3,13 @@ raise the soap demand; the brigade adopts it; it enters the plan; the plan the c
 meets it; the delegate's hours are credited and soap can be consumed. Takes the README's
 screenshots."""
 
-import os
 import re
-from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.platform.browsing import log_in
 
 from kuzbass.platform import demo
 from kuzbass.platform.accounts import services as accounts
@@ -19,30 +18,6 @@ from kuzbass.platform.councils.models import Council, Demand
 from kuzbass.platform.plans import services as plans
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 def _page(browser: Any, base: str, outside: list[str]) -> Any:
@@ -54,23 +29,16 @@ def _page(browser: Any, base: str, outside: list[str]) -> Any:
     return context.new_page()
 
 
-def _log_in(page: Any, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/dashboard/")
-
-
-def test_the_soap_demand_from_the_brigade_to_the_shower(browser: Any, live_server: Any) -> None:
+def test_the_soap_demand_from_the_brigade_to_the_shower(
+    screenshots: Path, browser: Any, live_server: Any
+) -> None:
     report = demo.load()
     password = {login[0]: login[1] for login in report.logins}
     base, outside = live_server.url, []
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     # the delegate raises the demand in the brigade, naming the town council to meet it
     andrei = _page(browser, base, outside)
-    _log_in(andrei, base, "andrei", password["andrei"])
+    log_in(andrei, base, "andrei", password["andrei"])
     andrei.goto(f"{base}/councils/severnaya-9th-brigade/")
     # (the motion form on the same page also has a field "title", so fill by form and name)
     form = andrei.locator("form[action$='/demands/']")
@@ -86,7 +54,7 @@ def test_the_soap_demand_from_the_brigade_to_the_shower(browser: Any, live_serve
     # the brigade votes: its officer opens the ballot, the members vote yes
     motion = demand.motions.get()
     galina = _page(browser, base, outside)
-    _log_in(galina, base, "galina", password["galina"])
+    log_in(galina, base, "galina", password["galina"])
     galina.goto(f"{base}/motions/{motion.pk}/")
     galina.get_by_label("Voting method").select_option("majority")
     galina.get_by_role("button", name="Open the ballot").click()
@@ -119,11 +87,11 @@ def test_the_soap_demand_from_the_brigade_to_the_shower(browser: Any, live_serve
     assert soap_need["quantity"] == 300 and soap_need["fulfilment"] >= 1 - 1e-9
     andrei.goto(f"{base}/demands/{demand.pk}/")
     assert andrei.locator("#demand-status").inner_text() == "in plan"
-    andrei.screenshot(path=str(SCREENSHOTS / "demand-in-plan.png"), full_page=True)
+    andrei.screenshot(path=str(screenshots / "demand-in-plan.png"), full_page=True)
 
     # the pit registers a month of hours; the delegate confirms; they are credited
     nina = _page(browser, base, outside)
-    _log_in(nina, base, "nina", password["nina"])
+    log_in(nina, base, "nina", password["nina"])
     nina.goto(f"{base}/councils/severnaya-pit/hours/")
     nina.get_by_label(re.compile(r"^Worker:?$")).select_option(label="andrei")
     nina.get_by_label(re.compile(r"^Hours worked:?$")).fill("144")
@@ -147,13 +115,13 @@ def test_the_soap_demand_from_the_brigade_to_the_shower(browser: Any, live_serve
     balance = (Decimal(before + 108 * 3600 - cost) / 3600).quantize(Decimal("0.01"))
     assert andrei.locator("#balance").inner_text() == f"{balance} h"
     assert "Taken: 0.01 soap" in andrei.locator(".messages").inner_text()
-    andrei.screenshot(path=str(SCREENSHOTS / "account.png"), full_page=True)
+    andrei.screenshot(path=str(screenshots / "account.png"), full_page=True)
 
     visitor = _page(browser, base, outside)
     visitor.goto(f"{base}/self-accounting/")
     visitor.locator("#wages-chart-plot .main-svg").first.wait_for()
-    visitor.screenshot(path=str(SCREENSHOTS / "self-accounting.png"), full_page=True)
+    visitor.screenshot(path=str(screenshots / "self-accounting.png"), full_page=True)
     visitor.goto(f"{base}/statistics/")
     visitor.locator("#hours-chart-plot .main-svg").first.wait_for()
-    visitor.screenshot(path=str(SCREENSHOTS / "statistics.png"), full_page=True)
+    visitor.screenshot(path=str(screenshots / "statistics.png"), full_page=True)
     assert outside == []

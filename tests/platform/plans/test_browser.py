@@ -1,13 +1,12 @@
 """The plan cycle in Debian's chromium: a workplace declares a technique, a consumer council
 submits a need, the congress runs a round and adopts the plan by vote, and each sees its part."""
 
-import os
 import re
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.platform.test_browser import CHROMIUM_ARGS, SCREENSHOTS, log_in
+from tests.platform.browsing import log_in
 
 from kuzbass.platform.councils import services as councils
 from kuzbass.platform.plans import services
@@ -16,22 +15,13 @@ from kuzbass.platform.plans.models import PlanVersion
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    # Playwright's sync API runs an event loop in this thread; the test also calls the ORM.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
 def test_declare_need_round_adopt_and_each_sees_its_part(
-    chromium: Any, live_server: Any, make_council: Any, make_user: Any, password: str
+    screenshots: Path,
+    browser: Any,
+    live_server: Any,
+    make_council: Any,
+    make_user: Any,
+    password: str,
 ) -> None:
     base = live_server.url
     congress = make_council("congress", kind="congress", name="Miners' congress")
@@ -67,7 +57,7 @@ def test_declare_need_round_adopt_and_each_sees_its_part(
     elsewhere: list[str] = []
 
     def page_for(username: str) -> Any:
-        context = chromium.new_context(viewport={"width": 1200, "height": 900})
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
         context.on(
             "request", lambda r: elsewhere.append(r.url) if not r.url.startswith(base) else None
         )
@@ -114,8 +104,7 @@ def test_declare_need_round_adopt_and_each_sees_its_part(
     assert planners.locator("#version-status").inner_text() == "adopted"
     version = PlanVersion.objects.get()
     assert planners.locator("#content-hash").inner_text() == version.content_hash
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    planners.screenshot(path=str(SCREENSHOTS / "plan-version.png"), full_page=True)
+    planners.screenshot(path=str(screenshots / "plan-version.png"), full_page=True)
 
     workplace.goto(f"{base}/plans/councils/severnaya/")
     part = workplace.locator(".part").first
@@ -129,7 +118,7 @@ def test_declare_need_round_adopt_and_each_sees_its_part(
     assert "What our needs get in the adopted plan" in needs
     assert consumers.locator(".part").count() == 1  # the adopted version is also the latest
     assert re.search(r"coal\s+basic needs\s+250\.000\s+250\.000\s+100%", needs)
-    consumers.screenshot(path=str(SCREENSHOTS / "plan-consumer-part.png"), full_page=True)
+    consumers.screenshot(path=str(screenshots / "plan-consumer-part.png"), full_page=True)
 
     planners.goto(f"{base}/ledger/")
     kinds = planners.locator("tr.ledger-event").evaluate_all(
