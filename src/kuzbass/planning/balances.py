@@ -201,14 +201,13 @@ def gmres(
     progress: Progress | None = None,
     restart: int | None = None,
 ) -> tuple[np.ndarray, int, float]:
-    """Restarted GMRES for (I − M) x = b from x = b (the first two Neumann terms' worth).
+    """Restarted GMRES for (I − M) x = b, starting from x = b (the first Neumann term).
 
     Returns the solution, the number of products with M, and ρ̂ = the largest |1 − θ| over the
     Ritz values θ of I − M from the first cycle. The basis is split by rows among the blocks.
     """
     n = len(b)
-    if restart is None:
-        restart = int(min(RESTART, max(10, 1.5e9 // (8 * max(n, 1)))))
+    restart = restart or RESTART
     scale = float(np.linalg.norm(b)) or 1.0
     target = tolerance * scale
     basis = np.empty((restart + 1, n))
