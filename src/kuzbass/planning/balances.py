@@ -3,11 +3,12 @@
 Gross output is x = A x + d; labour values are v = Aᵀ v + l. The solver was chosen by measurement
 (benchmarks/README.md, "Planning engine I"): on economies with sector structure the input matrix
 has, besides its Perron root ρ, one large eigenvalue per nearly self-contained sector (0.6–0.8 ρ at
-a million products), so the Neumann series x ← M x + b and even a Neumann series whose tail is
-summed along the Perron direction need 100–200 products with M, while GMRES needs about 40
-and BiCGSTAB about 46. The GMRES here spends its time in those products: they run on all cores
-over blocks of rows (scipy's own product is single-threaded but releases the GIL), and so does
-the Gram–Schmidt orthogonalisation, done once and repeated only when cancellation shows.
+a million products), so the Neumann series x ← M x + b needs about 150 products with M and a
+Neumann series whose tail is summed along the Perron direction still about 110, while GMRES needs
+40–55 (by cycle length) and BiCGSTAB 46. Here GMRES runs its products with M and its
+Gram–Schmidt orthogonalisation (done once, repeated only when cancellation shows) over blocks of
+rows on all cores; scipy's product is single-threaded but releases the GIL. On the loaded shared
+machine it measured about as fast as scipy's BiCGSTAB and twice as fast as the Neumann series.
 Up to ``DENSE_LIMIT`` products LAPACK's dense LU is faster and exact to rounding.
 
 Every answer reports the method and the measured relative residual ‖b − (I − M) x‖ / ‖b‖, and
