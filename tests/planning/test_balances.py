@@ -98,6 +98,7 @@ def test_large_economies_use_gmres_with_a_measured_residual() -> None:
     assert values.attrs["method"] == "gmres"
     assert values.attrs["residual"] < 1e-10
     assert values.attrs["spectral_radius"] == pytest.approx(0.9, abs=1e-3)
+    assert spectral_radius(economy.input_coefficients) == pytest.approx(0.9, abs=1e-9)
     a = economy.input_coefficients
     labour = economy.resource_coefficients.toarray()[0]
     exact = sp.linalg.spsolve(sp.csc_array(sp.identity(3000) - a.T), labour)
