@@ -71,9 +71,14 @@ def _report(result: pd.Series | pd.DataFrame) -> None:
     from rich.console import Console
 
     attrs = result.attrs
+    radius = (
+        "spectral radius"
+        if str(attrs["method"]).startswith("dense")
+        else "first-cycle Ritz estimate of the spectral radius"
+    )
     Console(stderr=True).print(
         f"method {attrs['method']}, relative residual {attrs['residual']:.2e}, "
-        f"{attrs['iterations']} products with A, spectral radius ≈ {attrs['spectral_radius']:.6g}, "
+        f"{attrs['iterations']} products with A, {radius} {attrs['spectral_radius']:.3g}, "
         f"{attrs['seconds']:.2f} s",
         highlight=False,
     )

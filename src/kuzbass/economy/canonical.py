@@ -54,12 +54,27 @@ NAME_COLUMNS = {"product", "unit", "technique", "input", "resource"}
 
 
 class _Table:
-    """One table read from the folder, with the words to name its rows in errors."""
+    """One table read from the folder, with the words to name its rows in errors.
 
-    def __init__(self, name: str, data: pa.Table, csv: bool) -> None:
+    A large Parquet input table is not held whole: ``data`` is read again only to quote a bad
+    row in an error message.
+    """
+
+    def __init__(
+        self, name: str, data: pa.Table | None, csv: bool, path: Path | None = None, rows: int = 0
+    ) -> None:
         self.file = name
-        self.data = data
+        self._data = data
         self.csv = csv
+        self.path = path
+        self.rows = rows if data is None else data.num_rows
+
+    @property
+    def data(self) -> pa.Table:
+        if self._data is None:
+            assert self.path is not None
+            self._data = pq.read_table(self.path)
+        return self._data
 
     def where(self, i: int) -> str:
         return f"{self.file} line {i + 2}" if self.csv else f"{self.file} row {i + 1}"
@@ -68,7 +83,7 @@ class _Table:
         return self.data.column(column)[i].as_py()
 
     def __len__(self) -> int:
-        return self.data.num_rows
+        return self.rows
 
 
 def detect_format(path: Path) -> str:
@@ -98,6 +113,10 @@ def _load(folder: Path, stem: str, csv: bool, problems: Problems) -> _Table | No
         problems.add(f"{file}: the file is empty (expected the header {','.join(required)})")
         return None
     try:
+        if not csv and stem == "inputs":
+            streamed = _streamable(path)
+            if streamed is not None:
+                return _Table(file, None, False, path, streamed)
         if csv:
             data = pacsv.read_csv(
                 path,
@@ -121,6 +140,46 @@ def _load(folder: Path, stem: str, csv: bool, problems: Problems) -> _Table | No
     if csv:
         data = pa.table({c: pc.utf8_trim_whitespace(data.column(c)) for c in found}, schema=None)
     return _Table(file, data, csv)
+
+
+def _streamable(path: Path) -> int | None:
+    """Rows of an inputs.parquet that can be read one row group at a time (else None)."""
+    schema = pq.ParquetFile(path).schema_arrow
+    if schema.names != ["technique", "input", "quantity"]:
+        return None
+    kinds = [schema.field(name).type for name in ("technique", "input")]
+    names_ok = all(
+        pa.types.is_dictionary(k) or pa.types.is_string(k) or pa.types.is_large_string(k)
+        for k in kinds
+    )
+    if not names_ok or not pa.types.is_floating(schema.field("quantity").type):
+        return None
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def _stream_inputs(
+    table: _Table, technique_names: pa.Array, all_inputs: pa.Array
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Technique codes, input codes and quantities, one row group at a time into numpy arrays.
+
+    Only one row group of Arrow data is alive at once, so the peak stays near the final arrays.
+    """
+    assert table.path is not None
+    source = pq.ParquetFile(table.path, read_dictionary=["technique", "input"])
+    tech = np.empty(len(table), dtype=np.int32)
+    item = np.empty(len(table), dtype=np.int32)
+    quantity = np.empty(len(table), dtype=np.float64)
+    start = 0
+    for group in range(source.num_row_groups):
+        part = source.read_row_group(group)
+        stop = start + part.num_rows
+        tech[start:stop] = codes(part.column("technique"), technique_names)
+        item[start:stop] = codes(part.column("input"), all_inputs)
+        for chunk in part.column("quantity").chunks:
+            quantity[start : start + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+            start += len(chunk)
+        del part
+    return tech, item, quantity
 
 
 def _strings(column: pa.ChunkedArray) -> pa.Array:
@@ -169,8 +228,11 @@ def _numbers(
     empty: float | None = None,
     allow_negative: bool = False,
     positive: bool = False,
+    values: np.ndarray | None = None,
 ) -> np.ndarray:
     """The column as float64; reports non-numbers, NaN, infinities and negatives by row."""
+    if values is not None:
+        return _check_numbers(values, table, column, problems, allow_negative, positive)
     data = table.data.column(column)
     if pa.types.is_string(data.type) or pa.types.is_large_string(data.type):
         text = data.combine_chunks()
@@ -239,9 +301,15 @@ def _unique_names(table: _Table, column: str, problems: Problems) -> pa.Array:
 
 
 def _lookup(
-    table: _Table, column: str, names: pa.Array, problems: Problems, what: str
+    table: _Table,
+    column: str,
+    names: pa.Array,
+    problems: Problems,
+    what: str,
+    found: np.ndarray | None = None,
 ) -> np.ndarray:
-    found = codes(table.data.column(column), names)
+    if found is None:
+        found = codes(table.data.column(column), names)
     unknown = np.flatnonzero(found < 0)
     problems.rows(
         unknown,
@@ -350,9 +418,14 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
     )
 
     all_inputs = pa.concat_arrays([product_names, resource_names])
-    tech = _lookup(inputs_t, "technique", technique_names, problems, "technique")
-    item = _lookup(inputs_t, "input", all_inputs, problems, "input (neither product nor resource)")
-    quantity = _numbers(inputs_t, "quantity", problems)
+    tech = item = values = None
+    if inputs_t.path is not None:
+        tech, item, values = _stream_inputs(inputs_t, technique_names, all_inputs)
+    tech = _lookup(inputs_t, "technique", technique_names, problems, "technique", tech)
+    item = _lookup(
+        inputs_t, "input", all_inputs, problems, "input (neither product nor resource)", item
+    )
+    quantity = _numbers(inputs_t, "quantity", problems, values=values)
     problems.raise_if_any()
 
     is_resource = item >= n
