@@ -18,6 +18,7 @@ nice python benchmarks/plan_single_year.py --products 2000 10000 100000
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import time
 
@@ -33,21 +34,36 @@ from kuzbass.planning.optimal import _groups, _highs, _set_costs
 from kuzbass.planning.targets import economy_targets
 
 
-def peer(economy, limit: float) -> tuple[float, float | None]:
-    """HiGHS' default algorithm on our LP: seconds, and the optimum if reached in time."""
+def _peer_in_child(economy, answer) -> None:
     targets = economy_targets(economy, 1)
     keys, group = _groups(targets, "complete-sets")
     formulation = build(economy, targets, 1, keys, group)
     highs = _highs(formulation, "simplex")
     highs.setOptionValue("solver", "choose")
-    highs.setOptionValue("time_limit", limit)
     _set_costs(highs, formulation, np.ones(formulation.n_groups))
-    started = time.perf_counter()
     highs.run()
+    if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        answer.put(highs.getInfo().objective_function_value)
+    else:
+        answer.put(None)
+
+
+def peer(economy, limit: float) -> tuple[float, float | None]:
+    """HiGHS' default algorithm on our LP, stopped after ``limit`` seconds (HiGHS' own time
+    limit is not checked while it factorizes a large dense basis, so it runs in a process)."""
+    answer: multiprocessing.Queue = multiprocessing.Queue()
+    process = multiprocessing.get_context("fork").Process(
+        target=_peer_in_child, args=(economy, answer)
+    )
+    started = time.perf_counter()
+    process.start()
+    process.join(limit)
     seconds = time.perf_counter() - started
-    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if process.is_alive():
+        process.kill()
+        process.join()
         return seconds, None
-    return seconds, highs.getInfo().objective_function_value
+    return seconds, answer.get()
 
 
 def main() -> None:
