@@ -40,6 +40,9 @@ def plan_command(
     out_dir: Annotated[
         Path | None, typer.Option(help="Also write the result tables as CSV files here.")
     ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option(help="Give up after this many seconds per solver run.")
+    ] = None,
 ) -> None:
     """Compute the best feasible plan: fulfilment, intensities, valuations, investment, reasons."""
     from rich.console import Console
@@ -58,6 +61,7 @@ def plan_command(
                 years=years,
                 solver=solver,
                 progress=lambda message: status.update(message),
+                time_limit=time_limit,
             )
     except ValueError as error:
         Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
