@@ -167,7 +167,7 @@ def main() -> None:
             "—" if optimum is None else f"{optimum:.9f}",
             "—" if optimum is None else f"{abs(result.objective - optimum) / optimum:.1e}",
         )
-        console.print(table)
+    console.print(table)
     if arguments.harmony:
         console.print(harmony_table)
 
