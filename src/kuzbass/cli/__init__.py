@@ -4,8 +4,7 @@ Command modules import their heavy dependencies (pandas, Django, HiGHS) inside t
 so that `kuzbass --help` and small commands start fast.
 """
 
-from kuzbass.cli import economy, simulate  # noqa: F401
-from kuzbass.cli import planning  # noqa: F401
+from kuzbass.cli import economy, planning, simulate  # noqa: F401
 from kuzbass.cli.app import app
 
 __all__ = ["app"]
