@@ -139,6 +139,7 @@ def main() -> None:
             our_solve.append(ours.solver["solve_seconds"])
             assert ours.objective is not None
             differences.append(abs(ours.objective - peer.objective) / max(1.0, abs(peer.objective)))
+            assert differences[-1] <= 1e-6, f"optima differ by {differences[-1]:.1e}"
         median = statistics.median
         peer_total = median(np.add(peer_build, peer_solve))
         our_total = median(np.add(our_build, our_solve))

@@ -18,6 +18,7 @@ nice python benchmarks/plan_single_year.py --products 2000 10000 100000
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import statistics
 import time
 
@@ -33,27 +34,44 @@ from kuzbass.planning.optimal import _groups, _highs, _set_costs
 from kuzbass.planning.targets import economy_targets
 
 
-def peer(economy, limit: float) -> tuple[float, float | None]:
-    """HiGHS' default algorithm on our LP: seconds, and the optimum if reached in time."""
+def _peer_in_child(economy, answer) -> None:
     targets = economy_targets(economy, 1)
     keys, group = _groups(targets, "complete-sets")
     formulation = build(economy, targets, 1, keys, group)
     highs = _highs(formulation, "simplex")
     highs.setOptionValue("solver", "choose")
-    highs.setOptionValue("time_limit", limit)
     _set_costs(highs, formulation, np.ones(formulation.n_groups))
-    started = time.perf_counter()
     highs.run()
+    if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+        answer.put(highs.getInfo().objective_function_value)
+    else:
+        answer.put(None)
+
+
+def peer(economy, limit: float) -> tuple[float, float | None]:
+    """HiGHS' default algorithm on our LP, stopped after ``limit`` seconds (HiGHS' own time
+    limit is not checked while it factorizes a large dense basis, so it runs in a process)."""
+    answer: multiprocessing.Queue = multiprocessing.Queue()
+    process = multiprocessing.get_context("fork").Process(
+        target=_peer_in_child, args=(economy, answer)
+    )
+    started = time.perf_counter()
+    process.start()
+    process.join(limit)
     seconds = time.perf_counter() - started
-    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if process.is_alive():
+        process.kill()
+        process.join()
         return seconds, None
-    return seconds, highs.getInfo().objective_function_value
+    return seconds, answer.get()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, nargs="+", default=[2000, 10000, 100000])
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--time-limit", type=float, default=300.0, help="seconds for ours")
     parser.add_argument("--peer-limit", type=float, default=120.0, help="seconds for the peer")
     parser.add_argument("--harmony", type=int, nargs="*", default=[10000], help="sizes")
     arguments = parser.parse_args()
@@ -86,7 +104,7 @@ def main() -> None:
         harmony_table.add_column(column, justify="right")
     for products in arguments.products:
         ours, peers, rows = [], [], []
-        for seed in range(arguments.repeats):
+        for seed in range(arguments.first_seed, arguments.first_seed + arguments.repeats):
             with console.status(f"{products:,} products: generating"):
                 economy = generate(
                     products,
@@ -98,7 +116,7 @@ def main() -> None:
                 )
             with console.status(f"{products:,} products: planning"):
                 started = time.perf_counter()
-                result = optimal_plan(economy)
+                result = optimal_plan(economy, time_limit=arguments.time_limit)
                 ours.append(time.perf_counter() - started)
             with console.status(f"{products:,} products: peer (limit {arguments.peer_limit:g} s)"):
                 seconds, optimum = peer(economy, arguments.peer_limit)
@@ -107,8 +125,11 @@ def main() -> None:
             if products in arguments.harmony:
                 with console.status(f"{products:,} products: harmony"):
                     started = time.perf_counter()
-                    harmony = optimal_plan(economy, mode="harmony")
+                    harmony = optimal_plan(economy, mode="harmony", time_limit=arguments.time_limit)
                     spent = time.perf_counter() - started
+                if not (harmony.optimal and result.optimal):
+                    harmony_table.add_row(f"{products:,}", f"{spent:.1f}", harmony.status)
+                    continue
                 harmony_table.add_row(
                     f"{products:,}",
                     f"{spent:.1f}",
@@ -119,8 +140,17 @@ def main() -> None:
                     f"{result.objective:.6f}",
                 )
         economy, result, optimum = rows[-1]
-        assert result.objective is not None
         info = result.solver
+        if not result.optimal:
+            table.add_row(
+                f"{products:,}",
+                f"{economy.n_techniques:,}",
+                f"{economy.input_coefficients.nnz:,}",
+                info["algorithm"],
+                f"{statistics.median(ours):.2f}",
+                result.status,
+            )
+            continue
         infeasibility = info["max_primal_infeasibility"] / max(
             1.0, float(np.abs(result.products["net_output"]).max())
         )
@@ -137,7 +167,7 @@ def main() -> None:
             "—" if optimum is None else f"{optimum:.9f}",
             "—" if optimum is None else f"{abs(result.objective - optimum) / optimum:.1e}",
         )
-        console.print(table)
+    console.print(table)
     if arguments.harmony:
         console.print(harmony_table)
 

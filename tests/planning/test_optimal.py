@@ -182,3 +182,11 @@ def test_harmony_below_target_uses_the_quadratic_branch(make_economy):
     assert result.gap <= 1e-6
     assert result.objective == pytest.approx(harmony(-0.8) + 1.5 * harmony(-0.2), rel=1e-7)
     assert result.solver["harmony_upper_bound"] >= result.objective
+
+
+@pytest.mark.parametrize("solver", ["simplex", "ipm", "pdlp"])
+def test_every_highs_algorithm_reaches_kantorovich_optimum(make_economy, solver):
+    result = optimal_plan(kantorovich(make_economy), solver=solver)
+    assert result.solver["algorithm"] == solver
+    assert result.objective == pytest.approx(86 + 2 / 3, rel=1e-6)
+    assert result.gap <= 1e-6

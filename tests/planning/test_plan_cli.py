@@ -61,3 +61,21 @@ def test_plan_targets_writes_an_editable_file_that_plans_the_same(tmp_path):
     assert path.read_text().splitlines()[0] == "product,quantity,year,priority,weight"
     result = CliRunner().invoke(app, ["plan", TOY, "--targets", str(path), "--json"])
     assert json.loads(result.stdout)["objective"] == pytest.approx(TOY_OPTIMUM, rel=1e-6)
+
+
+def test_plan_json_on_a_real_stdout_is_only_json():
+    """HiGHS' banner goes to the C-level stdout; the command keeps it out of the JSON."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": "src"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "kuzbass", "plan", TOY, "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(completed.stdout)["objective"] == pytest.approx(TOY_OPTIMUM, rel=1e-6)

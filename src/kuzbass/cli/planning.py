@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -40,6 +44,9 @@ def plan_command(
     out_dir: Annotated[
         Path | None, typer.Option(help="Also write the result tables as CSV files here.")
     ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option(help="Give up after this many seconds per solver run.")
+    ] = None,
 ) -> None:
     """Compute the best feasible plan: fulfilment, intensities, valuations, investment, reasons."""
     from rich.console import Console
@@ -50,7 +57,7 @@ def plan_command(
     console = Console(stderr=as_json)
     try:
         loaded = Economy.read(economy)
-        with console.status("planning…") as status:
+        with _solver_chatter_to_stderr(), console.status("planning…") as status:
             result = optimal_plan(
                 loaded,
                 targets=targets,
@@ -58,6 +65,7 @@ def plan_command(
                 years=years,
                 solver=solver,
                 progress=lambda message: status.update(message),
+                time_limit=time_limit,
             )
     except ValueError as error:
         Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
@@ -71,6 +79,20 @@ def plan_command(
         _summary(console, result)
     if not result.optimal:
         raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _solver_chatter_to_stderr() -> Iterator[None]:
+    """HiGHS prints its banner on the C-level stdout; keep stdout clean for ``--json``."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _summary(console: Console, result: PlanResult) -> None:

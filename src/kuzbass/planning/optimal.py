@@ -72,12 +72,14 @@ def optimal_plan(
     solver: str = "auto",
     harmony_tolerance: float = 1e-9,
     progress: Callable[[str], None] | None = None,
+    time_limit: float | None = None,
 ) -> PlanResult:
     """The best feasible plan for ``economy`` and its targets.
 
     ``targets``: a DataFrame or CSV path with ``product,quantity[,year][,priority][,weight]``;
     ``None`` takes the economy's own. ``years`` defaults to the years the economy covers.
-    ``solver`` picks the HiGHS algorithm (auto, simplex, ipm, pdlp).
+    ``solver`` picks the HiGHS algorithm (auto, simplex, ipm, pdlp). ``time_limit`` (seconds per
+    HiGHS run) turns a plan that takes too long into the status "time limit reached".
     """
     if mode not in MODES:
         raise PlanInputError(f"mode {mode!r} is not one of {', '.join(MODES)}")
@@ -95,6 +97,8 @@ def optimal_plan(
     keys, group = _groups(table, mode)
     formulation = build(economy, table, plan_years, keys, group)
     highs = _highs(formulation, solver)
+    if time_limit is not None:
+        highs.setOptionValue("time_limit", float(time_limit))
     built = time.perf_counter()
     say = progress or (lambda message: None)
     say(
