@@ -70,13 +70,13 @@ class PlanResult:
             "status": self.status,
             "mode": self.mode,
             "years": self.years,
-            "objective": _clean(self.objective),
-            "gap": _clean(self.gap),
-            "minimum_fulfilment": _clean(self.minimum_fulfilment),
+            "objective": json_safe(self.objective),
+            "gap": json_safe(self.gap),
+            "minimum_fulfilment": json_safe(self.minimum_fulfilment),
             "problems": list(self.problems),
-            "explanations": _clean(self.explanations),
-            "solver": _clean(self.solver),
-            **{name: _records(table) for name, table in self.tables().items()},
+            "explanations": json_safe(self.explanations),
+            "solver": json_safe(self.solver),
+            **{name: json_records(table) for name, table in self.tables().items()},
         }
 
     def write_csv(self, directory: str | Path) -> list[Path]:
@@ -98,15 +98,17 @@ class PlanResult:
         return written
 
 
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [_clean(record) for record in table.to_dict("records")]
+def json_records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a result table as JSON-safe dicts."""
+    return [json_safe(record) for record in table.to_dict("records")]
 
 
-def _clean(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """JSON-safe: numpy scalars become Python numbers, infinities and NaN become None."""
     if isinstance(value, dict):
-        return {str(key): _clean(item) for key, item in value.items()}
+        return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(item) for item in value]
+        return [json_safe(item) for item in value]
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

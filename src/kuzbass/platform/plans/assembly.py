@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from kuzbass.economy.model import LABOUR, Economy
 from kuzbass.planning import PlanResult
+from kuzbass.planning.result import json_records, json_safe
 
 DEFAULT_OPERATING_HOURS = 8.0 * 20.0
 """Operating hours per period where a workplace has voted no norms: 8-hour shifts, 20 days."""
@@ -373,15 +374,15 @@ def plan_content(
             "needs": len(declared.need_product),
         },
         "excluded": assembly.excluded,
-        "targets": _records(result.targets.drop(columns=["year"])),
-        "needs": _records(needs),
-        "techniques": _records(techniques),
+        "targets": json_records(result.targets.drop(columns=["year"])),
+        "needs": json_records(needs),
+        "techniques": json_records(techniques),
         "workplaces": parts,
-        "resources": _records(resources),
-        "products": _records(products),
+        "resources": json_records(resources),
+        "products": json_records(products),
         "shortages": shortages,
         "flows": flows,
-        "solver": _clean(result.solver),
+        "solver": json_safe(result.solver),
     }
     content["flags"] = flags(content, assembly)
     return content
@@ -444,7 +445,7 @@ def _shortages(result: PlanResult, assembly: Assembly) -> list[dict[str, Any]]:
             {
                 "constraint": entry["constraint"],
                 "kind": entry["kind"],
-                "valuation": _clean(entry["valuation"]),
+                "valuation": json_safe(entry["valuation"]),
             }
             for entry in explanation["binding"]
         ]
@@ -531,20 +532,3 @@ def flags(content: dict[str, Any], assembly: Assembly) -> list[dict[str, Any]]:
                 }
             )
     return found
-
-
-def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
-    return [_clean(record) for record in table.to_dict("records")]
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: numpy scalars become Python numbers, infinities and NaN become None."""
-    if isinstance(value, dict):
-        return {str(key): _clean(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(item) for item in value]
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
