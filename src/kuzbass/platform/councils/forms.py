@@ -212,6 +212,9 @@ class VoteForm(forms.Form):
 
 
 class DemandForm(forms.Form):
+    """Shown on the council page beside the motion form, so its element ids get their own
+    prefix: two fields with the id ``id_title`` would point both labels at one field."""
+
     title = forms.CharField(label=_("Demand"), max_length=200)
     description = forms.CharField(
         label=_("Details"), widget=forms.Textarea(attrs={"rows": 3}), required=False
@@ -220,6 +223,10 @@ class DemandForm(forms.Form):
     responsible_body = forms.ModelChoiceField(
         label=_("Body responsible for meeting it"), queryset=Council.objects.all(), required=False
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "demand_%s")
+        super().__init__(*args, **kwargs)
 
 
 class InPlanForm(forms.Form):
