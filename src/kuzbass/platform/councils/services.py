@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from kuzbass.democracy import (
@@ -575,11 +575,18 @@ def comment(actor: Any, motion: Motion, *, text: str) -> Comment:
 # --- ballots --------------------------------------------------------------------------------
 
 
+def _on_roll(council_id: Any, opens_at: Any) -> Q:
+    """The roll is closed when the ballot opens: members then, still members or not.
+
+    The arguments are values or, inside a query on ballots, ``OuterRef`` expressions."""
+    return Q(council_id=council_id, joined_at__lte=opens_at) & (
+        Q(ended_at__isnull=True) | Q(ended_at__gt=opens_at)
+    )
+
+
 def eligible_memberships(ballot: Ballot) -> QuerySet[Membership]:
-    """The roll is closed when the ballot opens: members then, still members or not."""
-    return Membership.objects.filter(
-        council_id=ballot.motion.council_id, joined_at__lte=ballot.opens_at
-    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=ballot.opens_at))
+    """The memberships on the ballot's roll."""
+    return Membership.objects.filter(_on_roll(ballot.motion.council_id, ballot.opens_at))
 
 
 def electorate_size(ballot: Ballot) -> int:
@@ -735,31 +742,44 @@ def cast_vote(actor: Any, ballot: Ballot | int, content: Any) -> Receipt:
         raise
 
 
-def _ballot_for_voting(ballot_id: int) -> Ballot:
-    """Read the ballot with a shared lock (PostgreSQL), so that a vote and the close cannot
+# The names under which the vote's one ballot query also answers the council and the roll check.
+HOLDING_COUNCIL = "holding_council_id"
+VOTER_ON_ROLL = "voter_on_roll"
+
+
+def _ballot_for_voting(ballot_id: int, actor: Any) -> tuple[Ballot, int, bool]:
+    """The ballot, the council that holds it and whether ``actor`` is on its roll, in one query.
+
+    The ballot row is read with a shared lock (PostgreSQL), so that a vote and the close cannot
     interleave: the close's exclusive lock waits for votes in flight, and a vote that arrives
     during the close waits for it and then sees the ballot closed. SQLite runs one writing
     transaction at a time, which gives the same order."""
-    query = Ballot.objects.filter(pk=ballot_id)
+    query = Ballot.objects.filter(pk=ballot_id).annotate(
+        **{
+            HOLDING_COUNCIL: F("motion__council_id"),
+            VOTER_ON_ROLL: Exists(
+                Membership.objects.filter(
+                    _on_roll(OuterRef("motion__council_id"), OuterRef("opens_at")), user=actor
+                )
+            ),
+        }
+    )
     if connection.vendor == "postgresql":
-        table = Ballot._meta.db_table
-        found = list(
-            Ballot.objects.raw(
-                f"SELECT * FROM {table} WHERE id = %s FOR SHARE",  # noqa: S608
-                [ballot_id],
-            )
-        )
+        sql, params = query.query.sql_with_params()
+        table = connection.ops.quote_name(Ballot._meta.db_table)
+        found = list(Ballot.objects.raw(f"{sql} FOR SHARE OF {table}", params))
     else:
         found = list(query)
     if not found:
         raise NotFoundError(f"there is no ballot {ballot_id}")
-    return found[0]
+    ballot = found[0]
+    return ballot, getattr(ballot, HOLDING_COUNCIL), bool(getattr(ballot, VOTER_ON_ROLL))
 
 
 def _cast_vote(actor: Any, ballot_id: int, content: Any) -> Receipt:
-    ballot = _ballot_for_voting(ballot_id)
-    if not eligible_memberships(ballot).filter(user=actor).exists():
-        council = Council.objects.get(motions__ballots=ballot)
+    ballot, council_id, on_roll = _ballot_for_voting(ballot_id, actor)
+    if not on_roll:
+        council = Council.objects.get(pk=council_id)
         if active_membership(actor, council) is not None:
             raise NotAllowedError(
                 f"you joined {council.name} after this ballot opened, so you are not on its roll"
