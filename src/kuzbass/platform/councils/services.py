@@ -10,11 +10,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from kuzbass.democracy import (
@@ -575,18 +576,13 @@ def comment(actor: Any, motion: Motion, *, text: str) -> Comment:
 # --- ballots --------------------------------------------------------------------------------
 
 
-def _on_roll(council_id: Any, opens_at: Any) -> Q:
+def eligible_memberships(ballot: Ballot) -> QuerySet[Membership]:
     """The roll is closed when the ballot opens: members then, still members or not.
 
-    The arguments are values or, inside a query on ballots, ``OuterRef`` expressions."""
-    return Q(council_id=council_id, joined_at__lte=opens_at) & (
-        Q(ended_at__isnull=True) | Q(ended_at__gt=opens_at)
-    )
-
-
-def eligible_memberships(ballot: Ballot) -> QuerySet[Membership]:
-    """The memberships on the ballot's roll."""
-    return Membership.objects.filter(_on_roll(ballot.motion.council_id, ballot.opens_at))
+    The vote's own check (:func:`_voting_query`) states the same rule in SQL."""
+    return Membership.objects.filter(
+        council_id=ballot.motion.council_id, joined_at__lte=ballot.opens_at
+    ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=ballot.opens_at))
 
 
 def electorate_size(ballot: Ballot) -> int:
@@ -742,9 +738,23 @@ def cast_vote(actor: Any, ballot: Ballot | int, content: Any) -> Receipt:
         raise
 
 
-# The names under which the vote's one ballot query also answers the council and the roll check.
-HOLDING_COUNCIL = "holding_council_id"
-VOTER_ON_ROLL = "voter_on_roll"
+@cache
+def _voting_query() -> str:
+    """The vote's one read: the ballot, its council and whether the voter is on its roll (the
+    rule of :func:`eligible_memberships`). Written as SQL because compiling the same query
+    through the ORM on every vote cost more than running it."""
+    ballot = connection.ops.quote_name(Ballot._meta.db_table)
+    motion = connection.ops.quote_name(Motion._meta.db_table)
+    membership = connection.ops.quote_name(Membership._meta.db_table)
+    lock = f" FOR SHARE OF {ballot}" if connection.vendor == "postgresql" else ""
+    return (
+        f"SELECT {ballot}.*, {motion}.council_id AS holding_council_id, EXISTS ("  # noqa: S608
+        f"SELECT 1 FROM {membership} AS seat WHERE seat.council_id = {motion}.council_id "
+        f"AND seat.user_id = %s AND seat.joined_at <= {ballot}.opens_at "
+        f"AND (seat.ended_at IS NULL OR seat.ended_at > {ballot}.opens_at)) AS voter_on_roll "
+        f"FROM {ballot} JOIN {motion} ON {motion}.id = {ballot}.motion_id "
+        f"WHERE {ballot}.id = %s{lock}"
+    )
 
 
 def _ballot_for_voting(ballot_id: int, actor: Any) -> tuple[Ballot, int, bool]:
@@ -754,26 +764,11 @@ def _ballot_for_voting(ballot_id: int, actor: Any) -> tuple[Ballot, int, bool]:
     interleave: the close's exclusive lock waits for votes in flight, and a vote that arrives
     during the close waits for it and then sees the ballot closed. SQLite runs one writing
     transaction at a time, which gives the same order."""
-    query = Ballot.objects.filter(pk=ballot_id).annotate(
-        **{
-            HOLDING_COUNCIL: F("motion__council_id"),
-            VOTER_ON_ROLL: Exists(
-                Membership.objects.filter(
-                    _on_roll(OuterRef("motion__council_id"), OuterRef("opens_at")), user=actor
-                )
-            ),
-        }
-    )
-    if connection.vendor == "postgresql":
-        sql, params = query.query.sql_with_params()
-        table = connection.ops.quote_name(Ballot._meta.db_table)
-        found = list(Ballot.objects.raw(f"{sql} FOR SHARE OF {table}", params))
-    else:
-        found = list(query)
+    found = list(Ballot.objects.raw(_voting_query(), [actor.pk, ballot_id]))
     if not found:
         raise NotFoundError(f"there is no ballot {ballot_id}")
-    ballot = found[0]
-    return ballot, getattr(ballot, HOLDING_COUNCIL), bool(getattr(ballot, VOTER_ON_ROLL))
+    row = found[0].__dict__
+    return found[0], row["holding_council_id"], bool(row["voter_on_roll"])
 
 
 def _cast_vote(actor: Any, ballot_id: int, content: Any) -> Receipt:
