@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -576,7 +577,9 @@ def comment(actor: Any, motion: Motion, *, text: str) -> Comment:
 
 
 def eligible_memberships(ballot: Ballot) -> QuerySet[Membership]:
-    """The roll is closed when the ballot opens: members then, still members or not."""
+    """The roll is closed when the ballot opens: members then, still members or not.
+
+    The vote's own check (:func:`_voting_query`) states the same rule in SQL."""
     return Membership.objects.filter(
         council_id=ballot.motion.council_id, joined_at__lte=ballot.opens_at
     ).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=ballot.opens_at))
@@ -735,31 +738,43 @@ def cast_vote(actor: Any, ballot: Ballot | int, content: Any) -> Receipt:
         raise
 
 
-def _ballot_for_voting(ballot_id: int) -> Ballot:
-    """Read the ballot with a shared lock (PostgreSQL), so that a vote and the close cannot
+@cache
+def _voting_query() -> str:
+    """The vote's one read: the ballot, its council and whether the voter is on its roll (the
+    rule of :func:`eligible_memberships`). Written as SQL because compiling the same query
+    through the ORM on every vote cost more than running it."""
+    ballot = connection.ops.quote_name(Ballot._meta.db_table)
+    motion = connection.ops.quote_name(Motion._meta.db_table)
+    membership = connection.ops.quote_name(Membership._meta.db_table)
+    lock = f" FOR SHARE OF {ballot}" if connection.vendor == "postgresql" else ""
+    return (
+        f"SELECT {ballot}.*, {motion}.council_id AS holding_council_id, EXISTS ("  # noqa: S608
+        f"SELECT 1 FROM {membership} AS seat WHERE seat.council_id = {motion}.council_id "
+        f"AND seat.user_id = %s AND seat.joined_at <= {ballot}.opens_at "
+        f"AND (seat.ended_at IS NULL OR seat.ended_at > {ballot}.opens_at)) AS voter_on_roll "
+        f"FROM {ballot} JOIN {motion} ON {motion}.id = {ballot}.motion_id "
+        f"WHERE {ballot}.id = %s{lock}"
+    )
+
+
+def _ballot_for_voting(ballot_id: int, actor: Any) -> tuple[Ballot, int, bool]:
+    """The ballot, the council that holds it and whether ``actor`` is on its roll, in one query.
+
+    The ballot row is read with a shared lock (PostgreSQL), so that a vote and the close cannot
     interleave: the close's exclusive lock waits for votes in flight, and a vote that arrives
     during the close waits for it and then sees the ballot closed. SQLite runs one writing
     transaction at a time, which gives the same order."""
-    query = Ballot.objects.filter(pk=ballot_id)
-    if connection.vendor == "postgresql":
-        table = Ballot._meta.db_table
-        found = list(
-            Ballot.objects.raw(
-                f"SELECT * FROM {table} WHERE id = %s FOR SHARE",  # noqa: S608
-                [ballot_id],
-            )
-        )
-    else:
-        found = list(query)
+    found = list(Ballot.objects.raw(_voting_query(), [actor.pk, ballot_id]))
     if not found:
         raise NotFoundError(f"there is no ballot {ballot_id}")
-    return found[0]
+    row = found[0].__dict__
+    return found[0], row["holding_council_id"], bool(row["voter_on_roll"])
 
 
 def _cast_vote(actor: Any, ballot_id: int, content: Any) -> Receipt:
-    ballot = _ballot_for_voting(ballot_id)
-    if not eligible_memberships(ballot).filter(user=actor).exists():
-        council = Council.objects.get(motions__ballots=ballot)
+    ballot, council_id, on_roll = _ballot_for_voting(ballot_id, actor)
+    if not on_roll:
+        council = Council.objects.get(pk=council_id)
         if active_membership(actor, council) is not None:
             raise NotAllowedError(
                 f"you joined {council.name} after this ballot opened, so you are not on its roll"
