@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -12,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kuzbass import files
 from kuzbass.cli.app import app
 
 if TYPE_CHECKING:
@@ -111,19 +110,13 @@ def write_table(frame: pd.DataFrame, out: Path | None) -> None:
         sys.stdout.flush()
         return
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    os.close(handle)
-    try:
+    with files.replacing(out) as temporary:
         if out.suffix == ".parquet":
             pq.write_table(table, temporary)
         else:
-            with pa.OSFile(temporary, "wb") as stream:
+            with pa.OSFile(str(temporary), "wb") as stream:
                 stream.write(header)
                 pacsv.write_csv(table, stream, csv_options)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @app.command()

@@ -7,11 +7,13 @@ import json
 import os
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kuzbass import files
 from kuzbass.cli.app import app
 
 if TYPE_CHECKING:
@@ -168,8 +170,6 @@ def plan_targets_command(
 ) -> None:
     """A targets.csv to edit for `kuzbass plan --targets`: the economy's own targets, or every
     product with quantity 0."""
-    import os
-    import tempfile
 
     import pandas as pd
     from rich.console import Console
@@ -191,12 +191,5 @@ def plan_targets_command(
     if out is None:
         typer.echo(table.to_csv(index=False), nl=False)
         return
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", newline="") as stream:
-            table.to_csv(stream, index=False)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    files.write_text(out, partial(table.to_csv, index=False))
     Console().print(f"wrote {out} ({len(table)} targets)", highlight=False)

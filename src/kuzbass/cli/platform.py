@@ -2,15 +2,15 @@
 ``kuzbass platform ...`` for the administrator (found a council, appoint its first officer)."""
 
 import getpass
-import os
 import sys
-import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from kuzbass import files
 from kuzbass.cli.app import app
 
 console = Console(stderr=True)
@@ -137,14 +137,7 @@ def ledger_export(
         ledger.write_jsonl(iter_events(), sys.stdout)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            ledger.write_jsonl(iter_events(), stream)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    files.write_text(out, partial(ledger.write_jsonl, iter_events()))
     console.print(f"wrote {out}")
 
 

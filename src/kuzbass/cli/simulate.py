@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Annotated
 
 import typer
 
+from kuzbass import files
 from kuzbass.cli.app import app
 
 simulate_app = typer.Typer(
@@ -19,22 +17,6 @@ simulate_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(simulate_app, name="simulate")
-
-
-def _write_atomically(path: Path, write: Callable[[IO[str]], None]) -> None:
-    """Write through a temporary file in the same folder so that a failure leaves no half file."""
-    folder = path.resolve().parent
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            write(stream)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 @simulate_app.command()
@@ -64,7 +46,7 @@ def generate(
     if out is None:
         typer.echo(json.dumps(document))
         return
-    _write_atomically(out, lambda stream: json.dump(document, stream))
+    files.write_text(out, lambda stream: json.dump(document, stream))
     typer.echo(
         f"Wrote {out}: {worker_councils} worker and {consumer_councils} consumer councils, "
         f"{goods} goods of each kind."
@@ -131,7 +113,7 @@ def participatory(
             writer.writerow(["round", "good", "price", "supply", "demand"])
             writer.writerows(rows)
 
-        _write_atomically(out, write)
+        files.write_text(out, write)
     table = Table(title=f"Last round ({record.round})")
     for column in ("good", "price", "supply", "demand", "imbalance %"):
         table.add_column(column, justify="left" if column == "good" else "right")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from kuzbass import files
 
 TABLES = ("targets", "intensities", "resources", "products", "investment", "binding")
 
@@ -86,14 +87,7 @@ class PlanResult:
         written = []
         for name, table in self.tables().items():
             target = directory / f"{name}.csv"
-            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", newline="") as stream:
-                    table.to_csv(stream, index=False)
-                os.replace(temporary, target)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            files.write_text(target, partial(table.to_csv, index=False))
             written.append(target)
         return written
 
