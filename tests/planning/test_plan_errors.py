@@ -91,6 +91,8 @@ def test_unknown_mode_solver_and_years_are_refused(bakery):
         optimal_plan(bakery, solver="magic")
     with pytest.raises(PlanInputError, match="years 0 must be at least 1"):
         optimal_plan(bakery, years=0)
+    with pytest.raises(PlanInputError, match="leontief-basis solver plans complete sets"):
+        optimal_plan(bakery, mode="priorities", solver="leontief-basis")
 
 
 def test_negative_capacity_is_named(make_economy):
@@ -106,7 +108,8 @@ def test_negative_capacity_is_named(make_economy):
         optimal_plan(economy)
 
 
-def test_infeasible_plan_names_the_conflicting_constraints(make_economy):
+@pytest.mark.parametrize("solver", ["auto", "leontief-basis"])
+def test_infeasible_plan_names_the_conflicting_constraints(make_economy, solver):
     economy = make_economy(
         ["bread"],
         [("bakery", "bread", 1.0)],
@@ -114,15 +117,18 @@ def test_infeasible_plan_names_the_conflicting_constraints(make_economy):
         uses={("labour", "bakery"): 1.0},
         targets=[("bread", 2.0)],
     )
-    result = optimal_plan(economy)
+    result = optimal_plan(economy, solver=solver)
     assert result.status == "infeasible"
     assert "labour (at most -5)" in result.problems
     assert result.objective is None
     assert json.loads(json.dumps(result.to_dict()))["status"] == "infeasible"
 
 
-@pytest.mark.parametrize("mode", ["complete-sets", "harmony"])
-def test_unbounded_plan_names_the_unlimited_technique(make_economy, mode):
+@pytest.mark.parametrize(
+    ("mode", "solver"),
+    [("complete-sets", "auto"), ("harmony", "auto"), ("complete-sets", "leontief-basis")],
+)
+def test_unbounded_plan_names_the_unlimited_technique(make_economy, mode, solver):
     economy = make_economy(
         ["bread", "soap"],
         [("bakery", "bread", 1.0), ("soap-kemerovo", "soap", 1.0)],
@@ -130,7 +136,7 @@ def test_unbounded_plan_names_the_unlimited_technique(make_economy, mode):
         uses={("labour", "bakery"): 1.0},
         targets=[("soap", 1.0)],
     )
-    result = optimal_plan(economy, mode=mode)
+    result = optimal_plan(economy, mode=mode, solver=solver)
     assert result.status == "unbounded"
     assert "intensity of technique soap-kemerovo" in result.problems
     assert "intensity of technique bakery" not in result.problems

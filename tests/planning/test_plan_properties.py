@@ -112,3 +112,20 @@ def test_valuations_price_the_plan(economy):
         table.loc[bounded, "capacity_valuation"] * table.loc[bounded, "upper_bound"]
     ).sum()
     assert value == pytest.approx(result.objective, rel=1e-6, abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(economies())
+def test_a_leontief_basis_reaches_the_simplex_optimum(economy):
+    """The reduced LP (policy technique per product, binding rows only) loses nothing."""
+    exact = optimal_plan(economy, solver="simplex")
+    result = optimal_plan(economy, solver="leontief-basis")
+    assert result.solver["algorithm"] == "leontief-basis"
+    assert result.objective == pytest.approx(exact.objective, rel=1e-7, abs=1e-9)
+    assert result.gap <= 1e-7
+    assert_feasible(economy, result)
+    # valuations: no technique earns more than its resources cost unless its capacity binds
+    rows = result.intensities
+    slack = rows["intensity"] < rows["upper_bound"] - 1e-9
+    profit = rows["net_value"] - rows["resource_cost"]
+    assert (profit[slack] <= 1e-7 * max(1.0, rows["net_value"].abs().max())).all()
