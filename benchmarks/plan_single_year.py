@@ -4,7 +4,8 @@ Economies come from ``kuzbass.economy.generate`` with capacities (headroom 0.5),
 at 0.9 and a land stock at 0.95 of what the targets need, and a second technique for 10% of
 products. For each size the table shows:
 
-- ours: ``optimal_plan(mode="complete-sets")``, ``solver="auto"`` (PDLP from 2·10⁴ coefficients):
+- ours: ``optimal_plan(mode="complete-sets")``, ``solver="auto"`` (a Leontief basis from 2·10⁴
+  coefficients, :mod:`kuzbass.planning.leontief_basis`):
   its time, objective z, relative primal-dual gap and relative primal infeasibility;
 - peer: HiGHS with its default choice (dual simplex, presolve on) on the same LP, under a time
   limit; where it finishes, the difference between the two optima;

@@ -91,7 +91,9 @@ def test_unknown_mode_solver_and_years_are_refused(bakery):
         optimal_plan(bakery, solver="magic")
     with pytest.raises(PlanInputError, match="years 0 must be at least 1"):
         optimal_plan(bakery, years=0)
-    with pytest.raises(PlanInputError, match="leontief-basis solver plans complete sets"):
+    with pytest.raises(
+        PlanInputError, match="leontief-basis solver plans complete sets or harmony"
+    ):
         optimal_plan(bakery, mode="priorities", solver="leontief-basis")
 
 

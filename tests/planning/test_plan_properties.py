@@ -129,3 +129,14 @@ def test_a_leontief_basis_reaches_the_simplex_optimum(economy):
     slack = rows["intensity"] < rows["upper_bound"] - 1e-9
     profit = rows["net_value"] - rows["resource_cost"]
     assert (profit[slack] <= 1e-7 * max(1.0, rows["net_value"].abs().max())).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(economies())
+def test_harmony_through_a_leontief_basis_reaches_the_same_harmony(economy):
+    exact = optimal_plan(economy, mode="harmony", solver="simplex")
+    result = optimal_plan(economy, mode="harmony", solver="leontief-basis")
+    assert result.solver["algorithm"] == "leontief-basis"
+    assert result.gap <= 1e-6
+    assert result.objective == pytest.approx(exact.objective, rel=1e-6, abs=1e-6)
+    assert_feasible(economy, result)

@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from kuzbass.economy.errors import NotProductiveError
 from kuzbass.planning.balances import solve_leontief
 from kuzbass.planning.formulation import Formulation
+from kuzbass.planning.harmony import HarmonyCuts
 
 SOLVE_TOLERANCE = 1e-12
 """Relative residual of every Leontief solve; the plan's balances inherit it."""
@@ -42,6 +43,9 @@ FEASIBILITY_TOLERANCE = 1e-9
 """A policy intensity this far (relative to its capacity or the largest intensity) outside its
 bounds brings its row into the reduced LP."""
 MAX_ROUNDS = 60
+ROUGH_HARMONY = 1e-4
+"""Harmony gap to which cuts are refined while product rows are still being found: the rows
+depend on the plan only roughly, and each row round changes where the cuts are needed."""
 ROW_BLOCK = 256
 """Rows of H computed per call (each is an n-vector; a block of 256 at 10⁶ products is 2 GB)."""
 
@@ -59,27 +63,37 @@ class BasisSolution:
     rows: int
     policy_changes: int
     max_infeasibility: float
+    harmony: HarmonyCuts | None
 
 
 def solve_by_leontief_basis(
-    formulation: Formulation, group_costs: np.ndarray, say: Callable[[str], None]
+    formulation: Formulation,
+    weights: np.ndarray,
+    say: Callable[[str], None],
+    harmony_tolerance: float | None = None,
 ) -> BasisSolution | None:
-    """Maximise Σ group_costs·f over a one-year ``formulation``; None when this method does not
-    apply (an unbounded or infeasible reduced LP, a policy that is not productive), so that the
-    caller falls back to a general solver, which also explains such plans.
+    """Maximise Σ weights·f over a one-year ``formulation`` — or, given ``harmony_tolerance``,
+    Σ weights·H(f − 1). None when this method does not apply (an unbounded or infeasible reduced
+    LP, a policy that is not productive), so that the caller falls back to a general solver,
+    which also explains such plans.
     """
     if formulation.years != 1:
         raise ValueError("a Leontief basis plans one year at a time")
     try:
-        return _Plan(formulation, np.asarray(group_costs, float), say).solve()
+        return _Plan(formulation, np.asarray(weights, float), say, harmony_tolerance).solve()
     except NotProductiveError:
         return None
 
 
 class _Plan:
     def __init__(
-        self, formulation: Formulation, group_costs: np.ndarray, say: Callable[[str], None]
+        self,
+        formulation: Formulation,
+        group_costs: np.ndarray,
+        say: Callable[[str], None],
+        harmony_tolerance: float | None,
     ) -> None:
+        self.harmony_tolerance = harmony_tolerance
         economy = formulation.economy
         self.formulation = formulation
         self.say = say
@@ -124,13 +138,22 @@ class _Plan:
             changes += moved
             policy = better
 
+        cuts = None
+        if self.harmony_tolerance is not None:
+            columns = np.arange(self.groups, dtype=np.int32)
+            lp.changeColsCost(self.groups, columns, np.zeros(self.groups))
+            cuts = HarmonyCuts(lp, columns, self.group_costs)
         rows = np.zeros(0, int)
+        final = self.harmony_tolerance or 0.0
+        tolerance = max(final, ROUGH_HARMONY)
         for rounds in range(1, MAX_ROUNDS + 1):
-            if _run(lp) != "optimal":
+            status = _run(lp) if cuts is None else cuts.solve(tolerance, _run, self.say)
+            if status != "optimal":
                 return None
             solution = lp.getSolution()
             values = np.asarray(solution.col_value)
-            fulfilment, others = values[: self.groups], values[self.groups :]
+            fulfilment = values[: self.groups]
+            others = values[self.groups : self.groups + len(self.others)]
             chosen = self._policy_intensity(fulfilment, others)
             violation = self._violation(chosen)
             violation[rows] = 0.0
@@ -141,32 +164,39 @@ class _Plan:
                 f"{len(rows):,} product rows, {len(new):,} more needed"
             )
             if not len(new):
-                break
+                if cuts is None or tolerance == final:
+                    break
+                tolerance = final
+                continue
             self._add_rows(lp, new)
             rows = np.concatenate([rows, new])
         else:
             return None
 
         duals = np.asarray(solution.row_dual)
-        prices, bound_duals = duals[:k], duals[k:]
+        prices, bound_duals = duals[:k], duals[self.bound_rows]
         valuation = prices @ self.resource_values + bound_duals @ self.row_values
         reduced = self.net.T @ valuation - self.resources.T @ prices
         intensity = np.zeros(self.m)
         intensity[self.policy] = chosen
         intensity[self.others] = others
-        objective = float(self.group_costs @ fulfilment)
-        gap = self._gap(valuation, prices, objective)
+        if cuts is None:
+            objective = float(self.group_costs @ fulfilment)
+            gap = self._gap(valuation, prices, objective)
+        else:
+            objective, gap = cuts.value(), cuts.gap
         self.say(f"Leontief basis: {time.perf_counter() - started:.1f} s, gap {gap:.1e}")
         return BasisSolution(
             col_value=np.concatenate([intensity, fulfilment]),
             row_dual=np.concatenate([-valuation, prices]),
-            col_dual=np.concatenate([reduced, self.group_costs - self.targets.T @ valuation]),
+            col_dual=np.concatenate([reduced, np.asarray(solution.col_dual)[: self.groups]]),
             objective=objective,
             gap=gap,
             rounds=rounds,
             rows=len(rows),
             policy_changes=changes,
             max_infeasibility=float(self._violation(chosen).max(initial=0.0)),
+            harmony=cuts,
         )
 
     @property
@@ -207,6 +237,7 @@ class _Plan:
         else:
             self.resource_values = np.zeros((0, self.n))
         self.row_values = np.zeros((0, self.n))
+        self.bound_rows = np.zeros(0, int)
 
     def _coefficients(self, values: np.ndarray) -> np.ndarray:
         """Rows (values · H) of the policy intensities as functions of (f, x_o)."""
@@ -242,7 +273,9 @@ class _Plan:
             values = solved.T
             self.row_values = np.vstack([self.row_values, values])
             capacity = self.capacity[self.policy[block]]
+            first = lp.getNumRow()
             _add_dense_rows(lp, self._coefficients(values), np.zeros(len(block)), capacity)
+            self.bound_rows = np.concatenate([self.bound_rows, np.arange(first, lp.getNumRow())])
 
     def _policy_intensity(self, fulfilment: np.ndarray, others: np.ndarray) -> np.ndarray:
         demand = self.targets @ fulfilment - self.net[:, self.others] @ others

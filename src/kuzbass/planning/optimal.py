@@ -8,9 +8,9 @@ in their fulfilment variables and objective:
 - ``priorities``: one fulfilment per (priority class, year), each at most 1; class 1 is maximised
   first, then class 2 with class 1 held at its optimum, and so on;
 - ``harmony``: one fulfilment per target; maximise Σ weight·H(f − 1) with Cockshott's harmony
-  function. H is concave, so its tangents bound it from above: HiGHS solves the LP with tangent
-  cuts and adds a cut at each new point (Kelley's method, warm-started dual simplex) until the LP
-  bound and the true harmony of the LP's plan are within the tolerance: that is the duality gap.
+  function, exactly, by cutting planes (:mod:`kuzbass.planning.harmony`).
+
+Large single-year plans go through a Leontief basis (:mod:`kuzbass.planning.leontief_basis`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import scipy.sparse as sp
 
 from kuzbass.economy.model import Economy
 from kuzbass.planning.formulation import Formulation, build, check_economy
+from kuzbass.planning.harmony import HarmonyCuts, harmony
 from kuzbass.planning.leontief_basis import solve_by_leontief_basis
 from kuzbass.planning.result import PlanResult
 from kuzbass.planning.targets import PlanInputError, _check_row, economy_targets, read_targets
@@ -39,36 +40,7 @@ SOLVERS = {
     "pdlp": "pdlp",
     "leontief-basis": "leontief-basis",
 }
-HARMONY_START = (
-    -1.0,
-    -0.8,
-    -0.6,
-    -0.45,
-    -0.3,
-    -0.2,
-    -0.1,
-    0.0,
-    0.25,
-    0.5,
-    1.0,
-    2.0,
-    8.0,
-    32.0,
-    128.0,
-)
-"""Points s = (x − t)/t where every target's harmony gets a tangent cut before the first solve."""
 BINDING_TOLERANCE = 1e-9
-
-
-def harmony(s: np.ndarray) -> np.ndarray:
-    """Cockshott's harmony of relative surplus s: s − s²/2 below the target, ln(1 + s) above."""
-    s = np.asarray(s, float)
-    return np.where(s < 0, s - s * s / 2, np.log1p(np.maximum(s, 0)))
-
-
-def harmony_slope(s: np.ndarray) -> np.ndarray:
-    s = np.asarray(s, float)
-    return np.where(s < 0, 1 - s, 1 / (1 + np.maximum(s, 0)))
 
 
 def optimal_plan(
@@ -95,8 +67,10 @@ def optimal_plan(
     plan_years = economy.years if years is None else int(years)
     if plan_years < 1:
         raise PlanInputError(f"years {plan_years} must be at least 1")
-    if solver == "leontief-basis" and (mode != "complete-sets" or plan_years != 1):
-        raise PlanInputError("the leontief-basis solver plans complete sets for one year only")
+    if solver == "leontief-basis" and (mode == "priorities" or plan_years != 1):
+        raise PlanInputError(
+            "the leontief-basis solver plans complete sets or harmony for one year only"
+        )
     check_economy(economy)
     table = _targets(economy, targets, plan_years)
     if not (table["quantity"] > 0).any():
@@ -115,8 +89,18 @@ def optimal_plan(
     info: dict[str, Any] = {"algorithm": algorithm, "build_seconds": time.perf_counter() - started}
     if algorithm == "leontief-basis":
         basis_started = time.perf_counter()
-        basis = solve_by_leontief_basis(formulation, np.ones(formulation.n_groups), say)
+        if mode == "harmony":
+            weights = _group_weights(formulation, table)
+            basis = solve_by_leontief_basis(formulation, weights, say, harmony_tolerance)
+        else:
+            basis = solve_by_leontief_basis(formulation, np.ones(formulation.n_groups), say)
         if basis is not None:
+            if basis.harmony is not None:
+                info.update(
+                    harmony_rounds=basis.harmony.rounds,
+                    harmony_cuts=basis.harmony.cuts,
+                    harmony_upper_bound=basis.harmony.upper,
+                )
             info.update(
                 solve_seconds=time.perf_counter() - basis_started,
                 gap=basis.gap,
@@ -224,16 +208,16 @@ def _choose_solver(formulation: Formulation, solver: str, mode: str) -> str:
 
     The basis of a plan contains I − A, whose inverse (the Leontief inverse) is dense, so every
     simplex iteration costs about a dense solve. From ~2·10⁴ coefficients (2,000 products)
-    single-year complete-sets plans go through a Leontief basis
-    (:mod:`kuzbass.planning.leontief_basis`; 0.15 s at 2,000 products, where HiGHS' dual simplex
-    takes 20 s and PDLP 0.6 s), other single-year plans to the matrix-free PDLP. Multi-year
+    single-year complete-sets and harmony plans go through a Leontief basis
+    (:mod:`kuzbass.planning.leontief_basis`; 0.2 s at 2,000 products, where HiGHS' dual simplex
+    took 3.7–20 s and PDLP 0.6–0.9 s), priority plans to the matrix-free PDLP. Multi-year
     plans start feasible at zero output, where the primal simplex needs 40% fewer iterations
     than the dual and a fifth of its time.
     """
     if solver != "auto":
         return solver
     if formulation.years == 1 and formulation.matrix.nnz >= PDLP_FROM_COEFFICIENTS:
-        return "leontief-basis" if mode == "complete-sets" else "pdlp"
+        return "pdlp" if mode == "priorities" else "leontief-basis"
     return "primal-simplex" if formulation.years > 1 else "auto"
 
 
@@ -330,74 +314,27 @@ def _harmony(
     say: Callable[[str], None],
 ) -> tuple[str, float]:
     """Kelley's cutting planes on the separable concave harmony objective (see module docstring)."""
-    groups = formulation.n_groups
-    weights = np.zeros(groups)
+    cuts = HarmonyCuts(
+        highs,
+        formulation.offsets["groups"] + np.arange(formulation.n_groups),
+        _group_weights(formulation, table),
+    )
+    status = cuts.solve(tolerance, _run, say)
+    info.update(
+        harmony_rounds=cuts.rounds,
+        harmony_cuts=cuts.cuts,
+        gap=cuts.gap,
+        harmony_upper_bound=cuts.upper,
+    )
+    return status, cuts.value() if status == "optimal" else np.nan
+
+
+def _group_weights(formulation: Formulation, table: pd.DataFrame) -> np.ndarray:
+    """Each fulfilment variable's weight (harmony has one per target row asking for something)."""
+    weights = np.zeros(formulation.n_groups)
     positive = formulation.target_group >= 0
     weights[formulation.target_group[positive]] = table["weight"].to_numpy()[positive]
-    first_h = highs.getNumCol()
-    highs.addCols(
-        groups,
-        weights,
-        np.full(groups, -np.inf),
-        np.full(groups, np.inf),
-        0,
-        np.zeros(0, np.int32),
-        np.zeros(0, np.int32),
-        np.zeros(0),
-    )
-    f_columns = formulation.offsets["groups"] + np.arange(groups)
-    h_columns = first_h + np.arange(groups)
-
-    def add_cuts(points: np.ndarray, which: np.ndarray) -> None:
-        slope, value = harmony_slope(points), harmony(points)
-        count = len(which)
-        starts = np.arange(0, 2 * count, 2, dtype=np.int32)
-        index = np.column_stack([h_columns[which], f_columns[which]]).ravel().astype(np.int32)
-        coefficients = np.column_stack([np.ones(count), -slope]).ravel()
-        highs.addRows(
-            count,
-            np.full(count, -np.inf),
-            value - slope * (1 + points),
-            2 * count,
-            starts,
-            index,
-            coefficients,
-        )
-
-    # A cut violated by less than HiGHS' feasibility tolerance would never move the plan.
-    highs.setOptionValue("primal_feasibility_tolerance", 1e-10)
-    highs.setOptionValue("dual_feasibility_tolerance", 1e-10)
-    everyone = np.arange(groups)
-    for point in HARMONY_START:
-        add_cuts(np.full(groups, point), everyone)
-    iterations, gap = 0, np.inf
-    status, upper = "optimal", np.inf
-    while True:
-        iterations += 1
-        status = _run(highs)
-        if status != "optimal":
-            break
-        solution = np.asarray(highs.getSolution().col_value)
-        upper = highs.getInfo().objective_function_value
-        s = solution[f_columns] - 1
-        lower = float(weights @ harmony(s))
-        gap = (upper - lower) / max(1.0, abs(upper))
-        say(f"harmony cut round {iterations}: bound {upper:.9g}, plan {lower:.9g}, gap {gap:.2e}")
-        if gap <= tolerance or iterations >= 200:
-            break
-        loose = np.flatnonzero(solution[h_columns] - harmony(s) > tolerance * 1e-3)
-        if not len(loose):
-            break
-        add_cuts(s[loose], loose)
-    info["harmony_rounds"] = iterations
-    info["harmony_cuts"] = highs.getNumRow() - formulation.offsets["extra"]
-    info["gap"] = gap
-    info["harmony_upper_bound"] = upper
-    if status != "optimal":
-        return status, np.nan
-    return status, float(
-        weights @ harmony(np.asarray(highs.getSolution().col_value)[f_columns] - 1)
-    )
+    return weights
 
 
 def _duals(highs: highspy.Highs) -> dict[str, np.ndarray]:
