@@ -38,7 +38,11 @@ def plan_command(
         int | None, typer.Option(help="Years to plan (default: the economy's).")
     ] = None,
     solver: Annotated[
-        str, typer.Option(help="HiGHS algorithm: auto, simplex, ipm or pdlp.")
+        str,
+        typer.Option(
+            help="auto, or HiGHS' simplex, ipm or pdlp, or leontief-basis (one-year complete "
+            "sets or harmony)."
+        ),
     ] = "auto",
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the whole result as JSON.")
