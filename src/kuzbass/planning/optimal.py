@@ -57,8 +57,9 @@ def optimal_plan(
 
     ``targets``: a DataFrame or CSV path with ``product,quantity[,year][,priority][,weight]``;
     ``None`` takes the economy's own. ``years`` defaults to the years the economy covers.
-    ``solver`` picks the HiGHS algorithm (auto, simplex, ipm, pdlp). ``time_limit`` (seconds per
-    HiGHS run) turns a plan that takes too long into the status "time limit reached".
+    ``solver`` picks the algorithm (auto, HiGHS' simplex, ipm or pdlp, or leontief-basis).
+    ``time_limit`` (seconds per HiGHS run on the whole LP; the small LPs of a Leontief basis are
+    not limited) turns a plan that takes too long into the status "time limit reached".
     """
     if mode not in MODES:
         raise PlanInputError(f"mode {mode!r} is not one of {', '.join(MODES)}")
