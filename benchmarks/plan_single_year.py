@@ -9,8 +9,8 @@ products. For each size the table shows:
   its time, objective z, relative primal-dual gap and relative primal infeasibility;
 - peer: HiGHS with its default choice (dual simplex, presolve on) on the same LP, under a time
   limit; where it finishes, the difference between the two optima;
-- harmony (--harmony): ``optimal_plan(mode="harmony")``, its duality gap, and its lowest
-  fulfilment next to the complete-sets z.
+- harmony (--harmony): ``optimal_plan(mode="harmony")``, its rounds, chord segments, duality
+  gap, and its lowest fulfilment next to the complete-sets z.
 
 Times are medians over --repeats economies (seeds 0, 1, …). Run:
 nice python benchmarks/plan_single_year.py --products 2000 10000 100000
@@ -97,7 +97,7 @@ def main() -> None:
         "products",
         "our s",
         "rounds",
-        "cuts",
+        "segments",
         "duality gap",
         "min fulfilment",
         "complete-sets z",
@@ -135,7 +135,7 @@ def main() -> None:
                     f"{products:,}",
                     f"{spent:.1f}",
                     str(harmony.solver.get("harmony_rounds")),
-                    f"{harmony.solver.get('harmony_cuts', 0):,}",
+                    f"{harmony.solver.get('harmony_segments', 0):,}",
                     f"{harmony.gap:.1e}",
                     f"{harmony.minimum_fulfilment:.6f}",
                     f"{result.objective:.6f}",

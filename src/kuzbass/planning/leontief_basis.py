@@ -35,7 +35,7 @@ import scipy.sparse as sp
 from kuzbass.economy.errors import NotProductiveError
 from kuzbass.planning.balances import solve_leontief
 from kuzbass.planning.formulation import Formulation
-from kuzbass.planning.harmony import HarmonyCuts
+from kuzbass.planning.harmony import HarmonyObjective
 
 SOLVE_TOLERANCE = 1e-12
 """Relative residual of every Leontief solve; the plan's balances inherit it."""
@@ -44,8 +44,8 @@ FEASIBILITY_TOLERANCE = 1e-9
 bounds brings its row into the reduced LP."""
 MAX_ROUNDS = 60
 ROUGH_HARMONY = 1e-4
-"""Harmony gap to which cuts are refined while product rows are still being found: the rows
-depend on the plan only roughly, and each row round changes where the cuts are needed."""
+"""Harmony gap to which chords are refined while product rows are still being found: the rows
+depend on the plan only roughly, and each row round moves the plan."""
 ROW_BLOCK = 256
 """Rows of H computed per call (each is an n-vector; a block of 256 at 10⁶ products is 2 GB)."""
 
@@ -63,7 +63,7 @@ class BasisSolution:
     rows: int
     policy_changes: int
     max_infeasibility: float
-    harmony: HarmonyCuts | None
+    harmony: HarmonyObjective | None
 
 
 def solve_by_leontief_basis(
@@ -138,16 +138,14 @@ class _Plan:
             changes += moved
             policy = better
 
-        cuts = None
+        harmony = None
         if self.harmony_tolerance is not None:
-            columns = np.arange(self.groups, dtype=np.int32)
-            lp.changeColsCost(self.groups, columns, np.zeros(self.groups))
-            cuts = HarmonyCuts(lp, columns, self.group_costs)
+            harmony = HarmonyObjective(lp, np.arange(self.groups), self.group_costs)
         rows = np.zeros(0, int)
         final = self.harmony_tolerance or 0.0
         tolerance = max(final, ROUGH_HARMONY)
         for rounds in range(1, MAX_ROUNDS + 1):
-            status = _run(lp) if cuts is None else cuts.solve(tolerance, _run, self.say)
+            status = _run(lp) if harmony is None else harmony.solve(tolerance, _run, self.say)
             if status != "optimal":
                 return None
             solution = lp.getSolution()
@@ -158,13 +156,15 @@ class _Plan:
             violation = self._violation(chosen)
             violation[rows] = 0.0
             new = np.flatnonzero(violation > FEASIBILITY_TOLERANCE)
-            objective = lp.getInfo().objective_function_value
+            objective = (
+                lp.getInfo().objective_function_value if harmony is None else harmony.value()
+            )
             self.say(
                 f"Leontief basis round {rounds}: objective {objective:.10g}, "
                 f"{len(rows):,} product rows, {len(new):,} more needed"
             )
             if not len(new):
-                if cuts is None or tolerance == final:
+                if harmony is None or tolerance == final:
                     break
                 tolerance = final
                 continue
@@ -180,11 +180,11 @@ class _Plan:
         intensity = np.zeros(self.m)
         intensity[self.policy] = chosen
         intensity[self.others] = others
-        if cuts is None:
+        if harmony is None:
             objective = float(self.group_costs @ fulfilment)
             gap = self._gap(valuation, prices, objective)
         else:
-            objective, gap = cuts.value(), cuts.gap
+            objective, gap = harmony.value(), harmony.gap
         self.say(f"Leontief basis: {time.perf_counter() - started:.1f} s, gap {gap:.1e}")
         return BasisSolution(
             col_value=np.concatenate([intensity, fulfilment]),
@@ -196,7 +196,7 @@ class _Plan:
             rows=len(rows),
             policy_changes=changes,
             max_infeasibility=float(self._violation(chosen).max(initial=0.0)),
-            harmony=cuts,
+            harmony=harmony,
         )
 
     @property

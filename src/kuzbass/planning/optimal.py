@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from kuzbass.economy.model import Economy
 from kuzbass.planning.formulation import Formulation, build, check_economy
-from kuzbass.planning.harmony import HarmonyCuts, harmony
+from kuzbass.planning.harmony import HarmonyObjective, harmony
 from kuzbass.planning.leontief_basis import solve_by_leontief_basis
 from kuzbass.planning.result import PlanResult
 from kuzbass.planning.targets import PlanInputError, _check_row, economy_targets, read_targets
@@ -99,7 +99,7 @@ def optimal_plan(
             if basis.harmony is not None:
                 info.update(
                     harmony_rounds=basis.harmony.rounds,
-                    harmony_cuts=basis.harmony.cuts,
+                    harmony_segments=basis.harmony.segment_count,
                     harmony_upper_bound=basis.harmony.upper,
                 )
             info.update(
@@ -314,20 +314,20 @@ def _harmony(
     info: dict[str, Any],
     say: Callable[[str], None],
 ) -> tuple[str, float]:
-    """Kelley's cutting planes on the separable concave harmony objective (see module docstring)."""
-    cuts = HarmonyCuts(
+    """Harmony by refined chords and a Lagrangian bound (:mod:`kuzbass.planning.harmony`)."""
+    objective = HarmonyObjective(
         highs,
         formulation.offsets["groups"] + np.arange(formulation.n_groups),
         _group_weights(formulation, table),
     )
-    status = cuts.solve(tolerance, _run, say)
+    status = objective.solve(tolerance, _run, say)
     info.update(
-        harmony_rounds=cuts.rounds,
-        harmony_cuts=cuts.cuts,
-        gap=cuts.gap,
-        harmony_upper_bound=cuts.upper,
+        harmony_rounds=objective.rounds,
+        harmony_segments=objective.segment_count,
+        gap=objective.gap,
+        harmony_upper_bound=objective.upper,
     )
-    return status, cuts.value() if status == "optimal" else np.nan
+    return status, objective.value() if status == "optimal" else np.nan
 
 
 def _group_weights(formulation: Formulation, table: pd.DataFrame) -> np.ndarray:
