@@ -1,6 +1,6 @@
 """Issue 2, target (a): 1,000,000 products × 20 inputs, spectral radius 0.9, residual 1e-10.
 
-Labour values (I − Aᵀ) v = l and gross output (I − A) x = d, solved by kuzbass (threaded GMRES),
+Labour values (I − Aᵀ) v = l and gross output (I − A) x = d, solved by kuzbass (threaded BiCGSTAB),
 by scipy.sparse.linalg.bicgstab and by the Neumann iteration x ← A x + d, on the same CSR matrix.
 Every method's relative residual ‖b − (I − M) x‖ / ‖b‖ is measured afterwards the same way.
 The peers run with BLAS held to one thread, as ours does: on this shared 2-core machine
