@@ -179,8 +179,11 @@ def solve_leontief(
         if verdict.spectral_radius >= 1:
             raise verdict
         raise NotConvergedError(
-            f"no solution to relative residual {tolerance:.1e} within {max_products} products "
-            f"with the matrix (reached {worst:.1e}; spectral radius {verdict.spectral_radius:.6g})"
+            [
+                f"no solution to relative residual {tolerance:.1e} within {max_products} "
+                f"products with the input matrix (reached {worst:.1e}; spectral radius "
+                f"{verdict.spectral_radius:.6g})"
+            ]
         )
     if bool(np.all(b >= 0)) and _negative(x):
         raise _not_productive(matrix, max(rho, 1.0), names)
@@ -206,8 +209,12 @@ def _solve_dense(
     return x, SolveReport("dense LU (LAPACK)", residual, 0, rho, time.perf_counter() - started)
 
 
-class NotConvergedError(RuntimeError):
-    """The iteration did not reach the asked residual within its budget of products with M."""
+class NotConvergedError(EconomyError):
+    """No answer to the asked residual within the budget of products with M.
+
+    With ρ < 1 and the default budget this takes a technology at the very edge of productivity,
+    so it is reported as a problem of the economy, like ρ ≥ 1.
+    """
 
 
 def bicgstab(
