@@ -148,7 +148,8 @@ def solve_leontief(
 ) -> tuple[np.ndarray, SolveReport]:
     """Solve x = M x + b (b one vector or n × k columns) to relative residual ``tolerance``.
 
-    Raises ``NotProductiveError`` when the answer proves ρ(M) ≥ 1 (``names`` label the cycle).
+    Raises ``NotProductiveError`` when the answer proves ρ(M) ≥ 1 (``names`` label the cycle),
+    ``NotConvergedError`` when ``max_products`` products with M do not reach ``tolerance``.
     """
     started = time.perf_counter()
     b = np.asarray(b, dtype=np.float64)
