@@ -171,17 +171,23 @@ def test_the_budget_of_products_is_kept() -> None:
     assert max(seen) <= 7  # six, and one more to measure what they reached
 
 
-def test_a_recursive_residual_below_the_attainable_accuracy_does_not_end_the_solve() -> None:
+def test_a_residual_below_the_attainable_accuracy_is_refused_without_spending_the_budget() -> None:
     # 1e-17 is below rounding: the recursion claims it after ~60 products, the measurement
-    # refuses, and the solve restarts from the measured residual until the budget is spent
+    # refuses, the solve restarts from the measured residual, and stops once that no longer falls
     economy = generate(2000, 5, seed=4)
     matrix = sp.csr_array(economy.input_coefficients)
     b = np.ones(2000)
     operator = RowBlocks(matrix, threads=2)
+    seen: list[tuple[int, float]] = []
     try:
-        x, products, _, residual = bicgstab(operator, b, 1e-17, max_products=120)
+        x, products, _, residual = bicgstab(
+            operator, b, 1e-17, progress=lambda i, r: seen.append((i, r))
+        )
     finally:
         operator.close()
-    assert 120 <= products <= 121  # the budget, and perhaps one to measure what it reached
+    assert products < 200
     assert 1e-17 < residual < 1e-14
     assert np.linalg.norm(b - x + matrix @ x) / np.linalg.norm(b) < 1e-14
+    assert sum(1 for i, r in seen if r <= 1e-17) >= 2  # restarted at least once
+    with pytest.raises(NotConvergedError, match="reached"):
+        solve_leontief(matrix, b, tolerance=1e-17)

@@ -229,7 +229,8 @@ def bicgstab(
 
     It stops only when the measured residual ‖b − (I − M) x‖ ≤ ``tolerance`` ‖b‖: when the
     recursive residual says so, one more product measures the true one, and if that has drifted
-    the iteration restarts from it. A breakdown (ρ or ω ≈ 0) restarts from the current residual.
+    the iteration restarts from it (and gives up when a restart did not halve it: rounding
+    allows no better). A breakdown (ρ or ω ≈ 0) restarts from the current residual.
     Returns the solution, the products with M, ρ̂ = the largest |1 − θ| over the Ritz values θ
     of I − M from the hidden BiCG coefficients of the first cycle, and the measured relative
     residual (∞ when the iteration diverged; above ``tolerance`` when ``max_products`` ran out).
@@ -317,6 +318,7 @@ def bicgstab(
     betas: list[float] = []
     first_cycle = True
     stalled = False
+    measured = math.inf  # the last measured ‖r‖²
     r[:] = b
     squared = scale * scale
     while True:
@@ -364,7 +366,10 @@ def bicgstab(
             squared = float(total(measure)[0])
             products += 1
             report(squared)
-            if squared <= target or gave_up or products >= max_products:
+            # a restart that did not halve the measured residual met the limit of rounding
+            stuck = not squared < measured / 4
+            measured = squared
+            if squared <= target or gave_up or stuck or products >= max_products:
                 residual = math.sqrt(squared) / scale if math.isfinite(squared) else math.inf
                 return x, products, _ritz_radius(alphas, betas), residual
 
