@@ -7,11 +7,11 @@ a million products), so the Neumann series x ← M x + b needs about 150 product
 Krylov methods 40–50 (to residual 1e-10 at a million products: GMRES(20) 43–48, GMRES(60) 40,
 BiCGSTAB 46–47, IDR(s) with s = 2–8 39–51; a sector coarse space saved nothing). BiCGSTAB is used:
 its vector work per product is a few fused passes, where GMRES's Gram–Schmidt against up to 20
-basis vectors cost as much as the product itself, and IDR(s) saved at most 4 products on one of
-the two balances for 3s + 4 vectors of memory. Its products with M and its vector work run over
-blocks of rows on all cores (scipy's CSR kernel releases the GIL). It starts from x = 0: starting
-from b, the first Neumann term, cost 2–10 more products. Up to ``DENSE_LIMIT`` products LAPACK's
-dense LU is faster and exact to rounding.
+basis vectors cost as much as the product itself, and IDR(s) saved 3–7 products on labour values
+and at most 1 on gross output for 3s + 4 vectors of memory (BiCGSTAB keeps 6). Its products with
+M and its vector work run over blocks of rows on all cores (scipy's CSR kernel releases the GIL).
+It starts from x = 0: starting from b, the first Neumann term, cost 2–10 more products. Up to
+``DENSE_LIMIT`` products LAPACK's dense LU is faster and exact to rounding.
 
 Every answer reports the method and the measured relative residual ‖b − (I − M) x‖ / ‖b‖, and
 an estimate of ρ from the Ritz values of the BiCG tridiagonal matrix hidden in BiCGSTAB's
