@@ -3,18 +3,22 @@
 Gross output is x = A x + d; labour values are v = Aᵀ v + l. The solver was chosen by measurement
 (benchmarks/README.md, "Planning engine I"): on economies with sector structure the input matrix
 has, besides its Perron root ρ, one large eigenvalue per nearly self-contained sector (0.6–0.8 ρ at
-a million products), so the Neumann series x ← M x + b needs about 150 products with M and a
-Neumann series whose tail is summed along the Perron direction still about 110, while GMRES needs
-41–54 (by cycle length) and BiCGSTAB 46. Here GMRES runs its products with M and its
-Gram–Schmidt orthogonalisation (done once, repeated only when cancellation shows) over blocks of
-rows on all cores; scipy's product is single-threaded but releases the GIL. On the loaded shared
-machine it measured 0.8–1.4× the time of scipy's BiCGSTAB and 2–4× faster than the Neumann series.
-Up to ``DENSE_LIMIT`` products LAPACK's dense LU is faster and exact to rounding.
+a million products), so the Neumann series x ← M x + b needs about 150 products with M, and
+Krylov methods 40–50 (to residual 1e-10 at a million products: GMRES(20) 43–48, GMRES(60) 40,
+BiCGSTAB 46–47, IDR(s) with s = 2–8 39–51; a sector coarse space saved nothing). BiCGSTAB is used:
+its vector work per product is a few fused passes, where GMRES's Gram–Schmidt against up to 20
+basis vectors cost as much as the product itself, and IDR(s) saved 3–7 products on labour values
+and at most 1 on gross output for 3s + 4 vectors of memory (BiCGSTAB keeps 6). Its products with
+M and its vector work run over blocks of rows on all cores (scipy's CSR kernel releases the GIL).
+It starts from x = 0: starting from b, the first Neumann term, cost 2–10 more products. Up to
+``DENSE_LIMIT`` products LAPACK's dense LU is faster and exact to rounding.
 
 Every answer reports the method and the measured relative residual ‖b − (I − M) x‖ / ‖b‖, and
-an estimate of ρ (from the Ritz values of the first GMRES cycle). Because x = Σ Mᵏ b ≥ 0 whenever
-ρ < 1 and b ≥ 0, a solution with negative entries for nonnegative b proves ρ ≥ 1: the solver
-then raises ``NotProductiveError`` naming the self-consuming cycle.
+an estimate of ρ from the Ritz values of the BiCG tridiagonal matrix hidden in BiCGSTAB's
+coefficients. Because x = Σ Mᵏ b ≥ 0 whenever ρ < 1 and b ≥ 0, a solution with negative entries
+for nonnegative b proves ρ ≥ 1: the solver then raises ``NotProductiveError`` naming the
+self-consuming cycle. So it does when the iteration diverges or runs out of products and the
+cycle's ρ is ≥ 1; otherwise running out raises ``NotConvergedError``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from scipy.linalg import blas
+from scipy.sparse._sparsetools import csr_matvec
 from threadpoolctl import threadpool_limits
 
 from kuzbass.economy.errors import EconomyError, NotProductiveError
@@ -53,11 +59,9 @@ DENSE_LIMIT = 1500
 """Up to this many products, LAPACK's dense LU is both faster and exact to rounding."""
 
 
-RESTART = 20
-"""Longest GMRES cycle. Longer cycles save products with M (a million products: 54 at 10, 43 at
-20, 41 at 30) but orthogonalise against more vectors; 20 was fastest there (4.7 s against 5.1 s
-at 10 and 4.8 s at 30). The basis is also held to 1 GB, so 10⁷ products get cycles of 11.
-"""
+BREAKDOWN = 1e-12
+"""BiCGSTAB restarts when the cosine between the vectors of one of its inner products is below
+this: the step it would divide by is lost in rounding."""
 
 
 @dataclass(frozen=True)
@@ -83,45 +87,47 @@ class SolveReport:
 class RowBlocks:
     """M split into blocks of rows with equal nonzeros, one per core, worked on in parallel.
 
-    Vectors are split by the same rows, so that products with M and the vector work of GMRES
-    both run on all cores (BLAS is held to one thread per block meanwhile).
+    Vectors are split by the same rows, so that products with M and the solver's vector work
+    both run on all cores (BLAS is held to one thread per block meanwhile). The blocks share
+    M's arrays: scipy's CSR kernel is called on each block's slice of the row pointers, where a
+    ``csr_array`` per block would copy every block smaller than half of M (1.2 GB at 10⁷
+    products) and allocate its result on every product.
     """
 
     def __init__(self, matrix: Sparse, threads: int | None = None) -> None:
-        matrix = sp.csr_array(matrix)
-        self.shape = matrix.shape
+        csr = sp.csr_array(matrix).astype(np.float64, copy=False)
+        self.shape = csr.shape
+        self.indices, self.data = csr.indices, csr.data
         if threads is None:
-            threads = len(os.sched_getaffinity(0)) if matrix.nnz >= 500_000 else 1
-        bounds = np.searchsorted(matrix.indptr, np.linspace(0, matrix.nnz, threads + 1)[1:-1])
-        edges = [0, *bounds.tolist(), matrix.shape[0]]
+            threads = len(os.sched_getaffinity(0)) if csr.nnz >= 500_000 else 1
+        bounds = np.searchsorted(csr.indptr, np.linspace(0, csr.nnz, threads + 1)[1:-1])
+        n = csr.shape[0]
+        edges = [0, *sorted({int(e) for e in bounds if 0 < e < n}), n]  # no empty blocks
         self.rows = [slice(a, b) for a, b in itertools.pairwise(edges)]
-        self.blocks = []
-        for rows in self.rows:
-            first, last = int(matrix.indptr[rows.start]), int(matrix.indptr[rows.stop])
-            self.blocks.append(
-                sp.csr_array(
-                    (
-                        matrix.data[first:last],
-                        matrix.indices[first:last],
-                        matrix.indptr[rows.start : rows.stop + 1] - matrix.indptr[rows.start],
-                    ),
-                    shape=(rows.stop - rows.start, matrix.shape[1]),
-                    copy=False,
-                )
-            )
-        self.pool = ThreadPoolExecutor(len(self.blocks)) if len(self.blocks) > 1 else None
+        self.pointers = [
+            csr.indptr[rows.start : rows.stop + 1].astype(self.indices.dtype, copy=False)
+            for rows in self.rows
+        ]
+        self.pool = ThreadPoolExecutor(len(self.rows)) if len(self.rows) > 1 else None
 
     def run(self, task: Callable[[int], T]) -> list[T]:
         """task(k) for every block k, in parallel."""
         if self.pool is None:
             return [task(0)]
-        return list(self.pool.map(task, range(len(self.blocks))))
+        return list(self.pool.map(task, range(len(self.rows))))
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        """M x."""
-        if self.pool is None:
-            return np.asarray(self.blocks[0] @ x)
-        return np.concatenate(self.run(lambda k: self.blocks[k] @ x))
+    def accumulate(self, k: int, x: np.ndarray, out: np.ndarray) -> None:
+        """out += M x on the rows of block k (``out`` a whole vector; the GIL is released)."""
+        rows = self.rows[k]
+        csr_matvec(
+            rows.stop - rows.start,
+            self.shape[1],
+            self.pointers[k],
+            self.indices,
+            self.data,
+            x,
+            out[rows],
+        )
 
     def close(self) -> None:
         if self.pool is not None:
@@ -142,7 +148,8 @@ def solve_leontief(
 ) -> tuple[np.ndarray, SolveReport]:
     """Solve x = M x + b (b one vector or n × k columns) to relative residual ``tolerance``.
 
-    Raises ``NotProductiveError`` when the answer proves ρ(M) ≥ 1 (``names`` label the cycle).
+    Raises ``NotProductiveError`` when the answer proves ρ(M) ≥ 1 (``names`` label the cycle),
+    ``NotConvergedError`` when ``max_products`` products with M do not reach ``tolerance``.
     """
     started = time.perf_counter()
     b = np.asarray(b, dtype=np.float64)
@@ -154,25 +161,34 @@ def solve_leontief(
     solved = []
     products = 0
     rho = 0.0
+    worst = 0.0
     try:
         with threadpool_limits(1, user_api="blas"):
             for right in columns:
-                x, used, ritz = gmres(
+                x, used, ritz, residual = bicgstab(
                     operator, right, tolerance, max_products=max_products, progress=progress
                 )
                 products += used
                 rho = max(rho, ritz)
+                worst = max(worst, residual)
                 solved.append(x)
-            x = solved[0] if b.ndim == 1 else np.column_stack(solved)
-            residuals = _norms(b - x + operator(x)) / np.maximum(_norms(b), 1e-300)
-            products += len(columns)
     finally:
         operator.close()
+    x = solved[0] if b.ndim == 1 else np.column_stack(solved)
+    if worst > tolerance:
+        verdict = _not_productive(matrix, 0.0, names)
+        if verdict.spectral_radius >= 1:
+            raise verdict
+        raise NotConvergedError(
+            [
+                f"no solution to relative residual {tolerance:.1e} within {max_products} "
+                f"products with the input matrix (reached {worst:.1e}; spectral radius "
+                f"{verdict.spectral_radius:.6g})"
+            ]
+        )
     if bool(np.all(b >= 0)) and _negative(x):
         raise _not_productive(matrix, max(rho, 1.0), names)
-    report = SolveReport(
-        "gmres", float(residuals.max()), products, rho, time.perf_counter() - started
-    )
+    report = SolveReport("bicgstab", worst, products, rho, time.perf_counter() - started)
     return x, report
 
 
@@ -194,107 +210,185 @@ def _solve_dense(
     return x, SolveReport("dense LU (LAPACK)", residual, 0, rho, time.perf_counter() - started)
 
 
-def gmres(
+class NotConvergedError(EconomyError):
+    """No answer to the asked residual within the budget of products with M.
+
+    With ρ < 1 and the default budget this takes a technology at the very edge of productivity,
+    so it is reported as a problem of the economy, like ρ ≥ 1.
+    """
+
+
+def bicgstab(
     operator: RowBlocks,
     b: np.ndarray,
     tolerance: float,
     max_products: int = 5000,
     progress: Progress | None = None,
-    restart: int | None = None,
-) -> tuple[np.ndarray, int, float]:
-    """Restarted GMRES for (I − M) x = b, starting from x = b (the first Neumann term).
+) -> tuple[np.ndarray, int, float, float]:
+    """BiCGSTAB for (I − M) x = b from x = 0, its vector work fused per block of rows.
 
-    Returns the solution, the number of products with M, and ρ̂ = the largest |1 − θ| over the
-    Ritz values θ of I − M from the first cycle. The basis is split by rows among the blocks.
+    It stops only when the measured residual ‖b − (I − M) x‖ ≤ ``tolerance`` ‖b‖: when the
+    recursive residual says so, one more product measures the true one, and if that has drifted
+    the iteration restarts from it (and gives up when a restart did not halve it: rounding
+    allows no better). A breakdown (ρ or ω ≈ 0) restarts from the current residual.
+    Returns the solution, the products with M, ρ̂ = the largest |1 − θ| over the Ritz values θ
+    of I − M from the hidden BiCG coefficients of the first cycle, and the measured relative
+    residual (∞ when the iteration diverged; above ``tolerance`` when ``max_products`` ran out).
+
+    Besides b it keeps six vectors: x, r (which also holds s), the shadow residual, p, and
+    v = (M − I) p, t = (M − I) s. These are the negatives of the textbook's (I − M) p and
+    (I − M) s, because the product adds M p onto a vector holding −p; the signs of α's and ω's
+    updates change with them.
     """
     n = len(b)
-    restart = restart or min(RESTART, max(10, int(1e9 // (8 * max(n, 1))) - 1))
-    scale = float(np.linalg.norm(b)) or 1.0
-    target = tolerance * scale
-    basis = np.empty((restart + 1, n))
-    w = np.empty(n)
-    x = b.copy()
-    products = 0
-    rho = 0.0
-    first_cycle = True
-    blocks = operator.blocks
-    while products < max_products:
-        residual = b - x + operator(x)
-        products += 1
-        beta = float(np.linalg.norm(residual))
+    scale = float(np.linalg.norm(b))
+    x = np.zeros(n)
+    if scale == 0:
+        return x, 0, 0.0, 0.0
+    target = (tolerance * scale) ** 2
+    r, shadow, p, v, t = (np.empty(n) for _ in range(5))
+    rows = operator.rows
+
+    def measure(k: int) -> np.ndarray:
+        """r = b − x + M x; ‖r‖²."""
+        part = rows[k]
+        np.subtract(b[part], x[part], out=r[part])
+        operator.accumulate(k, x, r)
+        return np.array([r[part] @ r[part]])
+
+    def restart(k: int, fresh: bool) -> np.ndarray:
+        """p = r; shadow = r, or random if r just broke down at once; shadow·r, ‖shadow‖²."""
+        part = rows[k]
+        p[part] = r[part]
+        if fresh:
+            shadow[part] = np.random.default_rng(k).uniform(-1.0, 1.0, part.stop - part.start)
+        else:
+            shadow[part] = r[part]
+        return np.array([shadow[part] @ r[part], shadow[part] @ shadow[part]])
+
+    def apply_p(k: int) -> np.ndarray:
+        """v = M p − p; shadow·v, ‖v‖²."""
+        part = rows[k]
+        np.negative(p[part], out=v[part])
+        operator.accumulate(k, p, v)
+        return np.array([shadow[part] @ v[part], v[part] @ v[part]])
+
+    def half_step(k: int, alpha: float) -> np.ndarray:
+        """s = r − α (I − M) p = r + α v, kept in r; ‖s‖²."""
+        part = rows[k]
+        blas.daxpy(v[part], r[part], a=alpha)
+        return np.array([r[part] @ r[part]])
+
+    def advance(k: int, alpha: float) -> None:
+        """x += α p."""
+        part = rows[k]
+        blas.daxpy(p[part], x[part], a=alpha)
+
+    def apply_s(k: int) -> np.ndarray:
+        """t = M s − s; t·s, ‖t‖²."""
+        part = rows[k]
+        np.negative(r[part], out=t[part])
+        operator.accumulate(k, r, t)
+        return np.array([t[part] @ r[part], t[part] @ t[part]])
+
+    def step(k: int, alpha: float, omega: float) -> np.ndarray:
+        """x += α p + ω s; r = s + ω t; p += ω v (half of the next direction); shadow·r, ‖r‖²."""
+        part = rows[k]
+        blas.daxpy(p[part], x[part], a=alpha)
+        blas.daxpy(r[part], x[part], a=omega)
+        blas.daxpy(t[part], r[part], a=omega)
+        blas.daxpy(v[part], p[part], a=omega)
+        return np.array([shadow[part] @ r[part], r[part] @ r[part]])
+
+    def direction(k: int, beta: float) -> None:
+        """p = r + β (p + ω v)."""
+        part = rows[k]
+        p[part] *= beta
+        p[part] += r[part]
+
+    def total(task: Callable[[int], np.ndarray]) -> np.ndarray:
+        return np.sum(operator.run(task), axis=0)
+
+    def report(squared: float) -> None:
         if progress is not None:
-            progress(products, beta / scale)
-        if beta <= target:
-            break
-        np.divide(residual, beta, out=basis[0])
-        del residual
-        hessenberg = np.zeros((restart + 1, restart))
-        triangle = np.zeros((restart + 1, restart))
-        rotations = np.zeros((restart, 2))
-        g = np.zeros(restart + 1)
-        g[0] = beta
-        steps = 0
-        for j in range(restart):
-            span = j + 1
-            vector = basis[j]
+            progress(products, math.sqrt(squared) / scale)
 
-            def first_pass(k: int, span: int = span, vector: np.ndarray = vector) -> np.ndarray:
-                rows = operator.rows[k]
-                np.subtract(vector[rows], blocks[k] @ vector, out=w[rows])
-                part = basis[:span, rows] @ w[rows]
-                return np.append(part, w[rows] @ w[rows])
-
-            def project(k: int, h: np.ndarray, span: int = span) -> np.ndarray:
-                rows = operator.rows[k]
-                w[rows] -= basis[:span, rows].T @ h
-                return np.append(basis[:span, rows] @ w[rows], w[rows] @ w[rows])
-
-            def project_and_scale(k: int, h: np.ndarray, norm: float, span: int = span) -> None:
-                rows = operator.rows[k]
-                w[rows] -= basis[:span, rows].T @ h
-                np.divide(w[rows], norm, out=basis[span, rows])
-
-            sums = np.sum(operator.run(first_pass), axis=0)
+    products = 0
+    alphas: list[float] = []
+    betas: list[float] = []
+    first_cycle = True
+    stalled = False
+    measured = math.inf  # the last measured ‖r‖²
+    r[:] = b
+    squared = scale * scale
+    while True:
+        rho, shadow_norm = total(partial(restart, fresh=stalled))
+        shadow_norm, started = math.sqrt(shadow_norm), products
+        finished = False  # the recursive residual is small enough, or the budget is spent
+        while True:
+            dots = total(apply_p)
             products += 1
-            h, before = sums[:span], sums[span]
-            remaining = before - float(h @ h)
-            if remaining > 0.25 * before:
-                norm = math.sqrt(remaining)
-                operator.run(partial(project_and_scale, h=h, norm=norm))
-            else:
-                sums = np.sum(operator.run(partial(project, h=h)), axis=0)
-                again = sums[:span]
-                sums = np.sum(operator.run(partial(project, h=again)), axis=0)
-                h = h + again
-                norm = math.sqrt(sums[span])
-                if norm > 0:
-                    np.divide(w, norm, out=basis[span])
-            column = np.append(h, norm)
-            hessenberg[: span + 1, j] = column
-            for i in range(j):
-                c, s = rotations[i]
-                column[i], column[i + 1] = (
-                    c * column[i] + s * column[i + 1],
-                    -s * column[i] + c * column[i + 1],
-                )
-            radius = math.hypot(column[j], column[j + 1])
-            c, s = (1.0, 0.0) if radius == 0 else (column[j] / radius, column[j + 1] / radius)
-            rotations[j] = c, s
-            column[j], column[j + 1] = radius, 0.0
-            g[j], g[j + 1] = c * g[j], -s * g[j]
-            triangle[: span + 1, j] = column
-            steps = span
-            if progress is not None:
-                progress(products, abs(g[j + 1]) / scale)
-            if abs(g[j + 1]) <= target / 2 or norm == 0:
+            if not abs(dots[0]) > BREAKDOWN * shadow_norm * math.sqrt(dots[1]):
                 break
-        if first_cycle:
-            ritz = np.linalg.eigvals(hessenberg[:steps, :steps])
-            rho = float(np.abs(1.0 - ritz).max())
-            first_cycle = False
-        y = np.linalg.solve(np.triu(triangle[:steps, :steps]), g[:steps])
-        x += basis[:steps].T @ y
-    return x, products, rho
+            alpha = -rho / dots[0]
+            squared = float(total(partial(half_step, alpha=alpha))[0])
+            if first_cycle:
+                alphas.append(alpha)
+            report(squared)
+            if squared <= target or products >= max_products:
+                operator.run(partial(advance, alpha=alpha))
+                finished = True
+                break
+            dots = total(apply_s)
+            products += 1
+            if not abs(dots[0]) > BREAKDOWN * math.sqrt(squared * dots[1]):
+                operator.run(partial(advance, alpha=alpha))  # ω ≈ 0: keep the BiCG half step
+                break
+            omega = -dots[0] / dots[1]
+            dots = total(partial(step, alpha=alpha, omega=omega))
+            squared = float(dots[1])
+            report(squared)
+            finished = squared <= target or products >= max_products
+            if finished or not abs(dots[0]) > BREAKDOWN * shadow_norm * math.sqrt(squared):
+                break
+            beta = (dots[0] / rho) * (alpha / omega)
+            if first_cycle:
+                betas.append(beta)
+            rho = float(dots[0])
+            operator.run(partial(direction, beta=beta))
+        first_cycle = False
+        if not math.isfinite(squared):
+            return x, products, _ritz_radius(alphas, betas), math.inf
+        # broke down at once: try a random shadow residual, and if that fails too, give up
+        gave_up = stalled and not finished and products == started + 1
+        stalled = not finished and products == started + 1
+        if finished or gave_up or products >= max_products:
+            squared = float(total(measure)[0])
+            products += 1
+            report(squared)
+            # a restart that did not halve the measured residual met the limit of rounding
+            stuck = not squared < measured / 4
+            measured = squared
+            if squared <= target or gave_up or stuck or products >= max_products:
+                residual = math.sqrt(squared) / scale if math.isfinite(squared) else math.inf
+                return x, products, _ritz_radius(alphas, betas), residual
+
+
+def _ritz_radius(alphas: list[float], betas: list[float]) -> float:
+    """max |1 − θ| over the eigenvalues θ of BiCG's tridiagonal matrix for I − M.
+
+    BiCG's residuals satisfy (I − M) R = R T with T tridiagonal: diagonal 1/αⱼ + βⱼ₋₁/αⱼ₋₁ and
+    off-diagonal products βⱼ/αⱼ², which fix its eigenvalues.
+    """
+    if not alphas:
+        return 0.0
+    a = np.asarray(alphas)
+    b = np.asarray(betas[: len(a) - 1])
+    tridiagonal = np.diag(1 / a)
+    tridiagonal[np.arange(1, len(a)), np.arange(1, len(a))] += b / a[:-1]
+    tridiagonal[np.arange(len(b)), np.arange(1, len(a))] = 1.0
+    tridiagonal[np.arange(1, len(a)), np.arange(len(b))] = b / a[:-1] ** 2
+    return float(np.abs(1.0 - np.linalg.eigvals(tridiagonal)).max())
 
 
 def spectral_radius(matrix: Sparse, tolerance: float = 1e-10) -> float:
