@@ -4,11 +4,12 @@ H is concave, so chords between breakpoints lie below it: the model gets, for ev
 fulfilment f_g, bounded segment variables between breakpoints with the chords' slopes as costs
 (a concave piecewise-linear objective needs no integer variables: the LP fills the segments in
 order); past the last breakpoint a tangent, so that a plan without limit stays unbounded. The
-plan the LP returns is feasible and its true harmony is a lower bound on the best one. The upper bound is Lagrangian: the LP's row prices y give, for every target, the f that
-maximises w·H(f − 1) − (price of f)·f in closed form, and for every other variable its best
-bound, so that Σ y·bounds + those maxima bounds every feasible plan's harmony. Breakpoints are
-added at the plan's fulfilments and at those maximisers until the two bounds meet: the distance
-is the reported duality gap. Segments are columns, not rows, so the basis does not grow with
+plan the LP returns is feasible and its true harmony is a lower bound on the best one. The
+upper bound is Lagrangian: the LP's row prices y give, for every target, the f that maximises
+w·H(f − 1) − (price of f)·f in closed form, and for every other variable its best bound, so
+that Σ y·bounds + those maxima bounds every feasible plan's harmony. Breakpoints are added at
+the plan's fulfilments and at those maximisers until the two bounds meet: the distance is the
+reported duality gap. Segments are columns, not rows, so the basis does not grow with
 them. Used both on the whole plan LP and on the LP reduced to a Leontief basis.
 """
 

@@ -74,8 +74,8 @@ def solve_by_leontief_basis(
 ) -> BasisSolution | None:
     """Maximise Σ weights·f over a one-year ``formulation`` — or, given ``harmony_tolerance``,
     Σ weights·H(f − 1). None when this method does not apply (an unbounded or infeasible reduced
-    LP, a policy that is not productive), so that the caller falls back to a general solver,
-    which also explains such plans.
+    LP, a policy that is not productive, a solve that does not converge), so that the caller
+    falls back to a general solver, which also explains such plans.
     """
     if formulation.years != 1:
         raise ValueError("a Leontief basis plans one year at a time")
