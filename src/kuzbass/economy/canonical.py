@@ -51,6 +51,14 @@ TABLES: dict[str, tuple[list[str], list[str]]] = {
 }
 REQUIRED = ("products", "techniques", "inputs", "resources")
 NAME_COLUMNS = {"product", "unit", "technique", "input", "resource"}
+DISTINCT = {
+    "products": "product",
+    "techniques": "technique",
+    "resources": "resource",
+    "demand": "product",
+}
+"""Columns whose values are (nearly) all different: reading them dictionary-encoded would only
+add a hash of every value."""
 
 
 class _Table:
@@ -126,7 +134,8 @@ def _load(folder: Path, stem: str, csv: bool, problems: Problems) -> _Table | No
                 ),
             )
         else:
-            data = pq.read_table(path, read_dictionary=[c for c in NAME_COLUMNS])
+            repeated = [c for c in NAME_COLUMNS if c != DISTINCT.get(stem)]
+            data = pq.read_table(path, read_dictionary=repeated)
     except (pa.ArrowInvalid, OSError) as error:
         problems.add(f"{file}: cannot be read ({error})")
         return None
@@ -192,15 +201,16 @@ def _strings(column: pa.ChunkedArray) -> pa.Array:
 def codes(column: pa.ChunkedArray, names: pa.Array) -> np.ndarray:
     """Index of each value of ``column`` in ``names`` (−1 where absent), without Python objects.
 
-    A dictionary-encoded column is mapped through its dictionaries: one hash lookup per distinct
-    dictionary, then a gather of the small integer indices.
+    A dictionary-encoded column is mapped through its dictionaries: a dictionary that is a run of
+    ``names`` (as kuzbass writes them) shifts its indices; any other costs one hash lookup per
+    distinct dictionary, then a gather of the small integer indices.
     """
     names = names.cast(pa.large_string())
     if not pa.types.is_dictionary(column.type):
         found = pc.index_in(column.cast(pa.large_string()), value_set=names)
         return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
     out = np.empty(len(column), dtype=np.int32)
-    mapped: dict[tuple[int, ...], np.ndarray] = {}
+    mapped: dict[tuple[int, ...], int | np.ndarray] = {}
     start = 0
     for chunk in column.chunks:
         if not len(chunk):
@@ -209,16 +219,49 @@ def codes(column: pa.ChunkedArray, names: pa.Array) -> np.ndarray:
         key = tuple(b.address if b is not None else 0 for b in chunk.dictionary.buffers())
         key += (len(chunk.dictionary), chunk.dictionary.offset)
         if key not in mapped:
-            dictionary = chunk.dictionary.cast(pa.large_string())
-            if dictionary.equals(names):  # as kuzbass writes them: no hashing needed
-                mapped[key] = np.arange(len(names), dtype=np.int32)
-            else:
-                found = pc.index_in(dictionary, value_set=names)
-                mapped[key] = np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int32)
-        indices = chunk.indices.to_numpy(zero_copy_only=False)
-        np.take(mapped[key], indices, out=out[start : start + len(chunk)])
+            mapped[key] = _dictionary_map(chunk.dictionary.cast(pa.large_string()), names)
+        indices = chunk.indices
+        if chunk.null_count:
+            indices = indices.fill_null(0)
+        indices = indices.to_numpy(zero_copy_only=False)
+        target = out[start : start + len(chunk)]
+        mapping = mapped[key]
+        if isinstance(mapping, int):
+            np.add(indices, mapping, out=target, casting="unsafe")
+        else:
+            np.take(mapping, indices, out=target)
+        if chunk.null_count:
+            target[np.asarray(chunk.is_null().to_numpy(zero_copy_only=False))] = -1
         start += len(chunk)
     return out
+
+
+def _dictionary_map(dictionary: pa.Array, names: pa.Array) -> int | np.ndarray:
+    """Where ``dictionary``'s entries are in ``names`` (−1 where absent).
+
+    A dictionary that is a run of ``names`` gives the run's offset, found by one scan and one
+    comparison. Otherwise the smaller side is hashed: a row group's few names are looked up by
+    scanning ``names``, not by hashing millions of them for each row group.
+    """
+    if len(dictionary):
+        first = pc.index(names, dictionary[0]).as_py()
+        if (
+            first >= 0
+            and first + len(dictionary) <= len(names)
+            and dictionary.equals(names.slice(first, len(dictionary)))
+        ):
+            return int(first)
+    if 4 * len(dictionary) < len(names):
+        position = np.asarray(
+            pc.index_in(names, value_set=dictionary).fill_null(-1).to_numpy(), dtype=np.int64
+        )
+        known = np.flatnonzero(position >= 0)[::-1]  # the first of repeated names wins
+        mapping = np.full(len(dictionary), -1, dtype=np.int32)
+        mapping[position[known]] = known
+        if bool(np.all(mapping >= 0)):
+            return mapping
+    found = pc.index_in(dictionary, value_set=names)
+    return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int32)
 
 
 def _numbers(
@@ -290,7 +333,7 @@ def _unique_names(table: _Table, column: str, problems: Problems) -> pa.Array:
     names = _strings(table.data.column(column))
     blank = np.flatnonzero(np.asarray(pc.equal(names, "").to_numpy(zero_copy_only=False)))
     problems.rows(blank, lambda i: f"{column} name is empty", table.where)
-    if pc.count_distinct(names).as_py() != len(names):
+    if not _increasing(names) and pc.count_distinct(names).as_py() != len(names):
         duplicated = pd.Series(names.to_pandas()).duplicated(keep="first").to_numpy()
         problems.rows(
             np.flatnonzero(duplicated),
@@ -298,6 +341,15 @@ def _unique_names(table: _Table, column: str, problems: Problems) -> pa.Array:
             table.where,
         )
     return names
+
+
+def _increasing(names: pa.Array) -> bool:
+    """Whether the names are in strictly increasing order, so all different: one pass, where
+    counting distinct names hashes each (as kuzbass writes them, they are sorted)."""
+    if len(names) < 2:
+        return True
+    later = pc.greater(names.slice(1), names.slice(0, len(names) - 1))
+    return pc.all(later, skip_nulls=False).as_py() is True
 
 
 def _lookup(
@@ -392,7 +444,9 @@ def read_canonical(folder: Path, fmt: str) -> Economy:
     product_names = _unique_names(products_t, "product", problems)
     resource_names = _unique_names(resources_t, "resource", problems)
     technique_names = _unique_names(techniques_t, "technique", problems)
-    clash = pc.is_in(resource_names, value_set=product_names).to_numpy(zero_copy_only=False)
+    # hash the few resource names, not the many product names
+    clashing = product_names.filter(pc.is_in(product_names, value_set=resource_names))
+    clash = pc.is_in(resource_names, value_set=clashing).to_numpy(zero_copy_only=False)
     problems.rows(
         np.flatnonzero(clash),
         lambda i: f"resource {resources_t.value('resource', i)!r} is also a product name",
@@ -578,14 +632,7 @@ def write_canonical(economy: Economy, folder: Path, fmt: str) -> None:
                         frame[column] = frame[column].where(np.isfinite(frame[column]))
                 frame.to_csv(staging / f"{stem}.csv", index=False, na_rep="")
             else:
-                pq.write_table(
-                    table,
-                    staging / f"{stem}.parquet",
-                    row_group_size=1 << 26,
-                    use_dictionary=[c for c in table.column_names if c in NAME_COLUMNS],
-                    dictionary_pagesize_limit=1 << 30,
-                    write_statistics=False,  # min/max of names would cost 3× the write
-                )
+                _write_parquet(table, staging / f"{stem}.parquet")
         if folder.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
             os.replace(folder, old / folder.name)
@@ -596,6 +643,43 @@ def write_canonical(economy: Economy, folder: Path, fmt: str) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+ROW_GROUP = 1 << 26
+"""Rows per Parquet row group: the most pyarrow writes in one."""
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    """Write ``table`` with each row group's name dictionaries cut to the run of names it uses.
+
+    A reader decodes and hashes every row group's dictionary; the inputs are ordered by
+    technique, so their technique dictionaries shrink to a tenth or so in total, and the
+    resource rows' input dictionary to the resources.
+    """
+    encoded = [c for c in table.column_names if c in NAME_COLUMNS]
+    rows = ROW_GROUP
+    with pq.ParquetWriter(
+        path,
+        table.schema,
+        use_dictionary=encoded,
+        dictionary_pagesize_limit=1 << 30,
+        write_statistics=False,  # min/max of names would cost 3× the write
+    ) as writer:
+        for batch in table.to_batches(max_chunksize=rows):
+            columns = [_run(column) for column in batch.columns]
+            writer.write_batch(pa.record_batch(columns, schema=table.schema), row_group_size=rows)
+
+
+def _run(column: pa.Array) -> pa.Array:
+    """A dictionary column re-encoded with only the run of its dictionary that it uses."""
+    if not pa.types.is_dictionary(column.type) or len(column) == 0 or column.null_count:
+        return column
+    indices = column.indices.to_numpy()
+    low, high = int(indices.min()), int(indices.max())
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indices - np.int32(low), type=column.type.index_type),
+        column.dictionary.slice(low, high - low + 1),
+    )
 
 
 def _names(index: pd.Index) -> pa.Array:
