@@ -377,9 +377,16 @@ def _as_index(names: pa.Array, label: str) -> pd.Index:
 
 def _labels(column: pa.ChunkedArray) -> np.ndarray:
     """Repeated labels (units) as an object array sharing one str per distinct value."""
-    encoded = pc.dictionary_encode(_strings(column))
+    if pa.types.is_dictionary(column.type) and column.num_chunks == 1 and not column.null_count:
+        encoded = column.chunk(0)  # already encoded by the file: no need to hash every label
+    else:
+        encoded = pc.dictionary_encode(_strings(column))
     words = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
     return words[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+BLOCK = 1 << 20
+"""Rows per pass over the input arrays, so that temporaries stay small and in cache."""
 
 
 def _per_unit_matrix(
@@ -392,23 +399,33 @@ def _per_unit_matrix(
     problems: Problems,
     names: Callable[[int], str],
 ) -> sp.csc_array:
-    """CSC matrix of quantity/output; rejects duplicate (technique, input) pairs by row."""
+    """CSC matrix of quantity/output; rejects duplicate (technique, input) pairs by row.
+
+    Rows ordered by technique (as kuzbass writes them) need no sort: the quantities are divided
+    block by block straight into the matrix's own data. (Dividing them in place would leave the
+    data a view of all the input rows, which scipy copies again when it slices the matrix.)
+    """
     rows = rows.astype(np.int32, copy=False)
     columns = columns.astype(np.int32, copy=False)
-    data = output[columns]
-    np.divide(quantity, data, out=data)
-    if len(columns) == 0 or bool(np.all(columns[1:] >= columns[:-1])):
+    if _ordered(columns):
+        data = np.empty(len(quantity))
+        for start in range(0, len(data), BLOCK):
+            part = slice(start, start + BLOCK)
+            np.divide(quantity[part], output[columns[part]], out=data[part])
         indptr = np.zeros(shape[1] + 1, dtype=np.int64)
         np.cumsum(np.bincount(columns, minlength=shape[1]), out=indptr[1:])
         if indptr[-1] < np.iinfo(np.int32).max:
             indptr = indptr.astype(np.int32)
         matrix = sp.csc_array((data, rows, indptr), shape=shape)
-        matrix.sort_indices()
+        if not matrix.has_sorted_indices:
+            matrix.indices = matrix.indices.copy()  # sorting must not move the rows we name
+            matrix.sort_indices()
         same = matrix.indices[1:] == matrix.indices[:-1]
         starts = matrix.indptr[1:-1] - 1
         same[starts[starts >= 0]] = False
         duplicated = bool(same.any())
     else:
+        data = quantity / output[columns]
         matrix = sp.coo_array((data, (rows, columns)), shape=shape).tocsc()
         duplicated = matrix.nnz < len(data)
     if duplicated:
@@ -422,6 +439,15 @@ def _per_unit_matrix(
                 f"{table.where(int(earlier.loc[key]))} (rows are not summed: remove one)"
             )
     return matrix
+
+
+def _ordered(columns: np.ndarray) -> bool:
+    """Whether ``columns`` never decreases, checked a block at a time."""
+    for start in range(0, max(len(columns) - 1, 0), BLOCK):
+        part = columns[start : start + BLOCK + 1]
+        if not bool(np.all(part[1:] >= part[:-1])):
+            return False
+    return True
 
 
 def read_canonical(folder: Path, fmt: str) -> Economy:
