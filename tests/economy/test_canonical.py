@@ -242,3 +242,22 @@ def test_codes_map_every_kind_of_dictionary() -> None:
     assert codes(many, names).tolist() == [99, 10, -1]
     plain = pa.chunked_array([pa.array(["n005", "zzz", None])])
     assert codes(plain, names).tolist() == [5, -1, -1]
+
+
+def test_bad_parquet_quantities_are_named_by_row(tmp_path: Path, make_folder) -> None:
+    import pyarrow.parquet as pq
+
+    economy = Economy.read(make_folder())
+    economy.write(tmp_path / "p", "parquet")
+    assert np.isinf(Economy.read(tmp_path / "p").technique_capacity).all()  # unlimited is fine
+    inputs = pq.read_table(tmp_path / "p" / "inputs.parquet")
+    quantity = inputs.column("quantity").to_numpy().copy()
+    quantity[[1, 3, 4]] = [np.nan, -np.inf, -1.0]
+    table = inputs.set_column(2, "quantity", [quantity])
+    pq.write_table(table, tmp_path / "p" / "inputs.parquet")
+    with pytest.raises(EconomyError) as error:
+        Economy.read(tmp_path / "p")
+    message = str(error.value)
+    assert "inputs.parquet row 2: quantity is nan, not a number (NaN)" in message
+    assert "inputs.parquet row 4: quantity is -inf, infinite" in message
+    assert "inputs.parquet row 5: quantity is -1.0: must not be negative" in message
