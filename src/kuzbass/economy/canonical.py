@@ -405,7 +405,7 @@ def _labels(column: pa.ChunkedArray) -> np.ndarray:
     return words[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
-BLOCK = 1 << 20
+BLOCK = 1 << 16
 """Rows per pass over the input arrays, so that temporaries stay small and in cache."""
 
 
@@ -429,11 +429,13 @@ def _per_unit_matrix(
     columns = columns.astype(np.int32, copy=False)
     if _ordered(columns):
         data = np.empty(len(quantity))
+        scale = np.empty(min(BLOCK, len(quantity)))
         for start in range(0, len(data), BLOCK):
             part = slice(start, start + BLOCK)
-            np.divide(quantity[part], output[columns[part]], out=data[part])
-        indptr = np.zeros(shape[1] + 1, dtype=np.int64)
-        np.cumsum(np.bincount(columns, minlength=shape[1]), out=indptr[1:])
+            size = len(data[part])
+            np.take(output, columns[part], out=scale[:size])
+            np.divide(quantity[part], scale[:size], out=data[part])
+        indptr = np.searchsorted(columns, np.arange(shape[1] + 1, dtype=columns.dtype))
         if indptr[-1] < np.iinfo(np.int32).max:
             indptr = indptr.astype(np.int32)
         matrix = sp.csc_array((data, rows, indptr), shape=shape)
