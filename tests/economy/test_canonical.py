@@ -154,3 +154,110 @@ def test_parquet_written_by_others_with_plain_strings_and_many_row_groups(
     pq.write_table(pa.Table.from_pandas(broken), folder / "inputs.parquet", row_group_size=2)
     with pytest.raises(EconomyError, match=r"inputs\.parquet row 5: unknown input .* 'oil'"):
         Economy.read(folder)
+
+
+def test_parquet_row_groups_carry_only_the_run_of_names_they_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow.parquet as pq
+
+    from kuzbass.economy import canonical
+
+    monkeypatch.setattr(canonical, "ROW_GROUP", 500)
+    original = generate(1000, 5, seed=4)
+    original.write(tmp_path / "g", "parquet")
+    source = pq.ParquetFile(tmp_path / "g" / "inputs.parquet", read_dictionary=["technique"])
+    goods = original.input_coefficients.nnz
+    assert source.metadata.num_row_groups == -(-goods // 500) + 2  # labour rows start a group
+    first = source.read_row_group(0).column("technique").chunk(0).dictionary
+    last = source.read_row_group(source.num_row_groups - 1).column("input").chunk(0).dictionary
+    assert 0 < len(first) < 500 and first[0].as_py() == str(original.techniques[0])
+    assert last.to_pylist() == ["labour"]
+    _same(original, Economy.read(tmp_path / "g"))
+
+
+def test_parquet_with_dictionaries_of_its_own(tmp_path: Path, make_folder) -> None:
+    """Others' dictionaries: in another order, small beside the names, with a null name."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = make_folder()
+    economy = Economy.read(folder)
+    economy.write(tmp_path / "p", "parquet")
+    rows = [("mill", "iron", 0.4), ("farm", "corn", 2.0), ("farm", "iron", 1.0)]
+    rows += [("mill", "corn", 1.0), ("farm", "labour", 5.0), ("mill", "labour", 4.0)]
+
+    def write(techniques: list[str | None], inputs: list[str]) -> None:
+        table = pa.table(
+            {
+                "technique": pa.array(techniques).dictionary_encode(),
+                "input": pa.array(inputs).dictionary_encode(),
+                "quantity": [r[2] for r in rows],
+            }
+        )
+        pq.write_table(table, tmp_path / "p" / "inputs.parquet", row_group_size=4)
+
+    write([r[0] for r in rows], [r[1] for r in rows])
+    np.testing.assert_allclose(
+        Economy.read(tmp_path / "p").labour_values().to_numpy(), [110 / 139, 185 / 139], 1e-14
+    )
+    write([r[0] for r in rows[:-1]] + [None], [r[1] for r in rows[:-2]] + ["oil", "labour"])
+    with pytest.raises(EconomyError) as error:
+        Economy.read(tmp_path / "p")
+    assert "inputs.parquet row 5: unknown input (neither product nor resource) 'oil'" in str(
+        error.value
+    )
+    assert "inputs.parquet row 6: unknown technique None in column technique" in str(error.value)
+
+
+def test_unsorted_parquet_names_listed_twice_are_named(tmp_path: Path, make_folder) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    Economy.read(make_folder()).write(tmp_path / "p", "parquet")
+    products = pa.table({"product": ["iron", "corn", "iron"], "unit": ["t", "t", "kg"]})
+    pq.write_table(products, tmp_path / "p" / "products.parquet")
+    with pytest.raises(EconomyError, match=r"products\.parquet row 3: product 'iron' is listed"):
+        Economy.read(tmp_path / "p")
+
+
+def test_codes_map_every_kind_of_dictionary() -> None:
+    import pyarrow as pa
+
+    from kuzbass.economy.canonical import codes
+
+    names = pa.array([f"n{i:03d}" for i in range(100)])
+
+    def column(dictionary: list[str], indices: list[int | None]) -> pa.ChunkedArray:
+        return pa.chunked_array(
+            [pa.DictionaryArray.from_arrays(pa.array(indices, pa.int32()), pa.array(dictionary))]
+        )
+
+    run = column(["n040", "n041", "n042"], [2, 0, None, 1])
+    assert codes(run, names).tolist() == [42, 40, -1, 41]
+    assert codes(column(["n009", "n001"], [1, 0, 0]), names).tolist() == [1, 9, 9]
+    few = column(["n007", "zzz", "n003", "n007"], [0, 1, 2, 3])  # repeated and absent entries
+    assert codes(few, names).tolist() == [7, -1, 3, 7]
+    many = column([f"n{i:03d}" for i in range(99, 9, -1)] + ["zzz"], [0, 89, 90])
+    assert codes(many, names).tolist() == [99, 10, -1]
+    plain = pa.chunked_array([pa.array(["n005", "zzz", None])])
+    assert codes(plain, names).tolist() == [5, -1, -1]
+
+
+def test_bad_parquet_quantities_are_named_by_row(tmp_path: Path, make_folder) -> None:
+    import pyarrow.parquet as pq
+
+    economy = Economy.read(make_folder())
+    economy.write(tmp_path / "p", "parquet")
+    assert np.isinf(Economy.read(tmp_path / "p").technique_capacity).all()  # unlimited is fine
+    inputs = pq.read_table(tmp_path / "p" / "inputs.parquet")
+    quantity = inputs.column("quantity").to_numpy().copy()
+    quantity[[1, 3, 4]] = [np.nan, -np.inf, -1.0]
+    table = inputs.set_column(2, "quantity", [quantity])
+    pq.write_table(table, tmp_path / "p" / "inputs.parquet")
+    with pytest.raises(EconomyError) as error:
+        Economy.read(tmp_path / "p")
+    message = str(error.value)
+    assert "inputs.parquet row 2: quantity is nan, not a number (NaN)" in message
+    assert "inputs.parquet row 4: quantity is -inf, infinite" in message
+    assert "inputs.parquet row 5: quantity is -1.0: must not be negative" in message

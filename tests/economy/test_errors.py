@@ -63,6 +63,14 @@ def _problems(folder: Path) -> str:
             "at inputs.csv line 2 (rows are not summed: remove one)",
         ),
         (
+            {
+                "inputs": "technique,input,quantity\nfarm,iron,1\nfarm,corn,2\nfarm,iron,3\n"
+                "mill,corn,1\nmill,iron,0.4\nfarm,labour,5\nmill,labour,4\n"
+            },
+            "inputs.csv line 4: duplicate row for technique 'farm', input 'iron', already given "
+            "at inputs.csv line 2 (rows are not summed: remove one)",
+        ),
+        (
             {"techniques": "technique,product,output\nfarm,corn,10\n"},
             "products.csv line 3: product 'iron' is made by no technique",
         ),
