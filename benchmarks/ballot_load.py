@@ -85,15 +85,16 @@ def drop_database(server: str) -> None:
 
 def prepare(voters: int) -> tuple[int, list[str]]:
     """Migrate, found the council, bulk-add voters with sessions, open the ballot."""
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
     from django.core.management import call_command
     from django.utils import timezone
 
     from kuzbass.platform.councils import services
     from kuzbass.platform.councils.models import Membership
+    from kuzbass.platform.sessions import SessionStore
 
     call_command("migrate", interactive=False, verbosity=0)
     council = services.found_council(name="Raspadskaya mine", slug="raspadskaya", kind="workplace")
@@ -123,7 +124,7 @@ def prepare(voters: int) -> tuple[int, list[str]]:
                 session_data=store.encode(
                     {
                         "_auth_user_id": str(user.pk),
-                        "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                        "_auth_user_backend": settings.AUTHENTICATION_BACKENDS[0],
                         "_auth_user_hash": user.get_session_auth_hash(),
                     }
                 ),
