@@ -1,6 +1,6 @@
 """Precompiled SQL for the statements every logged-in request and every vote runs.
 
-Building a query through the ORM costs 0.1–0.35 ms of CPU each time, and a vote ran five of them
+Building a query through the ORM costs 0.1–0.35 ms of CPU each time, and a vote built four of them
 on a machine where a whole vote gets about 4 ms (benchmarks/README.md, "Platform: ballot
 submissions"). These helpers write a statement once per model from its metadata and pass every
 value through the field's own conversions, both ways, so that the rows read and written are
