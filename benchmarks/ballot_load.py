@@ -18,7 +18,11 @@ What it does, all on 127.0.0.1:
 4. checks that the roll and the ballot papers hold exactly one entry per accepted vote, and
    that ``kuzbass ledger verify`` passes.
 
-It prints the table and the machine's load average before and after (the machine is shared).
+It prints the table and the machine's load average before and after (the machine is shared),
+and the CPU each request cost the server (gunicorn's processes), PostgreSQL (all its processes)
+and the load process, from /proc (Linux). "ceiling /s" is 2 cores divided by the three together:
+the rate they could reach with both cores to themselves and nothing waiting. Other work on the
+machine lowers the measured rate much more than it raises that CPU.
 """
 
 import argparse
@@ -36,6 +40,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +50,7 @@ from rich.table import Table
 
 REPO = Path(__file__).resolve().parent.parent
 DATABASE = "kuzbass_ballot_load"
-console = Console(width=140)
+console = Console(width=170)
 
 
 @dataclass
@@ -56,10 +61,57 @@ class Phase:
     seconds: float
     latencies: list[float]
     client_cpu: float
+    server_cpu: float
+    database_cpu: float
 
     @property
     def rate(self) -> float:
         return self.accepted / self.seconds if self.seconds else 0.0
+
+    def per_request_ms(self, cpu: float) -> float:
+        return 1000 * cpu / self.sent if self.sent else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """CPU per request of the server, PostgreSQL and the load process together."""
+        return self.per_request_ms(self.server_cpu + self.database_cpu + self.client_cpu)
+
+
+def _processes() -> dict[int, tuple[int, int, float]]:
+    """Every process: parent, owner and CPU seconds so far, from /proc: user and system time,
+    its own and that of its children that ended (PostgreSQL ends a connection's process when
+    Django closes the connection; the time then moves to the postmaster)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            owner = entry.stat().st_uid
+        except OSError:  # the process ended meanwhile
+            continue
+        cpu = sum(int(value) for value in fields[11:15]) / ticks
+        found[int(entry.name)] = (int(fields[1]), owner, cpu)
+    return found
+
+
+def cpu_seconds(server: int) -> tuple[float, float]:
+    """CPU used so far by the server's process tree, and by all PostgreSQL processes (the local
+    server's: other work on the same PostgreSQL counts too, so the machine must be quiet)."""
+    import pwd
+
+    processes = _processes()
+    tree, grown = {server}, True
+    while grown:  # gunicorn's workers are children of its master
+        children = {pid for pid, (parent, _, _) in processes.items() if parent in tree}
+        grown = not children <= tree
+        tree |= children
+    postgres = pwd.getpwnam("postgres").pw_uid
+    return (
+        sum(processes[pid][2] for pid in tree if pid in processes),
+        sum(cpu for _, owner, cpu in processes.values() if owner == postgres),
+    )
 
 
 def free_port() -> int:
@@ -85,9 +137,9 @@ def drop_database(server: str) -> None:
 
 def prepare(voters: int) -> tuple[int, list[str]]:
     """Migrate, found the council, bulk-add voters with sessions, open the ballot."""
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
     from django.core.management import call_command
     from django.utils import timezone
@@ -113,7 +165,7 @@ def prepare(voters: int) -> tuple[int, list[str]]:
         [Membership(user=user, council=council, role="member", joined_at=joined) for user in users],
         batch_size=2000,
     )
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     expires = timezone.now() + timedelta(days=1)
     keys = [secrets.token_hex(16) for _ in users]
     Session.objects.bulk_create(
@@ -123,7 +175,7 @@ def prepare(voters: int) -> tuple[int, list[str]]:
                 session_data=store.encode(
                     {
                         "_auth_user_id": str(user.pk),
-                        "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                        "_auth_user_backend": settings.AUTHENTICATION_BACKENDS[0],
                         "_auth_user_hash": user.get_session_auth_hash(),
                     }
                 ),
@@ -194,7 +246,7 @@ def _load_process(
 
 
 def run_load(
-    name: str, port: int, requests: list[bytes], connections: int, max_seconds: float
+    name: str, server: int, port: int, requests: list[bytes], connections: int, max_seconds: float
 ) -> Phase:
     """Run one phase in a separate process, so the load generator is not the server."""
     context = multiprocessing.get_context("spawn")
@@ -202,10 +254,21 @@ def run_load(
     process = context.Process(
         target=_load_process, args=(port, requests, connections, max_seconds, results)
     )
+    server_before, database_before = cpu_seconds(server)
     process.start()
     sent, accepted, seconds, latencies, cpu = results.get(timeout=max_seconds + 120)
+    server_after, database_after = cpu_seconds(server)
     process.join(timeout=30)
-    return Phase(name, sent, accepted, seconds, latencies, cpu)
+    return Phase(
+        name,
+        sent,
+        accepted,
+        seconds,
+        latencies,
+        cpu,
+        server_after - server_before,
+        database_after - database_before,
+    )
 
 
 def vote_request(port: int, ballot: int, session: str, csrf: str) -> bytes:
@@ -303,10 +366,11 @@ def main() -> None:
         server = start_server(port, options.workers, options.threads, environment)
         csrf = secrets.token_hex(16)
         warm = [read_request(port, ballot, key) for key in sessions[: 4 * options.connections]]
-        run_load("warm-up", port, warm, options.connections, 30)
+        run_load("warm-up", server.pid, port, warm, options.connections, 30)
         console.print(f"sending {len(sessions)} votes over {options.connections} connections")
         votes = run_load(
             "ballot submissions (POST vote)",
+            server.pid,
             port,
             [vote_request(port, ballot, key, csrf) for key in sessions],
             options.connections,
@@ -314,6 +378,7 @@ def main() -> None:
         )
         reads = run_load(
             "peer: reading the ballot (GET)",
+            server.pid,
             port,
             [read_request(port, ballot, key) for key in sessions],
             options.connections,
@@ -346,7 +411,10 @@ def main() -> None:
         "per second",
         "median ms",
         "p95 ms",
-        "load process CPU s",
+        "server CPU ms",
+        "PostgreSQL CPU ms",
+        "load CPU ms",
+        "ceiling /s",
     ]:
         table.add_column(column, justify="left" if column == "phase" else "right")
     for phase in (votes, reads):
@@ -359,7 +427,10 @@ def main() -> None:
             f"{phase.rate:.0f}",
             f"{statistics.median(ordered) * 1000:.1f}",
             f"{ordered[int(0.95 * (len(ordered) - 1))] * 1000:.1f}",
-            f"{phase.client_cpu:.1f}",
+            f"{phase.per_request_ms(phase.server_cpu):.2f}",
+            f"{phase.per_request_ms(phase.database_cpu):.2f}",
+            f"{phase.per_request_ms(phase.client_cpu):.2f}",
+            f"{2000 / phase.cpu_ms:.0f}" if phase.cpu_ms else "-",
         )
     console.print(table)
     ratio = votes.rate / reads.rate if reads.rate else float("nan")

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from kuzbass.platform import statements
 from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import (
     Ballot,
@@ -367,10 +368,14 @@ def test_vote_failure_after_roll_leaves_no_roll_entry(
 ) -> None:
     _, ballot = open_motion(brigade["council"], brigade["members"][0], brigade["officer"])
 
-    def broken(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("crash after the roll was written")
+    insert = statements.insert
 
-    monkeypatch.setattr(BallotPaper.objects, "create", broken)
+    def broken(obj: Any) -> None:
+        if isinstance(obj, BallotPaper):
+            raise RuntimeError("crash after the roll was written")
+        insert(obj)
+
+    monkeypatch.setattr(statements, "insert", broken)
     with pytest.raises(RuntimeError):
         services.cast_vote(brigade["members"][0], ballot, "yes")
     assert not VoterRoll.objects.filter(ballot=ballot).exists()

@@ -117,6 +117,10 @@ def _databases() -> dict[str, dict[str, object]]:
 DATABASES = _databases()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's database sessions and model backend, with their per-request reads precompiled.
+SESSION_ENGINE = "kuzbass.platform.sessions"
+AUTHENTICATION_BACKENDS = ["kuzbass.platform.sessions.ModelBackend"]
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

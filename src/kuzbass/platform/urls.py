@@ -7,6 +7,8 @@ from kuzbass.platform.councils import views
 from kuzbass.platform.councils.api import api
 
 urlpatterns = [
+    # First, as no page lives under api/: a vote then skips matching against thirty page patterns.
+    path("api/", api.urls),
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("councils/<slug:slug>/", views.council_detail, name="council"),
@@ -31,5 +33,4 @@ urlpatterns = [
     path("plans/", include("kuzbass.platform.plans.urls")),
     path("", include("kuzbass.platform.accounts.urls")),
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
 ]

@@ -28,6 +28,7 @@ from kuzbass.democracy import (
     tally,
     validate_ballot,
 )
+from kuzbass.platform import statements
 from kuzbass.platform.councils.models import (
     COUNCILS_OF_COUNCILS,
     Affiliation,
@@ -748,10 +749,10 @@ def _voting_query() -> str:
     membership = connection.ops.quote_name(Membership._meta.db_table)
     lock = f" FOR SHARE OF {ballot}" if connection.vendor == "postgresql" else ""
     return (
-        f"SELECT {ballot}.*, {motion}.council_id AS holding_council_id, EXISTS ("  # noqa: S608
+        f"SELECT {statements.columns(Ballot)}, {motion}.council_id, EXISTS ("  # noqa: S608
         f"SELECT 1 FROM {membership} AS seat WHERE seat.council_id = {motion}.council_id "
         f"AND seat.user_id = %s AND seat.joined_at <= {ballot}.opens_at "
-        f"AND (seat.ended_at IS NULL OR seat.ended_at > {ballot}.opens_at)) AS voter_on_roll "
+        f"AND (seat.ended_at IS NULL OR seat.ended_at > {ballot}.opens_at)) "
         f"FROM {ballot} JOIN {motion} ON {motion}.id = {ballot}.motion_id "
         f"WHERE {ballot}.id = %s{lock}"
     )
@@ -764,11 +765,12 @@ def _ballot_for_voting(ballot_id: int, actor: Any) -> tuple[Ballot, int, bool]:
     interleave: the close's exclusive lock waits for votes in flight, and a vote that arrives
     during the close waits for it and then sees the ballot closed. SQLite runs one writing
     transaction at a time, which gives the same order."""
-    found = list(Ballot.objects.raw(_voting_query(), [actor.pk, ballot_id]))
-    if not found:
+    with connection.cursor() as cursor:
+        cursor.execute(_voting_query(), [actor.pk, ballot_id])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFoundError(f"there is no ballot {ballot_id}")
-    row = found[0].__dict__
-    return found[0], row["holding_council_id"], bool(row["voter_on_roll"])
+    return statements.instance(Ballot, row, connection.alias), row[-2], bool(row[-1])
 
 
 def _cast_vote(actor: Any, ballot_id: int, content: Any) -> Receipt:
@@ -791,13 +793,15 @@ def _cast_vote(actor: Any, ballot_id: int, content: Any) -> Receipt:
         )
     except BallotError as error:
         raise InvalidInputError(f"ballot paper: {error}", field="content") from error
-    VoterRoll.objects.create(ballot=ballot, voter=actor)
+    statements.insert(VoterRoll(ballot=ballot, voter=actor))
     code = secrets.token_urlsafe(16)
-    BallotPaper.objects.create(
-        ballot=ballot,
-        content=normalized,
-        receipt_hash=BallotPaper.hash_receipt(code),
-        voter=None if ballot.secret else actor,
+    statements.insert(
+        BallotPaper(
+            ballot=ballot,
+            content=normalized,
+            receipt_hash=BallotPaper.hash_receipt(code),
+            voter=None if ballot.secret else actor,
+        )
     )
     return Receipt(ballot, code, normalized)
 

@@ -158,7 +158,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                     password=form.cleaned_data["password"],
                     email=form.cleaned_data["email"],
                 )
-                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, membership.user)
             else:
                 return render(
                     request,
