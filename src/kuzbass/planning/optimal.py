@@ -8,7 +8,7 @@ in their fulfilment variables and objective:
 - ``priorities``: one fulfilment per (priority class, year), each at most 1; class 1 is maximised
   first, then class 2 with class 1 held at its optimum, and so on;
 - ``harmony``: one fulfilment per target; maximise Σ weight·H(f − 1) with Cockshott's harmony
-  function, exactly, by cutting planes (:mod:`kuzbass.planning.harmony`).
+  function, exactly, by refined chords and a Lagrangian bound (:mod:`kuzbass.planning.harmony`).
 
 Large single-year plans go through a Leontief basis (:mod:`kuzbass.planning.leontief_basis`).
 """
