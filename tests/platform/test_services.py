@@ -37,6 +37,23 @@ def test_invitation_makes_a_member_once(brigade: dict[str, Any], make_user: Any)
     assert issued.token not in str(list(council.invitations.values()))  # only the hash is kept
 
 
+def test_enrolment_by_the_administrator_is_on_the_ledger_once(
+    brigade: dict[str, Any], make_user: Any
+) -> None:
+    council = brigade["council"]
+    newcomer = make_user("dmitri")
+    membership = services.enrol(newcomer, council, "delegate", how="demo scenario")
+    assert membership.role == "delegate" and membership.council == council
+    joined = LedgerEvent.objects.filter(kind="member.joined").order_by("sequence").last()
+    assert joined is not None
+    assert joined.payload["member"] == "dmitri" and joined.payload["how"] == "demo scenario"
+    before = LedgerEvent.objects.count()
+    with pytest.raises(services.RefusedError, match="already a member"):
+        services.enrol(newcomer, council, "member", how="demo scenario")
+    assert LedgerEvent.objects.count() == before
+    assert verify_database().ok
+
+
 def test_only_officers_invite_and_no_open_signup(brigade: dict[str, Any]) -> None:
     council, member = brigade["council"], brigade["members"][0]
     with pytest.raises(services.NotAllowedError, match="only officers"):

@@ -90,7 +90,7 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
     from kuzbass.platform.accounts import services as accounts
     from kuzbass.platform.councils import services as councils
     from kuzbass.platform.councils.models import Council, Role
-    from kuzbass.platform.ledger.services import append_event, lock_ledger, verify_database
+    from kuzbass.platform.ledger.services import append_event, verify_database
     from kuzbass.scenarios import loader
 
     story = loader.load_story()
@@ -145,11 +145,7 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
                 ),
                 None,
             )
-            with transaction.atomic():
-                lock_ledger()
-                councils._join(
-                    user, body, membership.role, represents=represents, how="demo scenario"
-                )
+            councils.enrol(user, body, membership.role, represents=represents, how="demo scenario")
     officer_password = _password()
     hashed = make_password(officer_password)
     for council in story.councils:

@@ -233,6 +233,17 @@ def _join(
 
 
 @transaction.atomic
+def enrol(
+    user: Any, council: Council, role: str, *, represents: Council | None = None, how: str
+) -> Membership:
+    """Seat someone without an invitation: the administrator's bootstrap (a scenario, a seed).
+
+    The seat is public like every other: the ledger records it with ``how``."""
+    lock_ledger()
+    return _join(user, council, role, represents=represents, how=how)
+
+
+@transaction.atomic
 def appoint_officer(user: Any, council: Council) -> Membership:
     """Make someone an officer (the administrator's bootstrap for a new council)."""
     lock_ledger()
