@@ -95,7 +95,6 @@ class _Plan:
     ) -> None:
         self.harmony_tolerance = harmony_tolerance
         economy = formulation.economy
-        self.formulation = formulation
         self.say = say
         self.n, self.m = economy.n_products, economy.n_techniques
         n, m = self.n, self.m
@@ -227,7 +226,7 @@ class _Plan:
         mask = np.ones(self.m, bool)
         mask[policy] = False
         self.others = np.flatnonzero(mask)
-        self.net_others_t = sp.csr_array(self.net[:, self.others].T)
+        self.net_others = sp.csc_array(self.net[:, self.others])
         chosen_resources = self.resources[:, policy]
         if chosen_resources.shape[0]:
             values, _ = solve_leontief(
@@ -241,7 +240,7 @@ class _Plan:
 
     def _coefficients(self, values: np.ndarray) -> np.ndarray:
         """Rows (values · H) of the policy intensities as functions of (f, x_o)."""
-        return np.hstack([values @ self.targets, -(self.net_others_t @ values.T).T])
+        return np.hstack([values @ self.targets, -(self.net_others.T @ values.T).T])
 
     def _reduced_lp(self) -> highspy.Highs:
         lp = highspy.Highs()
@@ -278,7 +277,7 @@ class _Plan:
             self.bound_rows = np.concatenate([self.bound_rows, np.arange(first, lp.getNumRow())])
 
     def _policy_intensity(self, fulfilment: np.ndarray, others: np.ndarray) -> np.ndarray:
-        demand = self.targets @ fulfilment - self.net[:, self.others] @ others
+        demand = self.targets @ fulfilment - self.net_others @ others
         intensity, _ = solve_leontief(self.chosen, demand, tolerance=SOLVE_TOLERANCE)
         return intensity
 
