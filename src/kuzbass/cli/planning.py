@@ -41,7 +41,7 @@ def plan_command(
         str,
         typer.Option(
             help="auto, or HiGHS' simplex, ipm or pdlp, or leontief-basis (one-year complete "
-            "sets or harmony)."
+            "sets or harmony), or capital-blocks (complete sets over several years)."
         ),
     ] = "auto",
     as_json: Annotated[

@@ -10,7 +10,9 @@ in their fulfilment variables and objective:
 - ``harmony``: one fulfilment per target; maximise Σ weight·H(f − 1) with Cockshott's harmony
   function, exactly, by refined chords and a Lagrangian bound (:mod:`kuzbass.planning.harmony`).
 
-Large single-year plans go through a Leontief basis (:mod:`kuzbass.planning.leontief_basis`).
+Large single-year plans go through a Leontief basis (:mod:`kuzbass.planning.leontief_basis`),
+multi-year complete-sets plans through an interior-point method that eliminates the capital rows
+technique by technique (:mod:`kuzbass.planning.interior_point`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import scipy.sparse as sp
 from kuzbass.economy.model import Economy
 from kuzbass.planning.formulation import Formulation, build, check_economy
 from kuzbass.planning.harmony import HarmonyObjective, harmony
+from kuzbass.planning.interior_point import InteriorPointSolution, solve_interior_point
 from kuzbass.planning.leontief_basis import solve_by_leontief_basis
 from kuzbass.planning.result import PlanResult
 from kuzbass.planning.targets import PlanInputError, _check_row, economy_targets, read_targets
@@ -39,6 +42,7 @@ SOLVERS = {
     "ipm": "ipm",
     "pdlp": "pdlp",
     "leontief-basis": "leontief-basis",
+    "capital-blocks": "capital-blocks",
 }
 BINDING_TOLERANCE = 1e-9
 
@@ -57,7 +61,8 @@ def optimal_plan(
 
     ``targets``: a DataFrame or CSV path with ``product,quantity[,year][,priority][,weight]``;
     ``None`` takes the economy's own. ``years`` defaults to the years the economy covers.
-    ``solver`` picks the algorithm (auto, HiGHS' simplex, ipm or pdlp, or leontief-basis).
+    ``solver`` picks the algorithm (auto, HiGHS' simplex, ipm or pdlp, leontief-basis or
+    capital-blocks).
     ``time_limit`` (seconds per HiGHS run on the whole LP; the small LPs of a Leontief basis are
     not limited) turns a plan that takes too long into the status "time limit reached".
     """
@@ -72,6 +77,8 @@ def optimal_plan(
         raise PlanInputError(
             "the leontief-basis solver plans complete sets or harmony for one year only"
         )
+    if solver == "capital-blocks" and mode != "complete-sets":
+        raise PlanInputError("the capital-blocks solver plans complete sets only")
     check_economy(economy)
     table = _targets(economy, targets, plan_years)
     if not (table["quantity"] > 0).any():
@@ -121,6 +128,27 @@ def optimal_plan(
         # infeasible or unbounded: the simplex method names the constraints or activities why
         say("a Leontief basis does not decide this plan; HiGHS' simplex method takes over")
         algorithm = info["algorithm"] = "simplex"
+    if algorithm == "capital-blocks":
+        blocks_started = time.perf_counter()
+        point = _capital_blocks(formulation, say)
+        point_status = "linear algebra failed" if point is None else point.status
+        if point is not None and point.status == "optimal":
+            final, gap, dual_infeasibility = _cleaned(point, formulation)
+            info.update(
+                solve_seconds=time.perf_counter() - blocks_started,
+                gap=gap,
+                ipm_iterations=point.iterations,
+                max_primal_infeasibility=point.max_infeasibility,
+                max_dual_infeasibility=dual_infeasibility,
+                variables=formulation.matrix.shape[1],
+                constraints=formulation.matrix.shape[0],
+            )
+            objective = float(final["col_value"][formulation.offsets["groups"] :].sum())
+            stages.append({"name": "complete sets", "rows": formulation.offsets["extra"]})
+            return _result(final, formulation, table, mode, objective, stages, info)
+        # infeasible or unbounded: the simplex method names the constraints or activities why
+        say(f"the interior-point method stopped ({point_status}); HiGHS' primal simplex takes over")
+        algorithm = info["algorithm"] = "primal-simplex"
     highs = _highs(formulation, algorithm)
     if time_limit is not None:
         highs.setOptionValue("time_limit", float(time_limit))
@@ -202,6 +230,11 @@ def _groups(table: pd.DataFrame, mode: str) -> tuple[list, np.ndarray]:
 
 PDLP_FROM_COEFFICIENTS = 20_000
 """Single-year plans with more coefficients go to PDLP (see ``_choose_solver``)."""
+CLEAN_BELOW = 1e-9
+"""Interior-point duals below this share of the largest are read as zero."""
+CAPITAL_BLOCKS_UP_TO = 3_000
+"""Multi-year plans with at most this many balance and resource rows (products × years) go to
+the capital-blocks interior-point method, whose every step factors a dense matrix of that order."""
 
 
 def _choose_solver(formulation: Formulation, solver: str, mode: str) -> str:
@@ -212,6 +245,8 @@ def _choose_solver(formulation: Formulation, solver: str, mode: str) -> str:
     single-year complete-sets and harmony plans go through a Leontief basis
     (:mod:`kuzbass.planning.leontief_basis`; 0.2 s at 2,000 products, where HiGHS' dual simplex
     took 3.7–20 s and PDLP 0.6–0.9 s), priority plans to the matrix-free PDLP. Multi-year
+    complete-sets plans whose balance rows fit a dense factorisation go to the capital-blocks
+    interior-point method (30 steps where the simplex method takes ~3,000); other multi-year
     plans start feasible at zero output, where the primal simplex needs 40% fewer iterations
     than the dual and a fifth of its time.
     """
@@ -219,7 +254,65 @@ def _choose_solver(formulation: Formulation, solver: str, mode: str) -> str:
         return solver
     if formulation.years == 1 and formulation.matrix.nnz >= PDLP_FROM_COEFFICIENTS:
         return "pdlp" if mode == "priorities" else "leontief-basis"
-    return "primal-simplex" if formulation.years > 1 else "auto"
+    if formulation.years == 1:
+        return "auto"
+    if mode == "complete-sets" and formulation.offsets["capital"] <= CAPITAL_BLOCKS_UP_TO:
+        return "capital-blocks"
+    return "primal-simplex"
+
+
+def _capital_blocks(
+    formulation: Formulation, say: Callable[[str], None]
+) -> InteriorPointSolution | None:
+    """The complete-sets plan by :mod:`kuzbass.planning.interior_point` (None: LAPACK failed)."""
+    cost = np.zeros(formulation.matrix.shape[1])
+    cost[formulation.offsets["groups"] :] = 1.0
+    try:
+        point = solve_interior_point(
+            formulation.matrix,
+            formulation.row_lower,
+            formulation.row_upper,
+            formulation.col_upper,
+            cost,
+            dense_rows=formulation.offsets["capital"],
+            tolerance=1e-10,
+            progress=say,
+        )
+    except np.linalg.LinAlgError:
+        return None
+    return point
+
+
+def _cleaned(
+    point: InteriorPointSolution, formulation: Formulation
+) -> tuple[dict[str, np.ndarray], float, float]:
+    """The interior optimum's duals with what is zero up to their accuracy set to zero, and the gap.
+
+    An interior-point method stops a little inside every bound, so a dual below 1e-9 of the
+    largest is that distance, not a valuation; the plan itself is kept as it is, since moving a
+    value to its bound could break a constraint that the interior point meets. The gap is weak
+    duality on the whole LP, from reduced costs recomputed from the row duals.
+    """
+    matrix = formulation.matrix
+    n_cols = matrix.shape[1]
+    x = point.col_value
+    upper = formulation.col_upper
+    upper_row = np.isfinite(formulation.row_upper)
+    row_dual = np.where(upper_row, np.maximum(point.row_dual, 0.0), np.minimum(point.row_dual, 0.0))
+    row_dual[np.abs(row_dual) < CLEAN_BELOW * max(1.0, float(np.abs(row_dual).max()))] = 0.0
+    cost = np.zeros(n_cols)
+    cost[formulation.offsets["groups"] :] = 1.0
+    col_dual = cost - matrix.T @ row_dual
+    row_bound = np.where(upper_row, formulation.row_upper, formulation.row_lower)
+    finite_upper = np.isfinite(upper)
+    dual_objective = float(
+        row_dual @ row_bound + (np.maximum(col_dual, 0.0)[finite_upper] @ upper[finite_upper])
+    )
+    dual_infeasibility = float(np.maximum(col_dual[~finite_upper], 0.0).max(initial=0.0))
+    primal = float(x[formulation.offsets["groups"] :].sum())
+    gap = abs(primal - dual_objective) / max(1.0, abs(primal))
+    final = {"col_value": x, "row_dual": row_dual, "col_dual": col_dual}
+    return final, gap, dual_infeasibility
 
 
 def _highs(formulation: Formulation, chosen: str) -> highspy.Highs:
@@ -491,7 +584,9 @@ def _result(
             "quantity": acc.ravel(),
         }
     )
-    investment = investment[investment["quantity"] > 1e-12].reset_index(drop=True)
+    largest = float(investment["quantity"].max()) if len(investment) else 0.0
+    listed = investment["quantity"] > 1e-9 * max(1.0, largest)
+    investment = investment[listed].reset_index(drop=True)
 
     binding = _binding(formulation, row_dual, col_dual, x, len(stages) and stages[-1]["rows"])
     stage_binding = {
