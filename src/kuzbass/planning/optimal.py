@@ -230,7 +230,7 @@ def _groups(table: pd.DataFrame, mode: str) -> tuple[list, np.ndarray]:
 
 PDLP_FROM_COEFFICIENTS = 20_000
 """Single-year plans with more coefficients go to PDLP (see ``_choose_solver``)."""
-CLEAN_BELOW = 1e-9
+CLEAN_BELOW = 1e-7
 """Interior-point duals below this share of the largest are read as zero."""
 CAPITAL_BLOCKS_UP_TO = 3_000
 """Multi-year plans with at most this many balance and resource rows (products × years) go to
@@ -288,7 +288,7 @@ def _cleaned(
 ) -> tuple[dict[str, np.ndarray], float, float]:
     """The interior optimum's duals with what is zero up to their accuracy set to zero, and the gap.
 
-    An interior-point method stops a little inside every bound, so a dual below 1e-9 of the
+    An interior-point method stops a little inside every bound, so a dual below 1e-7 of the
     largest is that distance, not a valuation; the plan itself is kept as it is, since moving a
     value to its bound could break a constraint that the interior point meets. The gap is weak
     duality on the whole LP, from reduced costs recomputed from the row duals.
