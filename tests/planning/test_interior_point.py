@@ -30,19 +30,29 @@ def test_capital_blocks_reach_the_simplex_optimum_with_a_certificate(seed, n, ye
     assert (ours.products["net_output"] >= -1e-9 * ours.products["net_output"].abs().max()).all()
 
 
-def test_auto_plans_several_years_through_capital_blocks(toy):
-    result = optimal_plan(toy)
+def test_auto_plans_many_products_over_years_through_capital_blocks(toy):
+    assert optimal_plan(toy).solver["algorithm"] == "primal-simplex"  # 25 rows: simplex is faster
+    economy = random_multiyear(7, 100, 5, input_share=0.2, capital_share=0.05)
+    result = optimal_plan(economy)
     assert result.solver["algorithm"] == "capital-blocks"
     assert result.solver["ipm_iterations"] < 40
     assert result.gap < 1e-9
-    # the valuations price the plan: year 1 labour is slack and worth nothing, as with the simplex
+    assert result.objective == pytest.approx(
+        optimal_plan(economy, solver="simplex").objective, rel=1e-8
+    )
+
+
+def test_year_one_labour_is_worth_nothing_on_the_toy_as_with_the_simplex(toy):
+    result = optimal_plan(toy, solver="capital-blocks")
+    assert result.gap < 1e-9
     labour = result.resources.set_index("year")["valuation"]
     simplex = optimal_plan(toy, solver="simplex").resources.set_index("year")["valuation"]
     assert labour[1] == simplex[1] == 0
+    np.testing.assert_allclose(labour, simplex, rtol=1e-7)
 
 
 def test_binding_constraints_in_words_match_the_simplex(toy):
-    ours = optimal_plan(toy)
+    ours = optimal_plan(toy, solver="capital-blocks")
     simplex = optimal_plan(toy, solver="simplex")
     assert set(ours.binding["constraint"]) == set(simplex.binding["constraint"])
     merged = ours.binding.merge(simplex.binding, on="constraint", suffixes=("", "_simplex"))
@@ -58,7 +68,7 @@ def test_an_infeasible_multi_year_plan_falls_back_to_the_simplex_and_names_why(m
         targets=[("bread", 2.0)],
     )
     messages: list[str] = []
-    result = optimal_plan(economy, years=2, progress=messages.append)
+    result = optimal_plan(economy, years=2, solver="capital-blocks", progress=messages.append)
     assert result.status == "infeasible"
     assert "labour in year 1 (at most -5)" in result.problems
     assert any("interior-point method stopped (diverged)" in m for m in messages)

@@ -57,10 +57,12 @@ def test_toy_plan_respects_labour_stocks_and_balances(toy):
     assert result.explanations, "every year falls short of twice its target, so reasons are given"
 
 
-def random_multiyear(draw_seed: int, n: int, years: int) -> Economy:
+def random_multiyear(
+    draw_seed: int, n: int, years: int, input_share: float = 0.6, capital_share: float = 0.5
+) -> Economy:
     rng = np.random.default_rng(draw_seed)
-    inputs = rng.uniform(0, 0.3 / n, (n, n)) * (rng.random((n, n)) < 0.6)
-    capital = rng.uniform(0, 1.5, (n, n)) * (rng.random((n, n)) < 0.5)
+    inputs = rng.uniform(0, 0.3 / n, (n, n)) * (rng.random((n, n)) < input_share)
+    capital = rng.uniform(0, 1.5, (n, n)) * (rng.random((n, n)) < capital_share)
     depreciation = rng.uniform(0, 0.6, (n, n)) * (capital > 0)
     products = pd.Index([f"g{i}" for i in range(n)])
     targets = pd.DataFrame(
