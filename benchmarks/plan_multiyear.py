@@ -5,11 +5,12 @@ labtarg.csv), reads them with ``Economy.read`` and solves the DESIGN.md formulat
 
 - peer: every variable and row of DESIGN.md "Multi-year plans" (out, flow, stock, acc, lab,
   final, f), passed to HiGHS in one call (kuzbass.planning.variable_by_variable);
-- ours: the reduced sparse formulation behind ``kuzbass plan`` (kuzbass.planning.optimal_plan).
+- ours: ``kuzbass plan``'s whole call (kuzbass.planning.optimal_plan): the reduced formulation,
+  solved by the capital-blocks interior-point method from 400 balance rows (80 industries × 5
+  years), by HiGHS' primal simplex below.
 
 The peer runs HiGHS' default choice (dual simplex after presolve); "peer primal" runs the peer
-again with the primal simplex that ``auto`` picks for our multi-year plans, to show how much of
-the gain is the algorithm and how much the formulation.
+again with HiGHS' primal simplex, the fastest HiGHS algorithm on these plans.
 
 Both objectives must agree to 1e-6 relative. Times are medians over --repeats runs (build =
 assembling the LP, solve = HiGHS). Run: nice python benchmarks/plan_multiyear.py

@@ -36,16 +36,13 @@ def _read(path: Path, problems: Problems) -> pd.DataFrame | None:
         problems.add(f"{path.name}: wrong header, first column is {first!r} (expected 'headings')")
         return None
     frame = frame.set_index(first)
-    numbers = frame.apply(pd.to_numeric, errors="coerce")
-    for row_number, (row, values) in enumerate(numbers.iterrows(), start=2):
-        for column, value in values.items():
-            raw = frame.at[row, column]
-            if not np.isfinite(value):
-                problems.add(
-                    f"{path.name} line {row_number}: {row}/{column} {raw!r} is not a number"
-                )
-            elif value < 0:
-                problems.add(f"{path.name} line {row_number}: {row}/{column} {raw!r} is negative")
+    numbers = frame.apply(pd.to_numeric, errors="coerce").astype(np.float64)
+    values = numbers.to_numpy()
+    # only the bad cells are visited one by one (a 200-industry table has 40,000 cells)
+    for i, j in zip(*np.nonzero(~np.isfinite(values) | (values < 0)), strict=True):
+        row, column, raw = frame.index[i], frame.columns[j], frame.iat[i, j]
+        what = "is not a number" if not np.isfinite(values[i, j]) else "is negative"
+        problems.add(f"{path.name} line {i + 2}: {row}/{column} {raw!r} {what}")
     return numbers
 
 
