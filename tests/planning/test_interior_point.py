@@ -74,6 +74,13 @@ def test_an_infeasible_multi_year_plan_falls_back_to_the_simplex_and_names_why(m
     assert any("interior-point method stopped (diverged)" in m for m in messages)
 
 
+def test_a_plan_past_its_time_limit_says_so(toy):
+    result = optimal_plan(toy, solver="capital-blocks", time_limit=0.0)
+    assert result.status == "time limit reached"
+    assert result.objective is None
+    assert "reached the time limit at step 1" in result.problems[0]
+
+
 def test_capital_blocks_plan_complete_sets_only(toy):
     with pytest.raises(PlanInputError, match="capital-blocks solver plans complete sets only"):
         optimal_plan(toy, mode="priorities", solver="capital-blocks")

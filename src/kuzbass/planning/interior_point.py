@@ -20,6 +20,7 @@ The method is Mehrotra's predictor–corrector on ``max cᵀx, row_lower ≤ Ax 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -290,11 +291,14 @@ def solve_interior_point(
     dense_rows: int,
     tolerance: float = 1e-9,
     progress: Callable[[str], None] | None = None,
+    time_limit: float | None = None,
 ) -> InteriorPointSolution:
     """Maximise ``cost·x``, eliminating rows ``dense_rows:`` first (see the module docstring).
 
-    Every row must have exactly one finite side, every column the lower bound 0.
+    Every row must have exactly one finite side, every column the lower bound 0. The status is
+    "optimal", "diverged" (infeasible or unbounded), "time limit reached" or "iteration limit".
     """
+    started = time.perf_counter()
     say = progress or (lambda message: None)
     upper_side = np.isfinite(row_upper)
     if np.any(upper_side == np.isfinite(row_lower)):
@@ -339,6 +343,9 @@ def solve_interior_point(
         largest = max(float(np.abs(x).max()), float(np.abs(y).max()))
         if not largest <= DIVERGED * scale:  # also NaN
             status = "diverged"  # an infeasible or unbounded plan: no optimum to converge to
+            break
+        if time_limit is not None and time.perf_counter() - started > time_limit:
+            status = "time limit reached"
             break
         d_inv = z / x + np.where(bounded, w / t, 0.0)
         row_slack = s / y

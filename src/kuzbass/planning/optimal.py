@@ -66,8 +66,9 @@ def optimal_plan(
     ``None`` takes the economy's own. ``years`` defaults to the years the economy covers.
     ``solver`` picks the algorithm (auto, HiGHS' simplex, ipm or pdlp, leontief-basis or
     capital-blocks).
-    ``time_limit`` (seconds per HiGHS run on the whole LP; the small LPs of a Leontief basis are
-    not limited) turns a plan that takes too long into the status "time limit reached".
+    ``time_limit`` (seconds per HiGHS run on the whole LP, or for the capital-blocks method; the
+    small LPs of a Leontief basis are not limited) turns a plan that takes too long into the
+    status "time limit reached".
     """
     if mode not in MODES:
         raise PlanInputError(f"mode {mode!r} is not one of {', '.join(MODES)}")
@@ -133,8 +134,19 @@ def optimal_plan(
         algorithm = info["algorithm"] = "simplex"
     if algorithm == "capital-blocks":
         blocks_started = time.perf_counter()
-        point = _capital_blocks(formulation, say)
+        point = _capital_blocks(formulation, say, time_limit)
         point_status = "linear algebra failed" if point is None else point.status
+        if point is not None and point.status == "time limit reached":
+            return PlanResult(
+                status=point.status,
+                mode=mode,
+                years=plan_years,
+                problems=[
+                    f"the interior-point method reached the time limit at step "
+                    f"{point.iterations}, at a relative gap of {point.gap:.1e}"
+                ],
+                solver=info,
+            )
         if point is not None and point.status == "optimal":
             final, gap, dual_infeasibility = _cleaned(point, formulation)
             info.update(
@@ -269,7 +281,7 @@ def _choose_solver(formulation: Formulation, solver: str, mode: str) -> str:
 
 
 def _capital_blocks(
-    formulation: Formulation, say: Callable[[str], None]
+    formulation: Formulation, say: Callable[[str], None], time_limit: float | None
 ) -> InteriorPointSolution | None:
     """The complete-sets plan by :mod:`kuzbass.planning.interior_point` (None: LAPACK failed)."""
     cost = np.zeros(formulation.matrix.shape[1])
@@ -284,6 +296,7 @@ def _capital_blocks(
             dense_rows=formulation.offsets["capital"],
             tolerance=1e-10,
             progress=say,
+            time_limit=time_limit,
         )
     except np.linalg.LinAlgError:
         return None
