@@ -161,3 +161,12 @@ def test_result_round_trips_through_json_and_csv(tmp_path, bakery):
     assert not list((tmp_path / "out").glob(".*"))
     targets = pd.read_csv(tmp_path / "out" / "targets.csv")
     assert np.allclose(targets["fulfilment"], result.targets["fulfilment"])
+
+
+@pytest.mark.parametrize("mode", ["complete-sets", "harmony"])
+def test_a_leontief_basis_past_its_time_limit_says_so(bakery, mode):
+    result = optimal_plan(bakery, mode=mode, solver="leontief-basis", time_limit=0.0)
+    assert result.status == "time limit reached"
+    assert result.problems == ["the Leontief basis method reached the time limit"]
+    assert result.objective is None
+    assert optimal_plan(bakery, solver="leontief-basis", time_limit=60).status == "optimal"

@@ -66,21 +66,29 @@ class BasisSolution:
     harmony: HarmonyObjective | None
 
 
+class TimeLimitError(Exception):
+    """The plan's time limit passed before the Leontief basis reached its optimum."""
+
+
 def solve_by_leontief_basis(
     formulation: Formulation,
     weights: np.ndarray,
     say: Callable[[str], None],
     harmony_tolerance: float | None = None,
+    time_limit: float | None = None,
 ) -> BasisSolution | None:
     """Maximise Σ weights·f over a one-year ``formulation`` — or, given ``harmony_tolerance``,
     Σ weights·H(f − 1). None when this method does not apply (an unbounded or infeasible reduced
     LP, a policy that is not productive, a solve that does not converge), so that the caller
-    falls back to a general solver, which also explains such plans.
+    falls back to a general solver, which also explains such plans. Raises TimeLimitError
+    when ``time_limit`` seconds pass first (checked at every LP run and every round).
     """
     if formulation.years != 1:
         raise ValueError("a Leontief basis plans one year at a time")
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    plan = _Plan(formulation, np.asarray(weights, float), say, harmony_tolerance, deadline)
     try:
-        return _Plan(formulation, np.asarray(weights, float), say, harmony_tolerance).solve()
+        return plan.solve()
     except NotProductiveError:
         return None
 
@@ -92,8 +100,10 @@ class _Plan:
         group_costs: np.ndarray,
         say: Callable[[str], None],
         harmony_tolerance: float | None,
+        deadline: float | None,
     ) -> None:
         self.harmony_tolerance = harmony_tolerance
+        self.deadline = deadline
         economy = formulation.economy
         self.say = say
         self.n, self.m = economy.n_products, economy.n_techniques
@@ -124,7 +134,7 @@ class _Plan:
         for attempt in range(10):
             self._factor(policy)
             lp = self._reduced_lp()
-            if _run(lp) != "optimal":
+            if self._run(lp) != "optimal":
                 return None
             prices = np.asarray(lp.getSolution().row_dual)
             if not (prices > 0).any() or attempt == 9:
@@ -144,7 +154,9 @@ class _Plan:
         final = self.harmony_tolerance or 0.0
         tolerance = max(final, ROUGH_HARMONY)
         for rounds in range(1, MAX_ROUNDS + 1):
-            status = _run(lp) if harmony is None else harmony.solve(tolerance, _run, self.say)
+            status = (
+                self._run(lp) if harmony is None else harmony.solve(tolerance, self._run, self.say)
+            )
             if status != "optimal":
                 return None
             solution = lp.getSolution()
@@ -197,6 +209,19 @@ class _Plan:
             max_infeasibility=float(self._violation(chosen).max(initial=0.0)),
             harmony=harmony,
         )
+
+    def _run(self, lp: highspy.Highs) -> str:
+        """Run the reduced LP within what is left of the time limit."""
+        if self.deadline is not None:
+            left = self.deadline - time.perf_counter()
+            if left <= 0:
+                raise TimeLimitError
+            lp.setOptionValue("time_limit", left)
+        lp.run()
+        status = lp.getModelStatus()
+        if status == highspy.HighsModelStatus.kTimeLimit:
+            raise TimeLimitError
+        return "optimal" if status == highspy.HighsModelStatus.kOptimal else "other"
 
     @property
     def groups(self) -> int:
@@ -321,8 +346,3 @@ def _add_dense_rows(
         sparse.indices.astype(np.int32),
         sparse.data,
     )
-
-
-def _run(lp: highspy.Highs) -> str:
-    lp.run()
-    return "optimal" if lp.getModelStatus() == highspy.HighsModelStatus.kOptimal else "other"

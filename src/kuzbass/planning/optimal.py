@@ -31,7 +31,7 @@ from kuzbass.economy.model import Economy
 from kuzbass.planning.formulation import Formulation, build, check_economy
 from kuzbass.planning.harmony import HarmonyObjective, harmony
 from kuzbass.planning.interior_point import InteriorPointSolution, solve_interior_point
-from kuzbass.planning.leontief_basis import solve_by_leontief_basis
+from kuzbass.planning.leontief_basis import TimeLimitError, solve_by_leontief_basis
 from kuzbass.planning.result import PlanResult
 from kuzbass.planning.targets import PlanInputError, _check_row, economy_targets, read_targets
 
@@ -66,9 +66,8 @@ def optimal_plan(
     ``None`` takes the economy's own. ``years`` defaults to the years the economy covers.
     ``solver`` picks the algorithm (auto, HiGHS' simplex, ipm or pdlp, leontief-basis or
     capital-blocks).
-    ``time_limit`` (seconds per HiGHS run on the whole LP, or for the capital-blocks method; the
-    small LPs of a Leontief basis are not limited) turns a plan that takes too long into the
-    status "time limit reached".
+    ``time_limit`` (seconds per HiGHS run on the whole LP, or for the whole Leontief-basis or
+    capital-blocks method) turns a plan that takes too long into the status "time limit reached".
     """
     if mode not in MODES:
         raise PlanInputError(f"mode {mode!r} is not one of {', '.join(MODES)}")
@@ -101,11 +100,22 @@ def optimal_plan(
     info: dict[str, Any] = {"algorithm": algorithm, "build_seconds": time.perf_counter() - started}
     if algorithm == "leontief-basis":
         basis_started = time.perf_counter()
-        if mode == "harmony":
-            weights = _group_weights(formulation, table)
-            basis = solve_by_leontief_basis(formulation, weights, say, harmony_tolerance)
-        else:
-            basis = solve_by_leontief_basis(formulation, np.ones(formulation.n_groups), say)
+        harmony_mode = mode == "harmony"
+        weights = (
+            _group_weights(formulation, table) if harmony_mode else np.ones(formulation.n_groups)
+        )
+        try:
+            basis = solve_by_leontief_basis(
+                formulation,
+                weights,
+                say,
+                harmony_tolerance if harmony_mode else None,
+                time_limit=time_limit,
+            )
+        except TimeLimitError:
+            return _timed_out(
+                "the Leontief basis method reached the time limit", mode, plan_years, info
+            )
         if basis is not None:
             if basis.harmony is not None:
                 info.update(
@@ -137,16 +147,11 @@ def optimal_plan(
         point = _capital_blocks(formulation, say, time_limit)
         point_status = "linear algebra failed" if point is None else point.status
         if point is not None and point.status == "time limit reached":
-            return PlanResult(
-                status=point.status,
-                mode=mode,
-                years=plan_years,
-                problems=[
-                    f"the interior-point method reached the time limit at step "
-                    f"{point.iterations}, at a relative gap of {point.gap:.1e}"
-                ],
-                solver=info,
+            words = (
+                f"the interior-point method reached the time limit at step {point.iterations}, "
+                f"at a relative gap of {point.gap:.1e}"
             )
+            return _timed_out(words, mode, plan_years, info)
         if point is not None and point.status == "optimal":
             final, gap, dual_infeasibility = _cleaned(point, formulation)
             info.update(
@@ -199,6 +204,12 @@ def optimal_plan(
     if mode != "harmony":
         info["gap"] = _lp_gap(highs)
     return _result(_duals(highs), formulation, table, mode, objective, stages, info)
+
+
+def _timed_out(words: str, mode: str, years: int, info: dict[str, Any]) -> PlanResult:
+    return PlanResult(
+        status="time limit reached", mode=mode, years=years, problems=[words], solver=info
+    )
 
 
 def _targets(
