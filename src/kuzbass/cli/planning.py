@@ -51,7 +51,11 @@ def plan_command(
         Path | None, typer.Option(help="Also write the result tables as CSV files here.")
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option(help="Give up after this many seconds per solver run.")
+        float | None,
+        typer.Option(
+            help="Give up after this many seconds (per HiGHS run; for the whole leontief-basis "
+            "or capital-blocks method)."
+        ),
     ] = None,
 ) -> None:
     """Compute the best feasible plan: fulfilment, intensities, valuations, investment, reasons."""
