@@ -153,6 +153,9 @@ def generate(
         from kuzbass.planning.balances import solve_leontief
 
         needed, _ = solve_leontief(sp.csr_array(matrix), demand, tolerance=1e-12)
+        # (I − A)⁻¹ ≥ 0, so what a product nobody needs shows below zero is rounding (−1e-15),
+        # and a capacity below zero would be refused by every planner
+        needed = np.maximum(needed, 0.0)
         use = resource_matrix[:, :n] @ needed
         if capacity_headroom is not None:
             capacity = needed[technique_product] * (
