@@ -59,21 +59,6 @@ def test_binding_constraints_in_words_match_the_simplex(toy):
     np.testing.assert_allclose(merged["valuation"], merged["valuation_simplex"], rtol=1e-6)
 
 
-def test_an_infeasible_multi_year_plan_falls_back_to_the_simplex_and_names_why(make_economy):
-    economy = make_economy(
-        ["bread"],
-        [("bakery", "bread", 1.0)],
-        resources={"labour": -5.0},
-        uses={("labour", "bakery"): 1.0},
-        targets=[("bread", 2.0)],
-    )
-    messages: list[str] = []
-    result = optimal_plan(economy, years=2, solver="capital-blocks", progress=messages.append)
-    assert result.status == "infeasible"
-    assert "labour in year 1 (at most -5)" in result.problems
-    assert any("interior-point method stopped (diverged)" in m for m in messages)
-
-
 def test_a_plan_past_its_time_limit_says_so(toy):
     result = optimal_plan(toy, solver="capital-blocks", time_limit=0.0)
     assert result.status == "time limit reached"
