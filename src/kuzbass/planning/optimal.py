@@ -207,6 +207,7 @@ def optimal_plan(
 
 
 def _timed_out(words: str, mode: str, years: int, info: dict[str, Any]) -> PlanResult:
+    """A plan stopped by its time limit: the status and, in words, where it stopped."""
     return PlanResult(
         status="time limit reached", mode=mode, years=years, problems=[words], solver=info
     )
@@ -295,15 +296,13 @@ def _capital_blocks(
     formulation: Formulation, say: Callable[[str], None], time_limit: float | None
 ) -> InteriorPointSolution | None:
     """The complete-sets plan by :mod:`kuzbass.planning.interior_point` (None: LAPACK failed)."""
-    cost = np.zeros(formulation.matrix.shape[1])
-    cost[formulation.offsets["groups"] :] = 1.0
     try:
         point = solve_interior_point(
             formulation.matrix,
             formulation.row_lower,
             formulation.row_upper,
             formulation.col_upper,
-            cost,
+            _complete_sets_cost(formulation),
             dense_rows=formulation.offsets["capital"],
             tolerance=1e-10,
             progress=say,
@@ -312,6 +311,13 @@ def _capital_blocks(
     except np.linalg.LinAlgError:
         return None
     return point
+
+
+def _complete_sets_cost(formulation: Formulation) -> np.ndarray:
+    """Σ_y f_y as a cost vector: one for every fulfilment variable."""
+    cost = np.zeros(formulation.matrix.shape[1])
+    cost[formulation.offsets["groups"] :] = 1.0
+    return cost
 
 
 def _cleaned(
@@ -324,16 +330,12 @@ def _cleaned(
     value to its bound could break a constraint that the interior point meets. The gap is weak
     duality on the whole LP, from reduced costs recomputed from the row duals.
     """
-    matrix = formulation.matrix
-    n_cols = matrix.shape[1]
     x = point.col_value
     upper = formulation.col_upper
     upper_row = np.isfinite(formulation.row_upper)
     row_dual = np.where(upper_row, np.maximum(point.row_dual, 0.0), np.minimum(point.row_dual, 0.0))
     row_dual[np.abs(row_dual) < CLEAN_BELOW * max(1.0, float(np.abs(row_dual).max()))] = 0.0
-    cost = np.zeros(n_cols)
-    cost[formulation.offsets["groups"] :] = 1.0
-    col_dual = cost - matrix.T @ row_dual
+    col_dual = _complete_sets_cost(formulation) - formulation.matrix.T @ row_dual
     row_bound = np.where(upper_row, formulation.row_upper, formulation.row_lower)
     finite_upper = np.isfinite(upper)
     dual_objective = float(
