@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
@@ -28,6 +31,48 @@ def test_capital_blocks_reach_the_simplex_optimum_with_a_certificate(seed, n, ye
     resources = ours.resources
     assert (resources["use"] <= resources["available"] * (1 + 1e-9) + 1e-12).all()
     assert (ours.products["net_output"] >= -1e-9 * ours.products["net_output"].abs().max()).all()
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 7), years=st.integers(2, 4))
+def test_capital_blocks_with_choice_of_technique_capacities_and_land(seed, n, years):
+    rng = np.random.default_rng(seed)
+    economy = random_multiyear(seed, n, years)
+    # a second technique for the first half of the products: other inputs, capital and labour
+    copies = np.arange(n // 2 + 1)
+    m = n + len(copies)
+
+    def widened(matrix: sp.csc_array) -> sp.csc_array:
+        dense = matrix.toarray()
+        return sp.csc_array(
+            np.hstack([dense, dense[:, copies] * rng.uniform(0.3, 2, dense[:, copies].shape)])
+        )
+
+    economy = dataclasses.replace(
+        economy,
+        techniques=pd.Index([*economy.techniques, *(f"t{i}~2" for i in copies)]),
+        technique_product=np.concatenate([economy.technique_product, copies]),
+        technique_output=np.concatenate(
+            [economy.technique_output, economy.technique_output[copies]]
+        ),
+        technique_capacity=np.where(rng.random(m) < 0.5, rng.uniform(0.5, 3, m), np.inf),
+        input_coefficients=widened(economy.input_coefficients),
+        capital_coefficients=widened(economy.capital_coefficients),
+        depreciation=sp.csc_array(np.minimum(widened(economy.depreciation).toarray(), 0.9)),
+        resources=pd.Index(["labour", "land"]),
+        resource_units=np.array(["hour", "hectare"]),
+        resource_available=np.array([np.inf, rng.uniform(1, 4)]),
+        resource_coefficients=sp.csc_array(
+            np.vstack([widened(economy.resource_coefficients).toarray(), rng.uniform(0, 1, (1, m))])
+        ),
+    )
+    ours = optimal_plan(economy, solver="capital-blocks")
+    simplex = optimal_plan(economy, solver="simplex")
+    assert ours.solver["algorithm"] == "capital-blocks"
+    assert ours.objective == pytest.approx(simplex.objective, rel=1e-8, abs=1e-10)
+    assert ours.gap <= 1e-8
+    intensities = ours.intensities
+    assert (intensities["intensity"] <= intensities["upper_bound"] * (1 + 1e-9)).all()
 
 
 def test_auto_plans_many_products_over_years_through_capital_blocks(toy):
