@@ -13,9 +13,9 @@ technique form one small diagonal block of the normal matrix. They are eliminate
 block (a batch of small inversions); the balance rows are then a dense Schur complement, made by
 one fixed sparse map from the blocks' entries and factored by LAPACK's Cholesky.
 
-The method is Mehrotra's predictor–corrector on ``max cᵀx, row_lower ≤ Ax ≤ row_upper,
-0 ≤ x ≤ col_upper`` with one finite side per row, which is the form of
-:mod:`kuzbass.planning.formulation`.
+The method is Mehrotra's predictor–corrector with Gondzio's centrality correctors on
+``max cᵀx, row_lower ≤ Ax ≤ row_upper, 0 ≤ x ≤ col_upper`` with one finite side per row, which is
+the form of :mod:`kuzbass.planning.formulation`.
 """
 
 from __future__ import annotations
