@@ -38,6 +38,31 @@ def password() -> str:
     return PASSWORD
 
 
+NEW_PASSWORD = "pit props and soap 1989"
+
+
+@pytest.fixture
+def new_password() -> str:
+    return NEW_PASSWORD
+
+
+@pytest.fixture
+def change_password() -> Callable[[Any], Any]:
+    """Post the password-change form from a logged-in client: PASSWORD becomes NEW_PASSWORD."""
+
+    def change(client: Any) -> Any:
+        return client.post(
+            "/accounts/password_change/",
+            {
+                "old_password": PASSWORD,
+                "new_password1": NEW_PASSWORD,
+                "new_password2": NEW_PASSWORD,
+            },
+        )
+
+    return change
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[[str], Any]:
     def make(username: str) -> Any:

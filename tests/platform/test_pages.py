@@ -2,6 +2,7 @@
 and nothing is loaded from another host."""
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -325,19 +326,16 @@ def test_federation_page_and_api_show_the_seats(
     assert refused.status_code == 409 and "elect" in refused.content.decode()
 
 
-def test_password_change_and_logout(brigade: dict[str, Any], password: str) -> None:
+def test_password_change_and_logout(
+    brigade: dict[str, Any],
+    password: str,
+    new_password: str,
+    change_password: Callable[[Client], Any],
+) -> None:
     client = Client()
     assert client.login(username="anna", password=password)
     assert "Change password" in client.get("/accounts/password_change/").content.decode()
-    changed = client.post(
-        "/accounts/password_change/",
-        {
-            "old_password": password,
-            "new_password1": "pit props and soap 1989",
-            "new_password2": "pit props and soap 1989",
-        },
-    )
-    assert changed.status_code == 302
+    assert change_password(client).status_code == 302
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/dashboard/").status_code == 302
-    assert Client().login(username="anna", password="pit props and soap 1989")
+    assert Client().login(username="anna", password=new_password)

@@ -1,6 +1,7 @@
 """Sessions and the session's user are read by precompiled statements (kuzbass.platform.sessions,
 kuzbass.platform.statements); what Django's database sessions promise must still hold."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -40,18 +41,10 @@ def test_logging_out_ends_the_session_for_a_copied_cookie_too(
 
 
 def test_changing_the_password_logs_out_the_other_sessions(
-    brigade: dict[str, Any], password: str
+    brigade: dict[str, Any], password: str, change_password: Callable[[Client], Any]
 ) -> None:
     at_home, at_the_pit = _logged_in("anna", password), _logged_in("anna", password)
-    changed = at_home.post(
-        "/accounts/password_change/",
-        {
-            "old_password": password,
-            "new_password1": "pit props and soap 1989",
-            "new_password2": "pit props and soap 1989",
-        },
-    )
-    assert changed.status_code == 302
+    assert change_password(at_home).status_code == 302
     assert at_home.get("/dashboard/").status_code == 200
     assert at_the_pit.get("/dashboard/").status_code == 302
 
