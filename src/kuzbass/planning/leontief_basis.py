@@ -81,7 +81,8 @@ def solve_by_leontief_basis(
     Σ weights·H(f − 1). None when this method does not apply (an unbounded or infeasible reduced
     LP, a policy that is not productive, a solve that does not converge), so that the caller
     falls back to a general solver, which also explains such plans. Raises TimeLimitError
-    when ``time_limit`` seconds pass first (checked at every LP run and every round).
+    when ``time_limit`` seconds pass first (checked before every run of the reduced LP, at least
+    once a round).
     """
     if formulation.years != 1:
         raise ValueError("a Leontief basis plans one year at a time")
