@@ -89,26 +89,29 @@ class _Components:
         row_order = np.argsort(row_label, kind="stable")
         column_start = np.concatenate([[0], np.cumsum(column_count)])
         row_start = np.concatenate([[0], np.cumsum(row_count)])
+        # every column and row has one place in one component, so one set of maps serves all
         coo = sp.coo_array(eliminated)
+        block_of = np.empty(len(column_count), np.int64)
+        column_place = np.arange(len(label)) - column_start[label[column_order]]
+        local_col = np.empty(n_cols, np.int64)
+        local_col[column_order] = column_place
+        local_row = np.empty(eliminated.shape[0], np.int64)
+        local_row[row_order] = np.arange(len(row_label)) - row_start[row_label[row_order]]
         self.groups: list[_Group] = []
         shapes = sorted(set(zip(column_count.tolist(), row_count.tolist(), strict=True)))
         for width, height in shapes:
-            members = np.flatnonzero((column_count == width) & (row_count == height))
+            in_shape = (column_count == width) & (row_count == height)
+            members = np.flatnonzero(in_shape)
             columns = column_order[column_start[members][:, None] + np.arange(width)]
             rows = row_order[row_start[members][:, None] + np.arange(height)]
             matrix = np.zeros((len(members), height, width))
-            if height:
-                block_of = np.full(len(label), -1)
-                block_of[members] = np.arange(len(members))
-                local_row = np.empty(eliminated.shape[0], np.int64)
-                local_row[rows] = np.arange(height)
-                local_col = np.empty(n_cols, np.int64)
-                local_col[columns] = np.arange(width)
-                block = block_of[label[coo.col]]
-                inside = block >= 0
-                matrix[block[inside], local_row[coo.row[inside]], local_col[coo.col[inside]]] = (
-                    coo.data[inside]
-                )
+            block_of[members] = np.arange(len(members))
+            inside = in_shape[label[coo.col]]
+            matrix[
+                block_of[label[coo.col[inside]]],
+                local_row[coo.row[inside]],
+                local_col[coo.col[inside]],
+            ] = coo.data[inside]
             self.groups.append(_Group(columns, rows, matrix))
         entry_rows = np.concatenate(
             [np.repeat(g.columns, g.columns.shape[1], 1).ravel() for g in self.groups]

@@ -163,9 +163,8 @@ def optimal_plan(
                 variables=formulation.matrix.shape[1],
                 constraints=formulation.matrix.shape[0],
             )
-            objective = float(final["col_value"][formulation.offsets["groups"] :].sum())
             stages.append({"name": "complete sets", "rows": formulation.offsets["extra"]})
-            return _result(final, formulation, table, mode, objective, stages, info)
+            return _result(final, formulation, table, mode, point.objective, stages, info)
         # infeasible or unbounded: the simplex method names the constraints or activities why
         say(f"the interior-point method stopped ({point_status}); HiGHS' primal simplex takes over")
         algorithm = info["algorithm"] = "primal-simplex"
@@ -342,8 +341,7 @@ def _cleaned(
         row_dual @ row_bound + (np.maximum(col_dual, 0.0)[finite_upper] @ upper[finite_upper])
     )
     dual_infeasibility = float(np.maximum(col_dual[~finite_upper], 0.0).max(initial=0.0))
-    primal = float(x[formulation.offsets["groups"] :].sum())
-    gap = abs(primal - dual_objective) / max(1.0, abs(primal))
+    gap = abs(point.objective - dual_objective) / max(1.0, abs(point.objective))
     final = {"col_value": x, "row_dual": row_dual, "col_dual": col_dual}
     return final, gap, dual_infeasibility
 
