@@ -92,7 +92,7 @@ def test_round_trip_through_both_formats(tmp_path: Path, fmt: str) -> None:
 
 
 def test_five_year_plan_round_trips_through_csv(tmp_path: Path) -> None:
-    toy = Economy.read("/work/shared/reference/5yearplan-toy")
+    toy = Economy.read(Path(__file__).parents[1] / "data" / "5yearplan-toy")
     toy.write(tmp_path / "toy", "csv")
     _same(toy, Economy.read(tmp_path / "toy"))
     toy.write(tmp_path / "toy.parquet", "parquet")

@@ -8,6 +8,8 @@ from typer.testing import CliRunner
 from kuzbass.cli import app
 from kuzbass.economy import Economy
 
+TOY = Path(__file__).parents[1] / "data" / "5yearplan-toy"
+
 runner = CliRunner()
 
 
@@ -95,7 +97,7 @@ def test_convert_of_bad_input_writes_nothing(make_folder, tmp_path: Path) -> Non
 def test_convert_a_five_year_plan(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
-        ["convert", "/work/shared/reference/5yearplan-toy", str(tmp_path / "t"), "--to", "parquet"],
+        ["convert", str(TOY), str(tmp_path / "t"), "--to", "parquet"],
     )
     assert result.exit_code == 0, result.output
     assert Economy.read(tmp_path / "t").years == 5

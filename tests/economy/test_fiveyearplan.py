@@ -7,7 +7,7 @@ import pytest
 from kuzbass.economy import LABOUR, Economy
 from kuzbass.economy.errors import EconomyError
 
-TOY = Path("/work/shared/reference/5yearplan-toy")
+TOY = Path(__file__).parents[1] / "data" / "5yearplan-toy"
 
 
 def test_maps_the_toy_onto_the_contract() -> None:

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from kuzbass.economy.model import Economy
 
-TOY = Path("/work/shared/reference/5yearplan-toy")
+TOY = Path(__file__).parents[1] / "data" / "5yearplan-toy"
 
 
 def build_economy(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from kuzbass.cli import app
 
-TOY = "/work/shared/reference/5yearplan-toy"
+TOY = str(Path(__file__).parents[1] / "data" / "5yearplan-toy")
 TOY_OPTIMUM = 8.797299129455235  # Σ_y f_y, see test_multiyear.py
 
 
