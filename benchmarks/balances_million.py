@@ -24,7 +24,7 @@ import scipy.sparse.linalg as spla
 from threadpoolctl import threadpool_limits
 
 from kuzbass.economy.generate import generate
-from kuzbass.planning.balances import solve_leontief
+from kuzbass.linalg import solve_leontief
 
 Solver = Callable[[sp.csr_array, np.ndarray], tuple[np.ndarray, int]]
 

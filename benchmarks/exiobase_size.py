@@ -46,7 +46,7 @@ print(seconds, PEAK())
 
 KUZBASS = """
 import sys, time, numpy as np, scipy.sparse as sp
-from kuzbass.planning.balances import solve_leontief
+from kuzbass.linalg import solve_leontief
 folder = sys.argv[1]
 a = sp.load_npz(folder + "/A.npz").tocsr()
 y = np.load(folder + "/y.npy")

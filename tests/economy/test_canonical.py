@@ -8,6 +8,7 @@ import pytest
 from kuzbass.economy import Economy
 from kuzbass.economy.errors import EconomyError
 from kuzbass.economy.generate import generate
+from kuzbass.planning.balances import gross_output, labour_values
 
 
 def _same(a: Economy, b: Economy) -> None:
@@ -53,11 +54,11 @@ def test_reads_the_farm_by_hand(make_folder) -> None:
     assert list(economy.techniques) == ["farm", "mill"]
     assert economy.resource_available.tolist() == [1000.0]
     assert np.isinf(economy.technique_capacity).all()
-    values = economy.labour_values()
+    values = labour_values(economy)
     expected = [float(Fraction(110, 139)), float(Fraction(185, 139))]
     np.testing.assert_allclose(values.to_numpy(), expected, rtol=1e-14)
     assert values.index.tolist() == ["corn", "iron"]
-    output = economy.gross_output()
+    output = gross_output(economy)
     np.testing.assert_allclose(output.to_numpy(), [2050 / 139, 1000 / 139], rtol=1e-14)
     assert output.attrs["method"] == "dense LU (LAPACK)"
     assert output.attrs["residual"] < 1e-14
@@ -147,7 +148,7 @@ def test_parquet_written_by_others_with_plain_strings_and_many_row_groups(
         pq.write_table(table, folder / f"{stem}.parquet", row_group_size=2, store_schema=False)
     economy = Economy.read(folder)
     np.testing.assert_allclose(
-        economy.labour_values().to_numpy(), [110 / 139, 185 / 139], rtol=1e-14
+        labour_values(economy).to_numpy(), [110 / 139, 185 / 139], rtol=1e-14
     )
     broken = pq.read_table(folder / "inputs.parquet").to_pandas()
     broken.loc[4, "input"] = "oil"
@@ -199,7 +200,7 @@ def test_parquet_with_dictionaries_of_its_own(tmp_path: Path, make_folder) -> No
 
     write([r[0] for r in rows], [r[1] for r in rows])
     np.testing.assert_allclose(
-        Economy.read(tmp_path / "p").labour_values().to_numpy(), [110 / 139, 185 / 139], 1e-14
+        labour_values(Economy.read(tmp_path / "p")).to_numpy(), [110 / 139, 185 / 139], 1e-14
     )
     write([r[0] for r in rows[:-1]] + [None], [r[1] for r in rows[:-2]] + ["oil", "labour"])
     with pytest.raises(EconomyError) as error:
@@ -258,6 +259,15 @@ def test_bad_parquet_quantities_are_named_by_row(tmp_path: Path, make_folder) ->
     with pytest.raises(EconomyError) as error:
         Economy.read(tmp_path / "p")
     message = str(error.value)
-    assert "inputs.parquet row 2: quantity is nan, not a number (NaN)" in message
-    assert "inputs.parquet row 4: quantity is -inf, infinite" in message
-    assert "inputs.parquet row 5: quantity is -1.0: must not be negative" in message
+    assert (
+        "inputs.parquet row 2: technique 'farm', input 'iron': quantity is nan, not a number (NaN)"
+        in message
+    )
+    assert (
+        "inputs.parquet row 4: technique 'mill', input 'iron': quantity is -inf, infinite"
+        in message
+    )
+    assert (
+        "inputs.parquet row 5: technique 'farm', input 'labour': quantity is -1.0: must not be "
+        "negative" in message
+    )

@@ -25,7 +25,7 @@ def test_check_lists_problems_and_fails(make_folder) -> None:
     folder = make_folder(inputs="technique,input,quantity\nfarm,corn,-2\n")
     result = runner.invoke(app, ["check", str(folder)])
     assert result.exit_code == 1
-    assert "inputs.csv line 2: quantity is '-2': must not be negative" in result.output
+    assert "inputs.csv line 2: technique 'farm', input 'corn': quantity is '-2'" in result.output
 
 
 def test_values_to_a_file(make_folder, tmp_path: Path) -> None:

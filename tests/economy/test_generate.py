@@ -6,6 +6,7 @@ import scipy.sparse as sp
 
 from kuzbass.economy import Economy
 from kuzbass.economy.generate import LAND, generate
+from kuzbass.planning.balances import gross_output, labour_values
 
 
 def test_same_seed_same_economy_and_another_seed_another() -> None:
@@ -55,14 +56,14 @@ def test_plan_problem_options() -> None:
     )
     assert list(economy.resources) == ["labour", LAND]
     assert economy.n_techniques > 800 and economy.techniques[-1].endswith("~2")
-    needed = economy.gross_output(active=economy.techniques[:800])
+    needed = gross_output(economy, active=economy.techniques[:800])
     capacity = economy.technique_capacity[:800]
     assert (capacity >= needed.to_numpy() * (1 - 1e-9)).all()
     assert (capacity <= needed.to_numpy() * 2 + 1e-9).all()
     labour = economy.resource_coefficients.toarray()[0, :800] @ needed.to_numpy()
     assert economy.resource_available[0] == pytest.approx(labour, rel=1e-9)
     with pytest.raises(Exception, match="several techniques"):
-        economy.labour_values()
+        labour_values(economy)
 
 
 def test_refuses_impossible_requests() -> None:

@@ -49,10 +49,11 @@ def _errors() -> Iterator[None]:
     from rich.console import Console
 
     from kuzbass.economy.errors import EconomyError
+    from kuzbass.linalg import LeontiefError
 
     try:
         yield
-    except EconomyError as error:
+    except (EconomyError, LeontiefError) as error:
         Console(stderr=True).print(f"[red]{error}[/red]", markup=True, highlight=False)
         raise typer.Exit(1) from None
 
@@ -131,8 +132,10 @@ def check(economy: Path, active: Active = None, format: Source = None) -> None:
 @app.command()
 def values(economy: Path, out: Out = None, active: Active = None, format: Source = None) -> None:
     """Labour values v = vA + l, as CSV product,value."""
+    from kuzbass.planning.balances import labour_values
+
     with _errors():
-        result = _read(economy, format).labour_values(active, progress=True)
+        result = labour_values(_read(economy, format), active, progress=True)
     _report(result)
     write_table(result.rename_axis("product").reset_index(), out)
 
@@ -146,9 +149,11 @@ def output(
     format: Source = None,
 ) -> None:
     """Gross output x = Ax + d for a final demand, as CSV product,quantity."""
+    from kuzbass.planning.balances import gross_output
+
     with _errors():
         economy_ = _read(economy, format)
-        result = economy_.gross_output(read_demand(demand), active, progress=True)
+        result = gross_output(economy_, read_demand(demand), active, progress=True)
     _report(result)
     write_table(result.rename_axis("product").reset_index(), out)
 

@@ -7,13 +7,19 @@ Tables (``.csv`` or ``.parquet``; the optional ones may be absent):
 - ``inputs``: technique, input, quantity — the input is a product or a resource; quantity is for
   the technique's declared output, so the coefficient is quantity / output
 - ``resources``: resource, unit, available — empty available means unlimited
-- ``demand`` (optional): product, quantity[, year, priority, weight]
+- ``demand`` (optional): product, quantity[, year, priority, weight] — a quantity may be negative
+  (a stock run down, as inventory changes are in national tables); coefficients may not
 - ``capital`` (optional): technique, input, quantity — stock of the input product held at the
   declared output; ``depreciation`` (optional): technique, input, rate — yearly share worn out
 - ``resource_schedule`` (optional): resource, year, available
 
 Duplicate (technique, input) rows are rejected, naming both rows: summing them would hide a
 typing mistake, and letting one win would lose the other silently.
+
+Names are any UTF-8 text (commas, quotes, accents, any script; CSV quoting as usual). In CSV files
+spaces around a value are ignored, so ``" coal"`` and ``coal`` are one name (listed twice is an
+error); in Parquet files names are taken as written. Products that no technique uses, techniques
+without inputs (anywhere in the table) and all-zero rows or columns are allowed.
 
 Names are mapped to indexes with pyarrow compute on dictionary-encoded columns, so that a table of
 hundreds of millions of rows never becomes Python objects. The Parquet writer gives each row group
@@ -86,8 +92,11 @@ class _Table:
             self._data = pq.read_table(self.path)
         return self._data
 
+    def line(self, i: int) -> str:
+        return f"line {i + 2}" if self.csv else f"row {i + 1}"
+
     def where(self, i: int) -> str:
-        return f"{self.file} line {i + 2}" if self.csv else f"{self.file} row {i + 1}"
+        return f"{self.file} {self.line(i)}"
 
     def value(self, column: str, i: int) -> object:
         return self.data.column(column)[i].as_py()
@@ -139,7 +148,7 @@ def _load(folder: Path, stem: str, csv: bool, problems: Problems) -> _Table | No
             repeated = [c for c in NAME_COLUMNS if c != DISTINCT.get(stem)]
             data = pq.read_table(path, read_dictionary=repeated)
     except (pa.ArrowInvalid, OSError) as error:
-        problems.add(f"{file}: cannot be read ({error})")
+        problems.add(f"{file}: {_unreadable(path, csv, error)}")
         return None
     found = data.column_names
     if [c for c in found if c in required] != required or any(
@@ -151,6 +160,18 @@ def _load(folder: Path, stem: str, csv: bool, problems: Problems) -> _Table | No
     if csv:
         data = pa.table({c: pc.utf8_trim_whitespace(data.column(c)) for c in found}, schema=None)
     return _Table(file, data, csv)
+
+
+def _unreadable(path: Path, csv: bool, error: Exception) -> str:
+    """Why a file cannot be read, with the first line that is not UTF-8 text if that is it."""
+    if csv and "UTF8" in str(error):
+        with path.open("rb") as stream:
+            for number, line in enumerate(stream, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    return f"line {number} is not UTF-8 text: save the file as UTF-8"
+    return f"cannot be read ({error})".replace("\n", " ")
 
 
 def _streamable(path: Path) -> int | None:
@@ -296,15 +317,17 @@ def _numbers(
             parsed = pd.to_numeric(
                 pd.Series(text.to_pandas(), dtype=object), errors="coerce"
             ).to_numpy(dtype=np.float64)
-            bad = np.flatnonzero(np.isnan(parsed) & ~blank)
+            bad = np.isnan(parsed) & ~blank
             problems.rows(
-                bad,
-                lambda i: f"{column} {table.value(column, i)!r} is not a number",
+                np.flatnonzero(bad),
+                lambda i: f"{_about(table, i)}{column} {table.value(column, i)!r} is not a number",
                 table.where,
             )
-            values = parsed
+            values = np.where(bad, 0.0, parsed)  # reported once, not again as NaN
         if empty is None:
-            problems.rows(np.flatnonzero(blank), lambda i: f"{column} is empty", table.where)
+            problems.rows(
+                np.flatnonzero(blank), lambda i: f"{_about(table, i)}{column} is empty", table.where
+            )
         values = np.where(blank & (empty is None), 0.0, values)
         return _check_numbers(values, table, column, problems, allow_negative, positive)
     values = np.asarray(data.to_numpy(), dtype=np.float64)
@@ -323,7 +346,7 @@ def _check_numbers(
         return values
 
     def say(i: int) -> str:
-        return f"{column} is {table.value(column, i)!r}"
+        return f"{_about(table, i)}{column} is {table.value(column, i)!r}"
 
     nan = np.isnan(values)
     if nan.any():
@@ -336,8 +359,16 @@ def _check_numbers(
         problems.rows(bad, lambda i: f"{say(i)}: must be positive", table.where)
     elif not allow_negative:
         bad = np.flatnonzero(values < 0)
-        problems.rows(bad, lambda i: f"{say(i)}: must not be negative", table.where)
+        why = " (only final demand may be negative)" if _about(table, 0) else ""
+        problems.rows(bad, lambda i: f"{say(i)}: must not be negative{why}", table.where)
     return values
+
+
+def _about(table: _Table, i: int) -> str:
+    """``technique 'x', input 'y': `` for a row of a coefficient table, else nothing."""
+    if {"technique", "input"} <= set(table.data.column_names) and len(table):
+        return f"{_pair(table, i)}: "
+    return ""
 
 
 def _sound(values: np.ndarray, positive: bool, unlimited: bool) -> bool:
@@ -356,10 +387,16 @@ def _unique_names(table: _Table, column: str, problems: Problems) -> pa.Array:
     blank = np.flatnonzero(np.asarray(pc.equal(names, "").to_numpy(zero_copy_only=False)))
     problems.rows(blank, lambda i: f"{column} name is empty", table.where)
     if not _increasing(names) and pc.count_distinct(names).as_py() != len(names):
-        duplicated = pd.Series(names.to_pandas()).duplicated(keep="first").to_numpy()
+        listed = pd.Series(names.to_pandas())
+        unique = listed.drop_duplicates(keep="first")
+        first = pd.Series(unique.index, index=unique.to_numpy())
+        trimmed = " (spaces around names are ignored)" if table.csv else ""
         problems.rows(
-            np.flatnonzero(duplicated),
-            lambda i: f"{column} {table.value(column, i)!r} is listed twice",
+            np.flatnonzero(listed.duplicated(keep="first").to_numpy()),
+            lambda i: (
+                f"{column} {listed[i]!r} is listed twice, first at "
+                f"{table.line(int(first[listed[i]]))}{trimmed}"
+            ),
             table.where,
         )
     return names
@@ -445,8 +482,10 @@ def _per_unit_matrix(
             matrix.indices = matrix.indices.copy()  # sorting must not move the rows we name
             matrix.sort_indices()
         same = matrix.indices[1:] == matrix.indices[:-1]
+        # a pair across a column boundary is no duplicate; techniques without inputs at either
+        # end of the matrix put boundaries before the first pair or after the last
         starts = matrix.indptr[1:-1] - 1
-        same[starts[starts >= 0]] = False
+        same[starts[(starts >= 0) & (starts < len(same))]] = False
         duplicated = bool(same.any())
     else:
         data = quantity / output[columns]
@@ -646,7 +685,8 @@ def _position(rows: slice | np.ndarray, i: int) -> int:
 
 def _targets(table: _Table, product_names: pa.Array, problems: Problems) -> pd.DataFrame:
     _lookup(table, "product", product_names, problems, "product")
-    quantity = _numbers(table, "quantity", problems)
+    # final demand may be negative: a stock run down (inventory changes in national tables)
+    quantity = _numbers(table, "quantity", problems, allow_negative=True)
     columns = table.data.column_names
     year = _numbers(table, "year", problems, positive=True) if "year" in columns else None
     priority = (
@@ -669,8 +709,11 @@ def write_canonical(economy: Economy, folder: Path, fmt: str) -> None:
     """Write the economy as a canonical folder; a failure leaves any existing folder untouched.
 
     Tables go to a temporary folder beside the target, which then replaces it in one rename.
+    A CSV folder is refused for names with spaces around them, which its reader would drop.
     """
     folder = Path(folder)
+    if fmt == "csv":
+        _check_csv_names(economy)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
@@ -693,6 +736,23 @@ def write_canonical(economy: Economy, folder: Path, fmt: str) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _check_csv_names(economy: Economy) -> None:
+    problems = Problems()
+    for label, index in (
+        ("product", economy.products),
+        ("technique", economy.techniques),
+        ("resource", economy.resources),
+    ):
+        names = _names(index)
+        padded = pc.not_equal(pc.utf8_trim_whitespace(names), names).to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(padded)[: problems.limit]:
+            problems.add(
+                f"{label} {str(index[i])!r} has spaces at its start or end, which a CSV folder "
+                f"drops: write Parquet, or rename it"
+            )
+    problems.raise_if_any()
 
 
 ROW_GROUP = 1 << 26

@@ -17,23 +17,6 @@ class EconomyError(ValueError):
         super().__init__(f"{head} in the economy:\n" + "\n".join(f"- {p}" for p in self.problems))
 
 
-class NotProductiveError(EconomyError):
-    """The technology uses up more than it makes: spectral radius ≥ 1, so no plan can sustain it."""
-
-    def __init__(self, spectral_radius: float, cycle: Sequence[str], total: int) -> None:
-        self.spectral_radius = spectral_radius
-        self.cycle = list(cycle)
-        shown = ", ".join(repr(name) for name in self.cycle)
-        more = f" and {total - len(self.cycle)} more" if total > len(self.cycle) else ""
-        super().__init__(
-            [
-                f"the technology is not productive: estimated spectral radius "
-                f"{spectral_radius:.6g} ≥ 1; the self-consuming cycle is {shown}{more} "
-                f"(together these products use up more of each other than they make)"
-            ]
-        )
-
-
 class Problems:
     """Collects problems while reading, at most ``limit`` examples of each kind."""
 

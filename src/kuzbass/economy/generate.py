@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 
+from kuzbass import linalg
 from kuzbass.economy.model import LABOUR, Economy
 
 LAND = "land"
@@ -95,10 +96,7 @@ def generate(
     share = rng.uniform(0.2, 1.0, n)
     sums = np.add.reduceat(matrix.data, matrix.indptr[:-1]) if matrix.nnz else np.zeros(n)
     matrix.data *= np.repeat(share / sums, np.diff(matrix.indptr))
-
-    from kuzbass.planning.balances import spectral_radius as radius
-
-    matrix.data *= spectral_radius / radius(matrix, tolerance=1e-13)
+    matrix.data *= spectral_radius / linalg.spectral_radius(matrix, tolerance=1e-13)
 
     sector_labour = rng.lognormal(0.0, 0.6, count)
     labour = sector_labour[sector] * rng.lognormal(0.0, 0.5, n) * 0.2
@@ -150,9 +148,7 @@ def generate(
     capacity = np.full(m, np.inf)
     available = np.full(len(resources), np.inf)
     if capacity_headroom is not None or labour_available is not None or land_available is not None:
-        from kuzbass.planning.balances import solve_leontief
-
-        needed, _ = solve_leontief(sp.csr_array(matrix), demand, tolerance=1e-12)
+        needed, _ = linalg.solve_leontief(sp.csr_array(matrix), demand, tolerance=1e-12)
         # (I − A)⁻¹ ≥ 0, so what a product nobody needs shows below zero is rounding (−1e-15),
         # and a capacity below zero would be refused by every planner
         needed = np.maximum(needed, 0.0)

@@ -1,5 +1,8 @@
 """The `Economy`: one immutable bundle of arrays that every reader produces and every planner reads.
 
+It is data: reading, writing and checking it are ``kuzbass.economy``'s, computing with it
+(balances, labour values, plans) is ``kuzbass.planning``'s (``planning.balances.labour_values``).
+
 Coefficients are per unit of a technique's output, so that a technique run at intensity q (units of
 output) uses ``input_coefficients[:, j] * q`` of products and ``resource_coefficients[:, j] * q`` of
 resources. Several techniques may make one product (choice of technique); labour is a resource.
@@ -144,32 +147,6 @@ class Economy:
         """The n × n input matrix A of the active techniques: column j is the technique making j."""
         chosen = self.active_techniques(active)
         return sp.csc_array(self.input_coefficients[:, chosen])
-
-    def labour_values(
-        self, active: Iterable[str] | None = None, tolerance: float = 1e-10, progress: bool = False
-    ) -> pd.Series:
-        """Labour time embodied in one unit of each product: v = v A + l.
-
-        The result's ``attrs`` hold ``method``, ``residual`` (relative), ``iterations`` and
-        ``spectral_radius`` (estimated by the solver).
-        """
-        from kuzbass.planning.balances import labour_values
-
-        return labour_values(self, active, tolerance=tolerance, progress=progress)
-
-    def gross_output(
-        self,
-        demand: pd.Series | pd.DataFrame | np.ndarray | None = None,
-        active: Iterable[str] | None = None,
-        tolerance: float = 1e-10,
-        progress: bool = False,
-    ) -> pd.Series | pd.DataFrame:
-        """Gross output x = A x + d for a final demand by product (a Series), or for many
-        demands at once (a DataFrame whose columns are demands). Without ``demand``, the
-        economy's targets of year 1. ``attrs`` report method and relative residual."""
-        from kuzbass.planning.balances import gross_output
-
-        return gross_output(self, demand, active, tolerance=tolerance, progress=progress)
 
     def check(self, active: Iterable[str] | None = None) -> Summary:
         """Validate the arrays and the technology; returns a summary or raises ``EconomyError``

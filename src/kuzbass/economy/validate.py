@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from kuzbass.economy.errors import EconomyError, NotProductiveError, Problems
+from kuzbass.economy.errors import EconomyError, Problems
 from kuzbass.economy.model import LABOUR, Economy
+from kuzbass.linalg import NotProductiveError, self_consuming_cycle, spectral_radius
 
 
 @dataclass(frozen=True)
@@ -105,8 +106,6 @@ def _matrix_problems(
 
 def check(economy: Economy, active: Iterable[str] | None = None) -> Summary:
     """Validate arrays and productivity; a summary, or EconomyError listing the problems."""
-    from kuzbass.planning.balances import self_consuming_cycle, spectral_radius
-
     problems = Problems()
     n, m = economy.n_products, economy.n_techniques
     if economy.input_coefficients.shape != (n, m):

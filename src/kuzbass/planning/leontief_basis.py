@@ -32,8 +32,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from kuzbass.economy.errors import NotProductiveError
-from kuzbass.planning.balances import solve_leontief
+from kuzbass.linalg import NotProductiveError, solve_leontief
 from kuzbass.planning.formulation import Formulation
 from kuzbass.planning.harmony import HarmonyObjective
 

@@ -26,6 +26,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kuzbass.economy.model import LABOUR, Economy
+from kuzbass.planning.balances import labour_values
 
 COLUMNS = (
     "product",
@@ -221,7 +222,7 @@ def average_labour_values(economy: Economy, intensities: pd.Series) -> pd.Series
         resource_available=economy.resource_available,
         resource_coefficients=sp.csc_array(economy.resource_coefficients @ shares[:, made]),
     )
-    return averaged.labour_values()
+    return labour_values(averaged)
 
 
 def _labour_row(economy: Economy) -> np.ndarray:

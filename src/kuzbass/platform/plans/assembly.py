@@ -16,7 +16,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kuzbass.economy.model import LABOUR, Economy
-from kuzbass.planning import PlanResult
+from kuzbass.planning import PlanResult, balances
 from kuzbass.planning.result import json_records, json_safe
 
 DEFAULT_OPERATING_HOURS = 8.0 * 20.0
@@ -269,7 +269,7 @@ def labour_values(economy: Economy, intensity: np.ndarray) -> pd.Series:
     first = np.ones(len(order), dtype=bool)
     first[1:] = economy.technique_product[order][1:] != economy.technique_product[order][:-1]
     chosen = economy.techniques[order[first]]
-    return economy.labour_values(active=list(chosen))
+    return balances.labour_values(economy, active=list(chosen))
 
 
 def plan_content(

@@ -39,6 +39,7 @@ from django.db.models import Max
 from kuzbass import ledger
 from kuzbass.economy.errors import EconomyError
 from kuzbass.economy.model import LABOUR
+from kuzbass.linalg import LeontiefError
 from kuzbass.platform.councils import services as councils
 from kuzbass.platform.councils.models import Council, CouncilKind, Demand, DemandStatus, Motion
 from kuzbass.platform.councils.services import InvalidInputError, RefusedError, ServiceError
@@ -1045,7 +1046,7 @@ def compute_plan(
         )
     try:
         result = optimal_plan(built.economy, built.targets, mode=mode, solver=SOLVER)
-    except (PlanInputError, EconomyError) as error:
+    except (PlanInputError, EconomyError, LeontiefError) as error:
         raise RefusedError(f"the plan could not be computed: {error}") from error
     if not result.optimal:
         raise RefusedError(f"the plan is {result.status}: " + "; ".join(result.problems[:5]))
@@ -1054,7 +1055,7 @@ def compute_plan(
         content = assembly.plan_content(
             declared, built, result, need_threshold=rules["need_threshold"], prices=prices
         )
-    except EconomyError as error:
+    except (EconomyError, LeontiefError) as error:
         raise RefusedError(f"labour values could not be computed: {error}") from error
     summary = {
         "mode": mode,
