@@ -1,6 +1,7 @@
 """Writing files so that a failure or a kill never leaves a half-written one behind."""
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,3 +34,23 @@ def write_text(target: Path, write: Callable[[IO[str]], object]) -> None:
         temporary.open("w", encoding="utf-8", newline="") as stream,
     ):
         write(stream)
+
+
+@contextmanager
+def replacing_folder(target: Path) -> Iterator[Path]:
+    """A new folder beside ``target`` to write into: on success it replaces ``target`` (and what
+    was there is deleted); on any failure it is removed and ``target`` is left as it was."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, old / target.name)
+            os.replace(staging, target)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

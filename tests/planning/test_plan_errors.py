@@ -31,7 +31,7 @@ def bakery(make_economy):
         ),
         (
             "product,quantity\nbread,-1\n",
-            "line 2: quantity -1 must be a finite number ≥ 0",
+            "line 2: 'bread': quantity -1 must be a finite number ≥ 0",
         ),
         ("product,quantity\nbread,lots\n", "targets.csv line 2: quantity 'lots' is not a number"),
         ("product,quantity\nbread,\n", "targets.csv line 2: quantity is empty"),

@@ -8,6 +8,7 @@ from kuzbass.cli import (
     accounts,  # noqa: F401
     demo,  # noqa: F401
     economy,  # noqa: F401
+    imports,  # noqa: F401
     planning,  # noqa: F401
     platform,  # noqa: F401
     simulate,  # noqa: F401

@@ -159,7 +159,9 @@ def output(
 
 
 def read_demand(path: Path) -> pd.Series:
-    """A demand CSV (product,quantity) as a Series; errors name the line and value."""
+    """A demand CSV as a Series: ``product,quantity``, or an economy's own demand table (with
+    ``year``, ``priority`` and ``weight`` columns: one year, quantities summed by product).
+    Errors name the line and value."""
     import numpy as np
     import pandas as pd
 
@@ -169,12 +171,20 @@ def read_demand(path: Path) -> pd.Series:
         raise EconomyError(
             [f"{path.name}: missing or empty (expected the header product,quantity)"]
         )
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if list(frame.columns) != ["product", "quantity"]:
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise EconomyError([f"{path.name}: not UTF-8 text ({error.reason})"]) from error
+    except pd.errors.ParserError as error:
+        raise EconomyError([f"{path.name}: not a CSV table ({error})"]) from error
+    columns = list(frame.columns)
+    if columns[:2] != ["product", "quantity"] or any(
+        c not in ("year", "priority", "weight") for c in columns[2:]
+    ):
         raise EconomyError(
             [
-                f"{path.name}: wrong header {','.join(map(str, frame.columns))} "
-                f"(expected product,quantity)"
+                f"{path.name}: wrong header {','.join(map(str, columns))} "
+                f"(expected product,quantity[,year,priority,weight])"
             ]
         )
     quantity = pd.to_numeric(frame["quantity"].str.strip(), errors="coerce")
@@ -182,9 +192,13 @@ def read_demand(path: Path) -> pd.Series:
         f"{path.name} line {i + 2}: quantity {frame['quantity'].iloc[i]!r} is not a finite number"
         for i in np.flatnonzero(~np.isfinite(quantity.to_numpy(dtype=np.float64)))[:10]
     ]
+    if "year" in frame and frame["year"].str.strip().nunique() > 1:
+        problems.append(f"{path.name}: demand for several years; give one year's demand")
     if problems:
         raise EconomyError(problems)
-    return pd.Series(quantity.to_numpy(dtype=np.float64), index=frame["product"].str.strip())
+    products = frame["product"].str.strip()
+    demand = pd.Series(quantity.to_numpy(dtype=np.float64), index=products)
+    return demand.groupby(level=0, sort=False).sum() if "year" in frame else demand
 
 
 @app.command()

@@ -29,10 +29,8 @@ names is what a national-size read spends its time on otherwise.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -44,6 +42,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import scipy.sparse as sp
 
+from kuzbass import files
 from kuzbass.economy.errors import EconomyError, Problems
 from kuzbass.economy.model import Economy
 
@@ -709,33 +708,52 @@ def write_canonical(economy: Economy, folder: Path, fmt: str) -> None:
     """Write the economy as a canonical folder; a failure leaves any existing folder untouched.
 
     Tables go to a temporary folder beside the target, which then replaces it in one rename.
-    A CSV folder is refused for names with spaces around them, which its reader would drop.
+    An existing folder is replaced only if it is empty or an economy folder. A CSV folder is
+    refused for names with spaces around them, which its reader would drop.
     """
-    folder = Path(folder)
+    with replacing_economy_folder(Path(folder)) as staging:
+        write_tables(economy, staging, fmt)
+
+
+@contextmanager
+def replacing_economy_folder(folder: Path) -> Iterator[Path]:
+    """A new folder to write an economy into, which then replaces ``folder`` (see
+    ``files.replacing_folder``) — refused when ``folder`` holds anything but an economy."""
+    if folder.exists() and not (folder.is_dir() and _replaceable(folder)):
+        raise EconomyError(
+            [
+                f"{folder}: exists and is not an economy folder; nothing was written "
+                f"(choose a new folder, or remove it first)"
+            ]
+        )
+    with files.replacing_folder(folder) as staging:
+        yield staging
+
+
+def _replaceable(folder: Path) -> bool:
+    """Whether ``folder`` is empty or an economy folder, which writing an economy may replace."""
+    if not any(folder.iterdir()):
+        return True
+    try:
+        detect_format(folder)
+    except EconomyError:
+        return False
+    return True
+
+
+def write_tables(economy: Economy, folder: Path, fmt: str) -> None:
+    """Write the economy's tables into the existing folder ``folder`` (``csv`` or ``parquet``)."""
     if fmt == "csv":
         _check_csv_names(economy)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
-        for stem, table in _tables(economy):
-            if fmt == "csv":
-                frame = table.to_pandas()
-                for column in ("capacity", "available"):
-                    if column in frame:
-                        frame[column] = frame[column].where(np.isfinite(frame[column]))
-                frame.to_csv(staging / f"{stem}.csv", index=False, na_rep="")
-            else:
-                _write_parquet(table, staging / f"{stem}.parquet")
-        if folder.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
-            os.replace(folder, old / folder.name)
-            os.replace(staging, folder)
-            shutil.rmtree(old)
+    for stem, table in _tables(economy):
+        if fmt == "csv":
+            frame = table.to_pandas()
+            for column in ("capacity", "available"):
+                if column in frame:
+                    frame[column] = frame[column].where(np.isfinite(frame[column]))
+            frame.to_csv(folder / f"{stem}.csv", index=False, na_rep="")
         else:
-            os.replace(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            _write_parquet(table, folder / f"{stem}.parquet")
 
 
 def _check_csv_names(economy: Economy) -> None:

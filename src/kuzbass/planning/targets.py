@@ -64,7 +64,10 @@ def _check_row(record: dict, where: str, economy: Economy, years: int) -> dict:
         raise PlanInputError(f"{where}: product {product!r} is not a product of this economy")
     quantity = _number(record.get("quantity"), "quantity", where)
     if not np.isfinite(quantity) or quantity < 0:
-        raise PlanInputError(f"{where}: quantity {quantity:g} must be a finite number ≥ 0")
+        why = " (a stock run down is no target: plan with a targets file)" if quantity < 0 else ""
+        raise PlanInputError(
+            f"{where}: {product!r}: quantity {quantity:g} must be a finite number ≥ 0{why}"
+        )
     year = _integer(record.get("year"), "year", where, default=1)
     if not 1 <= year <= years:
         raise PlanInputError(f"{where}: year {year} is outside the plan's years 1..{years}")
