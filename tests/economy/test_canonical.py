@@ -103,11 +103,27 @@ def test_five_year_plan_round_trips_through_csv(tmp_path: Path) -> None:
 def test_writing_replaces_a_folder_whole(tmp_path: Path, make_folder) -> None:
     economy = Economy.read(make_folder())
     target = tmp_path / "out"
-    target.mkdir()
+    economy.write(target, "parquet")
     (target / "stale.csv").write_text("old")
     economy.write(target)
-    assert not (target / "stale.csv").exists()
+    assert sorted(p.name for p in target.iterdir()) == [
+        "demand.csv",
+        "inputs.csv",
+        "products.csv",
+        "resources.csv",
+        "techniques.csv",
+    ]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_writing_never_replaces_a_folder_that_is_not_an_economy(
+    tmp_path: Path, make_folder
+) -> None:
+    economy = Economy.read(make_folder())
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(EconomyError, match="exists and is not an economy folder"):
+        economy.write(tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 def test_a_failed_write_leaves_the_old_folder(tmp_path: Path, make_folder, monkeypatch) -> None:
