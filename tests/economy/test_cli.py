@@ -24,7 +24,7 @@ def test_check_summarises(make_folder) -> None:
 def test_check_lists_problems_and_fails(make_folder) -> None:
     folder = make_folder(inputs="technique,input,quantity\nfarm,corn,-2\n")
     result = runner.invoke(app, ["check", str(folder)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input
     assert "inputs.csv line 2: technique 'farm', input 'corn': quantity is '-2'" in result.output
 
 
@@ -52,7 +52,7 @@ def test_output_names_a_bad_demand_row(make_folder, tmp_path: Path) -> None:
     demand = tmp_path / "demand.csv"
     demand.write_text("product,quantity\ncorn,10\niron,x\n")
     result = runner.invoke(app, ["output", str(make_folder()), "--demand", str(demand)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "demand.csv line 3: quantity 'x' is not a finite number" in result.output
 
 
@@ -90,7 +90,7 @@ def test_generate_then_convert(tmp_path: Path) -> None:
 def test_convert_of_bad_input_writes_nothing(make_folder, tmp_path: Path) -> None:
     folder = make_folder(techniques="technique,product,output\nfarm,corn,0\nmill,iron,4\n")
     result = runner.invoke(app, ["convert", str(folder), str(tmp_path / "out")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert not (tmp_path / "out").exists()
 
 

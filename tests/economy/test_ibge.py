@@ -89,7 +89,12 @@ def test_level_51_in_2005_reads_with_the_use_tables_names() -> None:
 @pytest.mark.parametrize(
     ("year", "level", "message"),
     [
-        (2005, 68, "year 2005: IBGE's tables at level 68 cover 2010–2021"),
+        (
+            2005,
+            68,
+            "year 2005: IBGE's tables at level 68 cover 2010–2021 (levels 12 and 51 go back to "
+            "2000)",
+        ),
         (2022, 51, "year 2022: IBGE's tables at level 51 cover 2000–2021"),
         (2019, 42, "level 42: IBGE's tables have 12, 20, 51, 68 sectors"),
     ],

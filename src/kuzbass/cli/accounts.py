@@ -16,6 +16,7 @@ from rich.progress import (
 from rich.table import Table
 
 from kuzbass.cli.app import app
+from kuzbass.cli.errors import CommandError
 
 console = Console(stderr=True)
 accounts_app = typer.Typer(help="Labour-time accounts: time sheets, crediting, balances.")
@@ -25,9 +26,9 @@ app.add_typer(accounts_app, name="accounts")
 def _django() -> None:
     from django.core.management import call_command
 
-    from kuzbass.platform import setup
+    from kuzbass.cli.platform import existing_database
 
-    setup()
+    existing_database(migrated=False)
     call_command("migrate", interactive=False, verbosity=0)
 
 
@@ -85,15 +86,18 @@ def register_sheet(
     from kuzbass.platform.councils.models import Council
     from kuzbass.platform.councils.services import ServiceError
 
-    with sheet.open(encoding="utf-8", newline="") as stream:
-        reader = csv.DictReader(stream)
-        if reader.fieldnames != ["worker", "hours", "key"]:
-            console.print(
-                f"[red]{sheet}: the header must be worker,hours,key, "
-                f"not {','.join(reader.fieldnames or [])}"
-            )
-            raise typer.Exit(2)
-        lines = [services.SheetLine(row["worker"], row["hours"], row["key"]) for row in reader]
+    try:
+        with sheet.open(encoding="utf-8", newline="") as stream:
+            reader = csv.DictReader(stream)
+            if reader.fieldnames != ["worker", "hours", "key"]:
+                console.print(
+                    f"[red]{sheet}: the header must be worker,hours,key, "
+                    f"not {','.join(reader.fieldnames or [])}"
+                )
+                raise typer.Exit(2)
+            lines = [services.SheetLine(row["worker"], row["hours"], row["key"]) for row in reader]
+    except UnicodeDecodeError as error:
+        raise CommandError(f"{sheet}: not UTF-8 text ({error.reason}): save it as UTF-8") from None
     workplace = Council.objects.filter(slug=council).first()
     actor = get_user_model().objects.filter(username=officer).first()
     if workplace is None or actor is None:

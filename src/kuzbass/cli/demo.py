@@ -51,9 +51,11 @@ def demo(
 
     from django.core.management import call_command
 
+    from kuzbass.cli.quiet import no_solver_banner
     from kuzbass.platform import demo as loader
     from kuzbass.platform import setup
 
+    no_solver_banner()
     setup()
     database = folder / "kuzbass.sqlite3"
     if database.exists():

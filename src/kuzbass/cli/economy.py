@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -41,21 +39,6 @@ Out = Annotated[
 Source = Annotated[
     SourceFormat | None, typer.Option("--format", help="Format of ECONOMY (default: detected).")
 ]
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Print input problems as a list and exit 1, instead of a traceback."""
-    from rich.console import Console
-
-    from kuzbass.economy.errors import EconomyError
-    from kuzbass.linalg import LeontiefError
-
-    try:
-        yield
-    except (EconomyError, LeontiefError) as error:
-        Console(stderr=True).print(f"[red]{error}[/red]", markup=True, highlight=False)
-        raise typer.Exit(1) from None
 
 
 def _read(path: Path, fmt: SourceFormat | None) -> Economy:
@@ -124,8 +107,7 @@ def write_table(frame: pd.DataFrame, out: Path | None) -> None:
 def check(economy: Path, active: Active = None, format: Source = None) -> None:
     """Summarise an economy (products, techniques, coefficients, spectral radius) or list its
     problems."""
-    with _errors():
-        summary = _read(economy, format).check(active)
+    summary = _read(economy, format).check(active)
     typer.echo(str(summary))
 
 
@@ -134,8 +116,7 @@ def values(economy: Path, out: Out = None, active: Active = None, format: Source
     """Labour values v = vA + l, as CSV product,value."""
     from kuzbass.planning.balances import labour_values
 
-    with _errors():
-        result = labour_values(_read(economy, format), active, progress=True)
+    result = labour_values(_read(economy, format), active, progress=True)
     _report(result)
     write_table(result.rename_axis("product").reset_index(), out)
 
@@ -151,9 +132,7 @@ def output(
     """Gross output x = Ax + d for a final demand, as CSV product,quantity."""
     from kuzbass.planning.balances import gross_output
 
-    with _errors():
-        economy_ = _read(economy, format)
-        result = gross_output(economy_, read_demand(demand), active, progress=True)
+    result = gross_output(_read(economy, format), read_demand(demand), active, progress=True)
     _report(result)
     write_table(result.rename_axis("product").reset_index(), out)
 
@@ -242,11 +221,10 @@ def generate(
                 land_available=land_available,
                 alternatives=alternatives,
             )
-        with console.status(f"writing {outdir}"):
-            economy.write(outdir, format.value)
     except ValueError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(1) from None
+        raise typer.BadParameter(str(error)) from None
+    with console.status(f"writing {outdir}"):
+        economy.write(outdir, format.value)
     console.print(
         f"{economy.n_products:,} products, {economy.n_techniques:,} techniques, "
         f"{economy.input_coefficients.nnz:,} input coefficients → {outdir}",
@@ -264,7 +242,6 @@ def convert(
     """Read an economy in any format and write it as a canonical CSV or Parquet folder."""
     from rich.console import Console
 
-    with _errors():
-        economy = _read(src, format)
+    economy = _read(src, format)
     with Console(stderr=True).status(f"writing {dst}"):
         economy.write(dst, to.value)

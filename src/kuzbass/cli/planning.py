@@ -61,25 +61,23 @@ def plan_command(
     """Compute the best feasible plan: fulfilment, intensities, valuations, investment, reasons."""
     from rich.console import Console
 
+    from kuzbass.cli.quiet import no_solver_banner
     from kuzbass.economy import Economy
     from kuzbass.planning.optimal import optimal_plan
 
     console = Console(stderr=as_json)
-    try:
-        loaded = Economy.read(economy)
-        with _solver_chatter_to_stderr(), console.status("planning…") as status:
-            result = optimal_plan(
-                loaded,
-                targets=targets,
-                mode=mode,
-                years=years,
-                solver=solver,
-                progress=lambda message: status.update(message),
-                time_limit=time_limit,
-            )
-    except ValueError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(2) from error
+    loaded = Economy.read(economy)
+    no_solver_banner()
+    with _solver_chatter_to_stderr(), console.status("planning…") as status:
+        result = optimal_plan(
+            loaded,
+            targets=targets,
+            mode=mode,
+            years=years,
+            solver=solver,
+            progress=lambda message: status.update(message),
+            time_limit=time_limit,
+        )
     if out_dir is not None:
         for path in result.write_csv(out_dir):
             console.print(f"wrote {path}", highlight=False)
@@ -93,7 +91,7 @@ def plan_command(
 
 @contextlib.contextmanager
 def _solver_chatter_to_stderr() -> Iterator[None]:
-    """HiGHS prints its banner on the C-level stdout; keep stdout clean for ``--json``."""
+    """Anything a solver prints on the C-level stdout goes to stderr: stdout stays ``--json``."""
     sys.stdout.flush()
     saved = os.dup(1)
     os.dup2(2, 1)
@@ -185,11 +183,7 @@ def plan_targets_command(
     from kuzbass.economy import Economy
     from kuzbass.planning.targets import TARGET_COLUMNS
 
-    try:
-        loaded = Economy.read(economy)
-    except ValueError as error:
-        Console(stderr=True).print(f"[red]error:[/red] {error}", highlight=False)
-        raise typer.Exit(2) from error
+    loaded = Economy.read(economy)
     if loaded.targets is not None and len(loaded.targets):
         table = loaded.targets[TARGET_COLUMNS]
     else:

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from kuzbass import files
 from kuzbass.cli.app import app
+from kuzbass.cli.errors import CommandError
 
 console = Console(stderr=True)
 ledger_app = typer.Typer(help="The public ledger: verify the hash chain, export it.")
@@ -32,6 +33,45 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def existing_database(migrated: bool = True) -> None:
+    """Set Django up on a database that exists (and is ``migrated``), or refuse without creating
+    one: connecting to a missing SQLite file would create it."""
+    _django()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    where = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and not Path(where).exists():
+        raise CommandError(
+            f"no database at {where}: create one with `kuzbass platform migrate`, or point "
+            f"KUZBASS_DATA_DIR or DATABASE_URL at yours"
+        )
+    if migrated:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            raise CommandError(
+                f"the database {where} is not migrated ({len(pending)} migrations to apply): "
+                f"run `kuzbass platform migrate`"
+            )
+
+
+def _free(host: str, port: int) -> None:
+    """Refuse a port something already listens on, before gunicorn retries it for seconds."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CommandError(
+                f"cannot listen on {host}:{port}: {error.strerror} (is another server running "
+                f"there? choose another with --port)"
+            ) from None
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
@@ -46,6 +86,9 @@ def serve(
     """
     from gunicorn.app.base import BaseApplication
 
+    from kuzbass.cli.quiet import no_solver_banner
+
+    _free(host, port)
     _django()
     from django.conf import settings
     from django.core.management import call_command
@@ -73,6 +116,7 @@ def serve(
         def load(self) -> Any:
             return application
 
+    no_solver_banner()  # the workers plan; they inherit the silence
     console.print(f"serving on http://{host}:{port}/ with {workers} workers × {threads} threads")
     Server().run()
 
@@ -97,17 +141,16 @@ def ledger_verify(
 
     if file is not None:
         try:
-            with file.open(encoding="utf-8") as stream:
+            with file.open("rb") as stream:  # a line that is not UTF-8 is a broken link
                 report = ledger.verify_jsonl(stream, head_hash=head)
         except OSError as error:
-            console.print(f"[red]cannot read {file}: {error}")
-            raise typer.Exit(2) from error
+            raise CommandError(f"cannot read {file}: {error.strerror}") from None
         if report.ok:
             console.print(f"[green]ok[/]: {report.events_checked} events, chain intact")
             return
         console.print(f"[red]broken at event #{report.first_broken}[/]: {report.reason}")
         raise typer.Exit(1)
-    _django()
+    existing_database()
     from kuzbass.platform.ledger.services import verify_database
 
     result = verify_database()
@@ -130,7 +173,7 @@ def ledger_export(
     """Write every event as JSON lines (the format ``kuzbass ledger verify --file`` reads)."""
     from kuzbass import ledger
 
-    _django()
+    existing_database()
     from kuzbass.platform.ledger.services import iter_events
 
     if out is None:
@@ -240,7 +283,7 @@ def create_officer(
 @platform_app.command("close-due")
 def close_due() -> None:
     """Close and tally every ballot whose closing time has passed."""
-    _django()
+    existing_database()
     from kuzbass.platform.councils import services
 
     console.print(f"closed {services.close_due_ballots()} ballots")

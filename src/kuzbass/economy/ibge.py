@@ -91,9 +91,9 @@ def check_year(year: int, level: int) -> None:
         raise EconomyError([f"level {level}: IBGE's tables have {levels} sectors"])
     first, last = LEVELS[level]
     if not first <= year <= last:
+        older = " (levels 12 and 51 go back to 2000)" if 2000 <= year < first else ""
         raise EconomyError(
-            [f"year {year}: IBGE's tables at level {level} cover {first}–{last}"]
-            + (["levels 12 and 51 go back to 2000"] if first > 2000 and year >= 2000 else [])
+            [f"year {year}: IBGE's tables at level {level} cover {first}–{last}{older}"]
         )
 
 
