@@ -41,6 +41,10 @@ def demo(
     Uses its own SQLite database in its own folder and starts afresh on every run; it refuses a
     database that holds anything the demo did not create. Illustrative numbers, fictional members.
     """
+    if serve:
+        from kuzbass.cli.platform import require_free_port
+
+        require_free_port(host, port)  # before the story is loaded, not after
     base = Path(os.environ.get("KUZBASS_DATA_DIR", Path.cwd() / "var"))
     folder = (data_dir or base / "demo").resolve()
     folder.mkdir(parents=True, exist_ok=True)

@@ -56,7 +56,7 @@ def existing_database(migrated: bool = True) -> None:
             )
 
 
-def _free(host: str, port: int) -> None:
+def require_free_port(host: str, port: int) -> None:
     """Refuse a port something already listens on, before gunicorn retries it for seconds."""
     import socket
 
@@ -88,7 +88,7 @@ def serve(
 
     from kuzbass.cli.quiet import no_solver_banner
 
-    _free(host, port)
+    require_free_port(host, port)
     _django()
     from django.conf import settings
     from django.core.management import call_command

@@ -105,6 +105,8 @@ def read_economy(path: Path) -> ParticipatoryEconomy:
         document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise EconomyFileError(f"{path}: not valid JSON: {error}") from error
+    except UnicodeDecodeError as error:
+        raise EconomyFileError(f"not UTF-8 text ({error.reason}): save it as UTF-8") from None
     return parse_economy(document)
 
 
