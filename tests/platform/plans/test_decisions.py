@@ -59,7 +59,8 @@ def test_a_workplace_declares_techniques_by_uploading_the_canonical_tables(
         (
             b"technique,product,output\ncoal-x,coal,5\n",
             b"technique,input,quantity\ncoal-x,labour,-1\n",
-            "inputs.csv line 2: quantity is '-1': must not be negative",
+            "inputs.csv line 2: technique 'coal-x', input 'labour': quantity is '-1': must not be "
+            "negative",
         ),
         (
             b"technique,product,output\ncoal-x,coal,5\n",
