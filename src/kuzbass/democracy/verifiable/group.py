@@ -1,9 +1,10 @@
 """The group: ristretto255 (RFC 9496) through libsodium, and the one hash every proof uses.
 
-Every operation is a libsodium call (``crypto_core_ristretto255_*``, ``crypto_scalarmult_ristretto255``
-through pysodium); nothing here does curve arithmetic of its own. Group elements are written as the
-64 lowercase hex characters of their 32-byte canonical encoding, scalars (integers modulo the group
-order ``ORDER``) as the 64 hex characters of their 32-byte little-endian encoding.
+Every operation is a libsodium call (``crypto_core_ristretto255_*`` and
+``crypto_scalarmult_ristretto255`` through pysodium); nothing here does curve arithmetic of its
+own. Group elements are written as the 64 lowercase hex characters of their 32-byte canonical
+encoding, scalars (integers modulo the group order ``ORDER``) as the 64 hex characters of their
+32-byte little-endian encoding.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ __all__ = [
     "IDENTITY",
     "ORDER",
     "Element",
-    "MalformedValue",
+    "MalformedValueError",
     "Scalar",
     "add",
     "base_power",
@@ -49,7 +50,7 @@ GENERATOR: Element = bytes.fromhex(
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
-class MalformedValue(ValueError):
+class MalformedValueError(ValueError):
     """A value in public data that is not a valid group element or scalar."""
 
 
@@ -71,10 +72,10 @@ def decode_element(text: object, what: str) -> Element:
     """Read a group element from its hex spelling; the identity and non-canonical spellings are
     refused, because no honest party ever publishes them."""
     if not isinstance(text, str) or not _HEX64.fullmatch(text):
-        raise MalformedValue(f"{what}: expected 64 lowercase hex characters, got {text!r}")
+        raise MalformedValueError(f"{what}: expected 64 lowercase hex characters, got {text!r}")
     data = bytes.fromhex(text)
     if data == IDENTITY or not pysodium.crypto_core_ristretto255_is_valid_point(data):
-        raise MalformedValue(f"{what}: {text} is not a ristretto255 group element")
+        raise MalformedValueError(f"{what}: {text} is not a ristretto255 group element")
     return data
 
 
@@ -82,10 +83,10 @@ def decode_scalar(text: object, what: str) -> Scalar:
     """Read a scalar from its hex spelling; only the canonical one (below ORDER) is accepted, so
     that every value has exactly one spelling and a tracker cannot be changed by respelling."""
     if not isinstance(text, str) or not _HEX64.fullmatch(text):
-        raise MalformedValue(f"{what}: expected 64 lowercase hex characters, got {text!r}")
+        raise MalformedValueError(f"{what}: expected 64 lowercase hex characters, got {text!r}")
     value = int.from_bytes(bytes.fromhex(text), "little")
     if value >= ORDER:
-        raise MalformedValue(f"{what}: {text} is not reduced modulo the group order")
+        raise MalformedValueError(f"{what}: {text} is not reduced modulo the group order")
     return value
 
 

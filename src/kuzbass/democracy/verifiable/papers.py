@@ -16,7 +16,7 @@ from typing import Any
 
 from kuzbass.democracy.verifiable.group import (
     Element,
-    MalformedValue,
+    MalformedValueError,
     Scalar,
     add,
     base_power,
@@ -46,7 +46,7 @@ __all__ = [
     "TOTAL_TAG",
     "Ballot",
     "Paper",
-    "PaperRejected",
+    "PaperRejectedError",
     "Question",
     "audit_challenge",
     "check_paper",
@@ -65,7 +65,7 @@ SIGNATURE_TAG = "kuzbass/verifiable/v1/paper-signature"
 CREDENTIAL_TAG = "kuzbass/verifiable/v1/credential"
 
 
-class PaperRejected(ValueError):
+class PaperRejectedError(ValueError):
     """A paper that must not be counted; the message names the paper and what is wrong."""
 
 
@@ -88,9 +88,7 @@ class Question:
         if self.max_total is None:
             object.__setattr__(self, "max_total", top)
         if not 0 <= self.min_total <= self.total_limit <= top:
-            raise ValueError(
-                f"limits {self.min_total}..{self.max_total} must lie within 0..{top}"
-            )
+            raise ValueError(f"limits {self.min_total}..{self.max_total} must lie within 0..{top}")
 
     @property
     def total_limit(self) -> int:
@@ -116,7 +114,7 @@ class Question:
     @classmethod
     def from_json(cls, value: Any) -> Question:
         if not isinstance(value, dict) or not isinstance(value.get("options"), list):
-            raise MalformedValue("question: expected an object with a list of options")
+            raise MalformedValueError("question: expected an object with a list of options")
         return cls(
             tuple(value["options"]), value["max_score"], value["min_total"], value["max_total"]
         )
@@ -125,7 +123,11 @@ class Question:
         if len(marks) != len(self.options):
             raise ValueError(f"expected {len(self.options)} marks, got {len(marks)}")
         for option, mark in zip(self.options, marks, strict=True):
-            if isinstance(mark, bool) or not isinstance(mark, int) or not 0 <= mark <= self.max_score:
+            if (
+                isinstance(mark, bool)
+                or not isinstance(mark, int)
+                or not 0 <= mark <= self.max_score
+            ):
                 raise ValueError(f"mark {mark!r} for {option!r} is not in 0..{self.max_score}")
         if not self.min_total <= sum(marks) <= self.total_limit:
             raise ValueError(
@@ -176,21 +178,21 @@ def read_ballot(record: Any) -> Ballot:
     """Check an opened ballot's record from public data alone (trustees' proofs, joint key,
     credentials, fingerprint) and return it ready for encrypting and checking papers."""
     if not isinstance(record, dict) or record.get("scheme") != SCHEME:
-        raise MalformedValue(f"not a {SCHEME} ballot record")
+        raise MalformedValueError(f"not a {SCHEME} ballot record")
     ballot_id = record.get("ballot")
     if not isinstance(ballot_id, str) or not ballot_id:
-        raise MalformedValue(f"ballot id must be a non-empty string, got {ballot_id!r}")
+        raise MalformedValueError(f"ballot id must be a non-empty string, got {ballot_id!r}")
     question = Question.from_json(record.get("question"))
     keys = check_key_record(ballot_id, record.get("trustees"))
     voters = record.get("voters")
     if not isinstance(voters, list) or voters != sorted(set(voters)):
-        raise MalformedValue("voters must be a sorted list of distinct credentials")
+        raise MalformedValueError("voters must be a sorted list of distinct credentials")
     credentials = frozenset(
         decode_element(v, f"voter credential {i}") for i, v in enumerate(voters)
     )
     fingerprint = _fingerprint(record)
     if record.get("fingerprint") != fingerprint:
-        raise MalformedValue(
+        raise MalformedValueError(
             f"ballot {ballot_id}: fingerprint {record.get('fingerprint')!r} is not the hash "
             f"of its record {fingerprint}"
         )
@@ -230,7 +232,9 @@ def _flat(ciphertexts: Sequence[tuple[Element, Element]]) -> list[bytes | str | 
 
 def tracker(paper: dict[str, Any]) -> str:
     """SHA-256 hex of the paper's canonical JSON, without its own tracker field."""
-    return hashlib.sha256(canonical_json({k: v for k, v in paper.items() if k != "tracker"})).hexdigest()
+    return hashlib.sha256(
+        canonical_json({k: v for k, v in paper.items() if k != "tracker"})
+    ).hexdigest()
 
 
 def _signed_digest(paper: dict[str, Any]) -> bytes:
@@ -296,11 +300,11 @@ _FIELDS = {
 
 def _read_ciphertexts(value: Any, count: int, name: str) -> list[tuple[Element, Element]]:
     if not isinstance(value, list) or len(value) != count:
-        raise MalformedValue(f"{name}: expected {count} ciphertexts, one per option")
+        raise MalformedValueError(f"{name}: expected {count} ciphertexts, one per option")
     result = []
     for i, item in enumerate(value):
         if not isinstance(item, dict) or set(item) != {"alpha", "beta"}:
-            raise MalformedValue(f"{name}[{i}]: a ciphertext is an object with alpha and beta")
+            raise MalformedValueError(f"{name}[{i}]: a ciphertext is an object with alpha and beta")
         result.append(
             (
                 decode_element(item["alpha"], f"{name}[{i}].alpha"),
@@ -319,24 +323,26 @@ def check_paper(
 ) -> Paper:
     """Everything a paper must pass before it is counted, in the order a reader would check.
 
-    Raises PaperRejected naming the paper's tracker and the first failure: wrong ballot or key,
+    Raises PaperRejectedError naming the paper's tracker and the first failure: wrong ballot or key,
     a replayed tracker, an ineligible or reused credential, a malformed value, a failing proof.
     """
     if not isinstance(paper, dict):
-        raise PaperRejected(f"a paper is a JSON object, got {type(paper).__name__}")
+        raise PaperRejectedError(f"a paper is a JSON object, got {type(paper).__name__}")
     name = f"paper {str(paper.get('tracker'))[:16]}"
     if set(paper) != _FIELDS:
-        raise PaperRejected(f"{name}: fields must be exactly {sorted(_FIELDS)}, got {sorted(paper)}")
+        raise PaperRejectedError(
+            f"{name}: fields must be exactly {sorted(_FIELDS)}, got {sorted(paper)}"
+        )
     if paper["ballot"] != ballot.id or paper["fingerprint"] != ballot.fingerprint:
-        raise PaperRejected(
+        raise PaperRejectedError(
             f"{name}: made for ballot {paper['ballot']!r} with fingerprint "
             f"{str(paper['fingerprint'])[:16]}…, not for ballot {ballot.id!r} "
             f"({ballot.fingerprint[:16]}…): a paper for another ballot or another key"
         )
     if paper["tracker"] != tracker(paper):
-        raise PaperRejected(f"{name}: tracker is not the hash of the paper {tracker(paper)}")
+        raise PaperRejectedError(f"{name}: tracker is not the hash of the paper {tracker(paper)}")
     if paper["tracker"] in seen_trackers:
-        raise PaperRejected(f"{name}: this tracker was already cast (a replayed paper)")
+        raise PaperRejectedError(f"{name}: this tracker was already cast (a replayed paper)")
     try:
         credential = decode_element(paper["credential"], f"{name}: credential")
         ciphertexts = _read_ciphertexts(
@@ -344,35 +350,41 @@ def check_paper(
         )
         proofs = paper["choice_proofs"]
         if not isinstance(proofs, list) or len(proofs) != len(ciphertexts):
-            raise MalformedValue(f"{name}: choice_proofs: expected one list per option")
+            raise MalformedValueError(f"{name}: choice_proofs: expected one list per option")
         choice_proofs = [
             proofs_from_json(p, f"{name}: choice_proofs[{i}]") for i, p in enumerate(proofs)
         ]
         total_proof = proofs_from_json(paper["total_proof"], f"{name}: total_proof")
         signature = Proof.from_json(paper["signature"], f"{name}: signature")
-    except (MalformedValue, TrusteeError) as error:
-        raise PaperRejected(str(error)) from None
+    except (MalformedValueError, TrusteeError) as error:
+        raise PaperRejectedError(str(error)) from None
     if credential not in ballot.voters:
-        raise PaperRejected(f"{name}: credential {credential.hex()[:16]}… is not on the roll")
+        raise PaperRejectedError(f"{name}: credential {credential.hex()[:16]}… is not on the roll")
     if credential in used_credentials:
-        raise PaperRejected(f"{name}: credential {credential.hex()[:16]}… has already voted")
+        raise PaperRejectedError(f"{name}: credential {credential.hex()[:16]}… has already voted")
     if not verify_knowledge(
         SIGNATURE_TAG, [ballot.fingerprint, _signed_digest(paper)], credential, signature
     ):
-        raise PaperRejected(f"{name}: the credential's signature fails")
+        raise PaperRejectedError(f"{name}: the credential's signature fails")
     question, key = ballot.question, ballot.public_key
     context: list[bytes | str | int] = [ballot.fingerprint, credential]
     for i, (option, ciphertext, proof) in enumerate(
         zip(question.options, ciphertexts, choice_proofs, strict=True)
     ):
         if not verify_value_in(CHOICE_TAG, [*context, i], key, ciphertext, question.marks, proof):
-            raise PaperRejected(
-                f"{name}: the proof that the mark for {option!r} is in 0..{question.max_score} fails"
+            raise PaperRejectedError(
+                f"{name}: the proof that the mark for {option!r} is in "
+                f"0..{question.max_score} fails"
             )
     if not verify_value_in(
-        TOTAL_TAG, [*context, *_flat(ciphertexts)], key, _sum(ciphertexts), question.totals, total_proof
+        TOTAL_TAG,
+        [*context, *_flat(ciphertexts)],
+        key,
+        _sum(ciphertexts),
+        question.totals,
+        total_proof,
     ):
-        raise PaperRejected(
+        raise PaperRejectedError(
             f"{name}: the proof that the marks add up to "
             f"{question.min_total}..{question.total_limit} fails"
         )
@@ -384,35 +396,45 @@ def audit_challenge(ballot: Ballot, paper: dict[str, Any], reveal: Any) -> list[
     of the challenged paper. Returns the marks; such a paper is never cast."""
     name = f"challenged paper {str(paper.get('tracker'))[:16]}"
     if paper.get("tracker") != tracker(paper):
-        raise PaperRejected(f"{name}: tracker is not the hash of the paper")
+        raise PaperRejectedError(f"{name}: tracker is not the hash of the paper")
     if not isinstance(reveal, dict) or reveal.get("tracker") != paper["tracker"]:
-        raise PaperRejected(f"{name}: the reveal is for another paper")
+        raise PaperRejectedError(f"{name}: the reveal is for another paper")
     marks, randomness = reveal.get("marks"), reveal.get("randomness")
     count = len(ballot.question.options)
     if not isinstance(marks, list) or not isinstance(randomness, list):
-        raise PaperRejected(f"{name}: the reveal needs lists of marks and randomness")
+        raise PaperRejectedError(f"{name}: the reveal needs lists of marks and randomness")
     if len(marks) != count or len(randomness) != count:
-        raise PaperRejected(f"{name}: the reveal needs {count} marks and {count} random values")
+        raise PaperRejectedError(
+            f"{name}: the reveal needs {count} marks and {count} random values"
+        )
     try:
         ciphertexts = _read_ciphertexts(paper.get("choices"), count, f"{name}: choices")
         values = [decode_scalar(r, f"{name}: randomness[{i}]") for i, r in enumerate(randomness)]
-    except MalformedValue as error:
-        raise PaperRejected(str(error)) from None
+    except MalformedValueError as error:
+        raise PaperRejectedError(str(error)) from None
     key = ballot.public_key
     for option, mark, r, (alpha, beta) in zip(
         ballot.question.options, marks, values, ciphertexts, strict=True
     ):
-        if isinstance(mark, bool) or not isinstance(mark, int) or not 0 <= mark <= ballot.question.max_score:
-            raise PaperRejected(f"{name}: revealed mark {mark!r} for {option!r} is not allowed")
+        if (
+            isinstance(mark, bool)
+            or not isinstance(mark, int)
+            or not 0 <= mark <= ballot.question.max_score
+        ):
+            raise PaperRejectedError(
+                f"{name}: revealed mark {mark!r} for {option!r} is not allowed"
+            )
         rebuilt = add(base_power(mark), power(key, r)) if mark else power(key, r)
         if alpha != base_power(r) or beta != rebuilt:
-            raise PaperRejected(
+            raise PaperRejectedError(
                 f"{name}: the ciphertext for {option!r} does not encrypt the revealed mark {mark}"
             )
     return list(marks)
 
 
-def reveal_json(paper: dict[str, Any], marks: Sequence[int], randomness: Sequence[Scalar]) -> dict[str, Any]:
+def reveal_json(
+    paper: dict[str, Any], marks: Sequence[int], randomness: Sequence[Scalar]
+) -> dict[str, Any]:
     """What the voter's device publishes when the voter challenges a paper."""
     return {
         "tracker": paper["tracker"],

@@ -9,7 +9,8 @@ Three kinds, all with Belenios' sign convention (response = nonce − secret × 
 
 Every hash input starts with a domain tag and the caller's context (ballot fingerprint, voter
 credential, trustee number), then the whole statement, then the commitments: the "strong"
-Fiat–Shamir transform, so that a proof made for one statement or one ballot is worthless for any other.
+Fiat–Shamir transform, so that a proof made for one statement or one ballot is worthless for any
+other.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from kuzbass.democracy.verifiable.group import (
     ORDER,
     Element,
-    MalformedValue,
+    MalformedValueError,
     Scalar,
     add,
     base_power,
@@ -35,10 +36,10 @@ from kuzbass.democracy.verifiable.group import (
 
 __all__ = [
     "Proof",
+    "proofs_from_json",
     "prove_equal_logs",
     "prove_knowledge",
     "prove_value_in",
-    "proofs_from_json",
     "verify_equal_logs",
     "verify_knowledge",
     "verify_value_in",
@@ -63,7 +64,7 @@ class Proof:
     @classmethod
     def from_json(cls, value: Any, what: str) -> Proof:
         if not isinstance(value, dict) or set(value) != {"challenge", "response"}:
-            raise MalformedValue(f"{what}: a proof is an object with challenge and response")
+            raise MalformedValueError(f"{what}: a proof is an object with challenge and response")
         return cls(
             decode_scalar(value["challenge"], f"{what}.challenge"),
             decode_scalar(value["response"], f"{what}.response"),
@@ -72,7 +73,7 @@ class Proof:
 
 def proofs_from_json(value: Any, what: str) -> list[Proof]:
     if not isinstance(value, list):
-        raise MalformedValue(f"{what}: expected a list of proofs, got {type(value).__name__}")
+        raise MalformedValueError(f"{what}: expected a list of proofs, got {type(value).__name__}")
     return [Proof.from_json(item, f"{what}[{index}]") for index, item in enumerate(value)]
 
 

@@ -12,7 +12,7 @@ from kuzbass.democracy.verifiable.group import (
     GENERATOR,
     IDENTITY,
     Element,
-    MalformedValue,
+    MalformedValueError,
     add,
     base_power,
     decode_element,
@@ -37,6 +37,7 @@ __all__ = [
     "encrypted_tally",
     "partial_decryption",
     "small_log",
+    "tally_json",
 ]
 
 DECRYPTION_TAG = "kuzbass/verifiable/v1/partial-decryption"
@@ -81,7 +82,9 @@ def partial_decryption(
     for option, (alpha, _) in enumerate(tally):
         factor = power(alpha, x)
         factors.append(factor.hex())
-        proof = prove_equal_logs(DECRYPTION_TAG, _context(ballot, me, option), x, key, alpha, factor)
+        proof = prove_equal_logs(
+            DECRYPTION_TAG, _context(ballot, me, option), x, key, alpha, factor
+        )
         proofs.append(proof.to_json())
     return {"trustee": me, "factors": factors, "proofs": proofs}
 
@@ -108,10 +111,10 @@ def check_partial_decryption(
     try:
         raw = decryption["factors"]
         if not isinstance(raw, list) or len(raw) != len(options):
-            raise MalformedValue(f"{who}: expected {len(options)} decryption factors")
+            raise MalformedValueError(f"{who}: expected {len(options)} decryption factors")
         factors = [decode_element(f, f"{who}: factor {i}") for i, f in enumerate(raw)]
         proofs: list[Proof] = proofs_from_json(decryption["proofs"], f"{who}: proofs")
-    except MalformedValue as error:
+    except MalformedValueError as error:
         raise TallyError(str(error)) from None
     if len(proofs) != len(options):
         raise TallyError(f"{who}: expected {len(options)} proofs")

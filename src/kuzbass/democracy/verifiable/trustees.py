@@ -20,7 +20,7 @@ import pysodium
 from kuzbass.democracy.verifiable.group import (
     ORDER,
     Element,
-    MalformedValue,
+    MalformedValueError,
     Scalar,
     add,
     base_power,
@@ -241,7 +241,9 @@ def finish(
             raise TrusteeError(f"{who} dealt no readable share to trustee {me}") from None
         expected = verification_key_from_commitments([dealer.commitments], me)
         if base_power(share) != expected:
-            raise TrusteeError(f"{who} dealt trustee {me} a share that does not match its commitments")
+            raise TrusteeError(
+                f"{who} dealt trustee {me} a share that does not match its commitments"
+            )
         total = (total + share) % ORDER
     verification_key = base_power(total)
     context = _context(secret.ballot, secret.names, secret.threshold)
@@ -304,7 +306,7 @@ def check_key_record(ballot: str, record: Any) -> KeyRecord:
         try:
             key = decode_element(item.get("verification_key"), f"{who} verification key")
             proof = Proof.from_json(item.get("proof"), f"{who} verification key proof")
-        except MalformedValue as error:
+        except MalformedValueError as error:
             raise TrusteeError(str(error)) from None
         if key != verification_key_from_commitments(commitments, announcement.index):
             raise TrusteeError(f"{who}: verification key does not match the published commitments")

@@ -1,0 +1,180 @@
+"""The ledger events of a verifiable ballot, and the verifier that rechecks them.
+
+Three kinds (docs/ballots.md shows each payload):
+
+- ``ballot.opened``, whose payload carries the record of ``papers.open_ballot`` under
+  ``"verifiable"`` (question, trustees' commitments, proofs and verification keys, joint key,
+  eligible credentials, fingerprint); a ballot opened without it is not a verifiable one and
+  is skipped;
+- ``ballot.encrypted_paper``: one cast paper with its tracker, as ``encrypt_paper`` made it;
+- ``ballot.decrypted``: the encrypted tally, every trustee's partial decryption with proofs, and
+  the result.
+
+``verify_events`` needs nothing but these events: it trusts neither the server nor any trustee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kuzbass.democracy.verifiable.group import Element, MalformedValueError
+from kuzbass.democracy.verifiable.papers import (
+    Ballot,
+    Paper,
+    PaperRejectedError,
+    check_paper,
+    read_ballot,
+)
+from kuzbass.democracy.verifiable.tally import (
+    TallyError,
+    check_partial_decryption,
+    combine,
+    encrypted_tally,
+    tally_json,
+)
+from kuzbass.democracy.verifiable.trustees import TrusteeError
+
+__all__ = [
+    "CAST",
+    "DECRYPTED",
+    "OPENED",
+    "BallotCount",
+    "VerificationReport",
+    "decrypted_payload",
+    "verify_events",
+]
+
+OPENED = "ballot.opened"
+CAST = "ballot.encrypted_paper"
+DECRYPTED = "ballot.decrypted"
+
+_FAILURES = (MalformedValueError, PaperRejectedError, TallyError, TrusteeError)
+
+
+def decrypted_payload(
+    ballot: Ballot, papers: Sequence[Paper], partial_decryptions: Sequence[Any]
+) -> dict[str, Any]:
+    """The ``ballot.decrypted`` payload: checks every partial decryption, then combines them."""
+    tally = encrypted_tally(ballot, papers)
+    checked = [check_partial_decryption(ballot, tally, d) for d in partial_decryptions]
+    result = combine(ballot, tally, checked, len(papers))
+    return {
+        "ballot": ballot.id,
+        "fingerprint": ballot.fingerprint,
+        "papers": len(papers),
+        "encrypted_tally": tally_json(tally),
+        "partial_decryptions": list(partial_decryptions),
+        "result": dict(zip(ballot.question.options, result, strict=True)),
+    }
+
+
+@dataclass
+class BallotCount:
+    """One verifiable ballot as the verifier found it; ``result`` stays None until decrypted."""
+
+    ballot: Ballot
+    papers: list[Paper] = field(default_factory=list)
+    trackers: set[str] = field(default_factory=set)
+    credentials: set[Element] = field(default_factory=set)
+    result: dict[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """``failure`` names the first event that does not check out (None when all do)."""
+
+    ballots: list[BallotCount]
+    failure: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def papers_verified(self) -> int:
+        return sum(len(b.papers) for b in self.ballots)
+
+
+def _kind_payload(event: Any) -> tuple[Any, Any, Any]:
+    if isinstance(event, dict):
+        return event.get("kind"), event.get("payload"), event.get("sequence")
+    return event.kind, event.payload, getattr(event, "sequence", None)
+
+
+def _check_decrypted(count: BallotCount, payload: Any) -> dict[str, int]:
+    ballot = count.ballot
+    if not isinstance(payload, dict) or payload.get("fingerprint") != ballot.fingerprint:
+        raise TallyError("the decryption is not for this ballot's fingerprint")
+    if payload.get("papers") != len(count.papers):
+        raise TallyError(
+            f"the decryption counts {payload.get('papers')!r} papers, the ledger has "
+            f"{len(count.papers)}"
+        )
+    tally = encrypted_tally(ballot, count.papers)
+    if payload.get("encrypted_tally") != tally_json(tally):
+        raise TallyError("the published encrypted tally is not the product of the cast papers")
+    partials = payload.get("partial_decryptions")
+    if not isinstance(partials, list):
+        raise TallyError("partial_decryptions must be a list")
+    checked = [check_partial_decryption(ballot, tally, d) for d in partials]
+    result = dict(
+        zip(
+            ballot.question.options, combine(ballot, tally, checked, len(count.papers)), strict=True
+        )
+    )
+    if payload.get("result") != result:
+        raise TallyError(
+            f"the published result {payload.get('result')!r} is not the decrypted {result}"
+        )
+    return result
+
+
+def verify_events(events: Iterable[Any], *, ballot_id: str | None = None) -> VerificationReport:
+    """Recheck every verifiable ballot in ``events`` (ledger events or ``{"kind", "payload"}``
+    dicts, in ledger order), or only ``ballot_id``: each opened record, each paper (proofs,
+    eligibility, one paper per credential, each tracker once), the tally, every partial
+    decryption's proof and the result. Stops at the first failure and names it."""
+    counts: dict[str, BallotCount] = {}
+    for position, event in enumerate(events, start=1):
+        kind, payload, sequence = _kind_payload(event)
+        where = f"event {sequence if sequence is not None else position} ({kind})"
+        if kind not in (OPENED, CAST, DECRYPTED) or not isinstance(payload, dict):
+            continue
+        if kind == OPENED:
+            record = payload.get("verifiable")
+            if record is None or (ballot_id is not None and record.get("ballot") != ballot_id):
+                continue
+        else:
+            if ballot_id is not None and payload.get("ballot") != ballot_id:
+                continue
+        try:
+            if kind == OPENED:
+                ballot = read_ballot(record)
+                if ballot.id in counts:
+                    raise MalformedValueError(f"ballot {ballot.id!r} is opened twice")
+                counts[ballot.id] = BallotCount(ballot)
+                continue
+            count = counts.get(payload.get("ballot"))  # type: ignore[arg-type]
+            if count is None:
+                raise MalformedValueError(f"ballot {payload.get('ballot')!r} was never opened")
+            if count.result is not None:
+                raise PaperRejectedError(f"ballot {count.ballot.id!r} was already decrypted")
+            if kind == CAST:
+                paper = check_paper(
+                    count.ballot,
+                    payload,
+                    seen_trackers=count.trackers,
+                    used_credentials=count.credentials,
+                )
+                count.papers.append(paper)
+                count.trackers.add(paper.tracker)
+                count.credentials.add(paper.credential)
+            else:
+                count.result = _check_decrypted(count, payload)
+        except _FAILURES as error:
+            return VerificationReport(list(counts.values()), f"{where}: {error}")
+    if ballot_id is not None and ballot_id not in counts:
+        return VerificationReport([], f"no verifiable ballot {ballot_id!r} in the events")
+    return VerificationReport(list(counts.values()), None)
