@@ -68,13 +68,16 @@ def random_scalar() -> Scalar:
     return scalar(pysodium.crypto_core_ristretto255_scalar_random())
 
 
-def decode_element(text: object, what: str) -> Element:
-    """Read a group element from its hex spelling; the identity and non-canonical spellings are
-    refused, because no honest party ever publishes them."""
+def decode_element(text: object, what: str, *, allow_identity: bool = False) -> Element:
+    """Read a group element from its hex spelling; non-canonical spellings are refused, and so is
+    the identity (no honest key, credential or ciphertext is ever the identity) unless allowed:
+    a decryption factor of an empty tally is the identity."""
     if not isinstance(text, str) or not _HEX64.fullmatch(text):
         raise MalformedValueError(f"{what}: expected 64 lowercase hex characters, got {text!r}")
     data = bytes.fromhex(text)
-    if data == IDENTITY or not pysodium.crypto_core_ristretto255_is_valid_point(data):
+    if (
+        data == IDENTITY and not allow_identity
+    ) or not pysodium.crypto_core_ristretto255_is_valid_point(data):
         raise MalformedValueError(f"{what}: {text} is not a ristretto255 group element")
     return data
 

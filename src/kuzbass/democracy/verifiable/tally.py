@@ -112,7 +112,9 @@ def check_partial_decryption(
         raw = decryption["factors"]
         if not isinstance(raw, list) or len(raw) != len(options):
             raise MalformedValueError(f"{who}: expected {len(options)} decryption factors")
-        factors = [decode_element(f, f"{who}: factor {i}") for i, f in enumerate(raw)]
+        factors = [
+            decode_element(f, f"{who}: factor {i}", allow_identity=True) for i, f in enumerate(raw)
+        ]
         proofs: list[Proof] = proofs_from_json(decryption["proofs"], f"{who}: proofs")
     except MalformedValueError as error:
         raise TallyError(str(error)) from None

@@ -49,7 +49,7 @@ export function randomScalar() {
   }
 }
 
-export function decodeElement(text, what) {
+export function decodeElement(text, what, allowIdentity = false) {
   if (typeof text !== "string" || !HEX64.test(text)) {
     throw new Error(`${what}: expected 64 lowercase hex characters, got ${JSON.stringify(text)}`);
   }
@@ -59,7 +59,7 @@ export function decodeElement(text, what) {
   } catch {
     point = null;
   }
-  if (point === null || point.is0()) {
+  if (point === null || (point.is0() && !allowIdentity)) {
     throw new Error(`${what}: ${text} is not a ristretto255 group element`);
   }
   return point;
@@ -475,7 +475,7 @@ function checkPartialDecryption(ballot, tally, decryption) {
   if (!Array.isArray(decryption.factors) || decryption.factors.length !== options.length) {
     throw new Error(`${who}: expected ${options.length} decryption factors`);
   }
-  const factors = decryption.factors.map((f, i) => decodeElement(f, `${who}: factor ${i}`));
+  const factors = decryption.factors.map((f, i) => decodeElement(f, `${who}: factor ${i}`, true));
   const proofs = readProofs(decryption.proofs, `${who}: proofs`);
   if (proofs.length !== options.length) throw new Error(`${who}: expected ${options.length} proofs`);
   const key = ballot.keys.verificationKeys[me - 1];
