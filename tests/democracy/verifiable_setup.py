@@ -1,4 +1,4 @@
-"""A verifiable ballot made from scratch for the tests: trustees' key set-up, roll, papers, tally."""
+"""A verifiable ballot made from scratch for the tests: trustees' keys, roll, papers, tally."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
