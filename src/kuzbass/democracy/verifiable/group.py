@@ -13,7 +13,13 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-import pysodium
+try:
+    import pysodium
+except (OSError, ValueError) as error:  # pysodium loads the system's libsodium when imported
+    raise ImportError(
+        f"verifiable ballots need libsodium 1.0.18 or newer ({error}); on Debian: "
+        "apt-get install libsodium23"
+    ) from error
 
 __all__ = [
     "GENERATOR",

@@ -19,6 +19,8 @@ export const TAGS = {
   decryption: TAG + "partial-decryption",
 };
 const HEX64 = /^[0-9a-f]{64}$/;
+// Names in messages are quoted as the Python verifier quotes them, so both say the same words.
+const quote = (text) => (String(text).includes("'") ? JSON.stringify(text) : `'${text}'`);
 
 // ---- group and encodings -------------------------------------------------------------------
 
@@ -323,7 +325,7 @@ export function encryptPaper(ballot, marks, credentialSecret) {
   if (marks.length !== question.options.length) throw new Error(`expected ${question.options.length} marks`);
   marks.forEach((m, i) => {
     if (!Number.isInteger(m) || m < 0 || m > question.maxScore) {
-      throw new Error(`mark ${m} for ${JSON.stringify(question.options[i])} is not in 0..${question.maxScore}`);
+      throw new Error(`mark ${m} for ${quote(question.options[i])} is not in 0..${question.maxScore}`);
     }
   });
   const sum = marks.reduce((s, m) => s + m, 0);
@@ -390,7 +392,7 @@ export function auditChallenge(ballot, paper, reveal) {
   }
   const key = ballot.keys.publicKey;
   reveal.marks.forEach((mark, i) => {
-    const option = JSON.stringify(ballot.question.options[i]);
+    const option = quote(ballot.question.options[i]);
     if (!Number.isInteger(mark) || mark < 0 || mark > ballot.question.maxScore) {
       throw new Error(`${name}: revealed mark ${mark} for ${option} is not allowed`);
     }
@@ -414,8 +416,8 @@ export function checkPaper(ballot, paper, seenTrackers = new Set(), usedCredenti
   }
   if (paper.ballot !== ballot.id || paper.fingerprint !== ballot.fingerprint) {
     throw new Error(
-      `${name}: made for ballot ${JSON.stringify(paper.ballot)} with fingerprint ${String(paper.fingerprint).slice(0, 16)}…, ` +
-        `not for ballot ${JSON.stringify(ballot.id)} (${ballot.fingerprint.slice(0, 16)}…): a paper for another ballot or another key`,
+      `${name}: made for ballot ${quote(paper.ballot)} with fingerprint ${String(paper.fingerprint).slice(0, 16)}…, ` +
+        `not for ballot ${quote(ballot.id)} (${ballot.fingerprint.slice(0, 16)}…): a paper for another ballot or another key`,
     );
   }
   if (paper.tracker !== tracker(paper)) throw new Error(`${name}: tracker is not the hash of the paper ${tracker(paper)}`);
@@ -440,7 +442,7 @@ export function checkPaper(ballot, paper, seenTrackers = new Set(), usedCredenti
   ciphertexts.forEach((c, i) => {
     if (!verifyValueIn(TAGS.choice, [...context, i], key, c, question.marks, choiceProofs[i])) {
       throw new Error(
-        `${name}: the proof that the mark for ${JSON.stringify(question.options[i])} is in 0..${question.maxScore} fails`,
+        `${name}: the proof that the mark for ${quote(question.options[i])} is in 0..${question.maxScore} fails`,
       );
     }
   });
@@ -482,7 +484,7 @@ function checkPartialDecryption(ballot, tally, decryption) {
   tally.forEach(([alpha], option) => {
     if (!verifyEqualLogs(TAGS.decryption, [ballot.fingerprint, me, option], key, alpha, factors[option], proofs[option])) {
       throw new Error(
-        `${who}: the partial decryption of ${JSON.stringify(options[option])} fails its proof (a wrong decryption factor)`,
+        `${who}: the partial decryption of ${quote(options[option])} fails its proof (a wrong decryption factor)`,
       );
     }
   });
@@ -569,13 +571,13 @@ export function verifyEvents(events, ballotId = null) {
     try {
       if (kind === KINDS.opened) {
         const ballot = readBallot(payload.verifiable);
-        if (counts.has(ballot.id)) throw new Error(`ballot ${JSON.stringify(ballot.id)} is opened twice`);
+        if (counts.has(ballot.id)) throw new Error(`ballot ${quote(ballot.id)} is opened twice`);
         counts.set(ballot.id, { ballot, papers: [], trackers: new Set(), credentials: new Set(), result: null });
         continue;
       }
       const count = counts.get(id);
-      if (!count) throw new Error(`ballot ${JSON.stringify(id)} was never opened`);
-      if (count.result !== null) throw new Error(`ballot ${JSON.stringify(id)} was already decrypted`);
+      if (!count) throw new Error(`ballot ${quote(id)} was never opened`);
+      if (count.result !== null) throw new Error(`ballot ${quote(id)} was already decrypted`);
       if (kind === KINDS.cast) {
         const paper = checkPaper(count.ballot, payload, count.trackers, count.credentials);
         count.papers.push(paper);
@@ -589,7 +591,7 @@ export function verifyEvents(events, ballotId = null) {
     }
   }
   if (ballotId !== null && !counts.has(ballotId)) {
-    return { ok: false, failure: `no verifiable ballot ${JSON.stringify(ballotId)} in the events`, ballots: [] };
+    return { ok: false, failure: `no verifiable ballot ${quote(ballotId)} in the events`, ballots: [] };
   }
   return report(null);
 }
