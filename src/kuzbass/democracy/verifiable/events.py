@@ -15,7 +15,7 @@ Three kinds (docs/ballots.md shows each payload):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,13 +131,21 @@ def _check_decrypted(count: BallotCount, payload: Any) -> dict[str, int]:
     return result
 
 
-def verify_events(events: Iterable[Any], *, ballot_id: str | None = None) -> VerificationReport:
+def verify_events(
+    events: Iterable[Any],
+    *,
+    ballot_id: str | None = None,
+    progress: Callable[[], object] | None = None,
+) -> VerificationReport:
     """Recheck every verifiable ballot in ``events`` (ledger events or ``{"kind", "payload"}``
     dicts, in ledger order), or only ``ballot_id``: each opened record, each paper (proofs,
     eligibility, one paper per credential, each tracker once), the tally, every partial
-    decryption's proof and the result. Stops at the first failure and names it."""
+    decryption's proof and the result. Stops at the first failure and names it.
+    ``progress`` is called after each event, for a progress bar on long ledgers."""
     counts: dict[str, BallotCount] = {}
     for position, event in enumerate(events, start=1):
+        if progress is not None:
+            progress()
         kind, payload, sequence = _kind_payload(event)
         where = f"event {sequence if sequence is not None else position} ({kind})"
         if kind not in (OPENED, CAST, DECRYPTED) or not isinstance(payload, dict):

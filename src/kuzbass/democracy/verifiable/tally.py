@@ -78,6 +78,10 @@ def partial_decryption(
         raise TrusteeError(f"trustee {secret.index} holds no finished key for ballot {ballot.id!r}")
     x, me = secret.decryption_key, secret.index
     key = ballot.keys.verification_keys[me - 1]
+    if base_power(x) != key:
+        raise TrusteeError(
+            f"trustee {me}: this key is not the one ballot {ballot.id!r} was opened with"
+        )
     factors, proofs = [], []
     for option, (alpha, _) in enumerate(tally):
         factor = power(alpha, x)
