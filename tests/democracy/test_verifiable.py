@@ -192,6 +192,22 @@ def test_any_changed_hex_value_in_a_paper_or_decryption_is_caught(data: st.DataO
     assert report.failure is not None and report.failure.startswith(f"event {index + 1} ")
 
 
+def test_two_worker_processes_give_the_same_report() -> None:
+    events = fixture_events()
+    tampered = fixture_events()
+    flip(tampered[4]["payload"], ("total_proof", 0, "response"), 5)
+    replayed = [*events[:3], events[2], *events[3:]]
+    for case in (events, tampered, replayed):
+        one, two = v.verify_events(case), v.verify_events(case, workers=2)
+        assert one.failure == two.failure
+        assert [(b.ballot.id, len(b.papers), b.result) for b in one.ballots] == [
+            (b.ballot.id, len(b.papers), b.result) for b in two.ballots
+        ]
+    assert v.verify_events(tampered, workers=2).failure.startswith(
+        "event 5 (ballot.encrypted_paper)"
+    )
+
+
 def test_a_changed_result_is_named() -> None:
     events = fixture_events()
     events[-1]["payload"]["result"]["no"] = 2

@@ -146,7 +146,10 @@ def _verify(events: list[Any], ballot: str | None) -> Any:
     ) as progress:
         task = progress.add_task("verify", total=len(events))
         return verifiable.verify_events(
-            events, ballot_id=ballot, progress=lambda: progress.advance(task)
+            events,
+            ballot_id=ballot,
+            progress=lambda: progress.advance(task),
+            workers=os.cpu_count() or 1,
         )
 
 

@@ -16,6 +16,7 @@ Three kinds (docs/ballots.md shows each payload):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from kuzbass.democracy.verifiable.papers import (
     Ballot,
     Paper,
     PaperRejectedError,
+    check_fresh,
     check_paper,
     read_ballot,
 )
@@ -131,17 +133,107 @@ def _check_decrypted(count: BallotCount, payload: Any) -> dict[str, int]:
     return result
 
 
+_CHUNK = 250
+_worker_ballots: dict[str, Ballot] = {}
+
+
+def _check_chunk(record: dict[str, Any], papers: list[Any]) -> list[Paper | str]:
+    """In a worker process: each paper's own checks (all but replay and reuse, which depend on
+    the papers before it); a refusal comes back as its message."""
+    fingerprint = str(record.get("fingerprint"))
+    if fingerprint not in _worker_ballots:
+        _worker_ballots[fingerprint] = read_ballot(record)
+    results: list[Paper | str] = []
+    for paper in papers:
+        try:
+            results.append(check_paper(_worker_ballots[fingerprint], paper))
+        except _FAILURES as error:
+            results.append(str(error))
+    return results
+
+
+def _check_papers_ahead(
+    events: list[Any], pool: ProcessPoolExecutor, ballot_id: str | None
+) -> dict[int, tuple[Future[list[Paper | str]], int]]:
+    """Send every paper whose ballot was opened before it to the pool, in chunks; returns, per
+    event position, the chunk's future and the paper's place in it."""
+    records: dict[Any, dict[str, Any]] = {}
+    pending: dict[Any, list[tuple[int, Any]]] = {}
+    ahead: dict[int, tuple[Future[list[Paper | str]], int]] = {}
+
+    def submit(ballot: Any) -> None:
+        chunk = pending.pop(ballot, [])
+        if chunk:
+            future = pool.submit(_check_chunk, records[ballot], [paper for _, paper in chunk])
+            ahead.update({position: (future, i) for i, (position, _) in enumerate(chunk)})
+
+    for position, event in enumerate(events):
+        kind, payload, _ = _kind_payload(event)
+        if not isinstance(payload, dict):
+            continue
+        if ballot_id is not None and ballot_id not in (
+            payload.get("ballot"),
+            (payload.get("verifiable") or {}).get("ballot"),
+        ):
+            continue
+        if kind == OPENED and isinstance(payload.get("verifiable"), dict):
+            records.setdefault(payload["verifiable"].get("ballot"), payload["verifiable"])
+        elif kind == CAST and payload.get("ballot") in records:
+            pending.setdefault(payload["ballot"], []).append((position, payload))
+            if len(pending[payload["ballot"]]) >= _CHUNK:
+                submit(payload["ballot"])
+    for ballot in list(pending):
+        submit(ballot)
+    return ahead
+
+
 def verify_events(
     events: Iterable[Any],
     *,
     ballot_id: str | None = None,
     progress: Callable[[], object] | None = None,
+    workers: int = 1,
 ) -> VerificationReport:
     """Recheck every verifiable ballot in ``events`` (ledger events or ``{"kind", "payload"}``
     dicts, in ledger order), or only ``ballot_id``: each opened record, each paper (proofs,
     eligibility, one paper per credential, each tracker once), the tally, every partial
     decryption's proof and the result. Stops at the first failure and names it.
-    ``progress`` is called after each event, for a progress bar on long ledgers."""
+    ``progress`` is called after each event, for a progress bar on long ledgers; with
+    ``workers`` > 1 the papers' proofs are checked by that many processes (same report)."""
+    if workers <= 1:
+        return _verify(events, ballot_id, progress, {})
+    listed = list(events)
+    with ProcessPoolExecutor(workers) as pool:
+        ahead = _check_papers_ahead(listed, pool, ballot_id)
+        try:
+            return _verify(listed, ballot_id, progress, ahead)
+        finally:
+            for future, _ in ahead.values():
+                future.cancel()
+
+
+def _counted_paper(
+    count: BallotCount, payload: Any, ahead: tuple[Future[list[Paper | str]], int] | None
+) -> Paper:
+    """The paper, checked here or already by a worker process; then replay and reuse."""
+    if ahead is None:
+        return check_paper(
+            count.ballot, payload, seen_trackers=count.trackers, used_credentials=count.credentials
+        )
+    future, place = ahead
+    checked = future.result()[place]
+    if isinstance(checked, str):
+        raise PaperRejectedError(checked)
+    check_fresh(checked, count.trackers, count.credentials)
+    return checked
+
+
+def _verify(
+    events: Iterable[Any],
+    ballot_id: str | None,
+    progress: Callable[[], object] | None,
+    ahead: dict[int, tuple[Future[list[Paper | str]], int]],
+) -> VerificationReport:
     counts: dict[str, BallotCount] = {}
     for position, event in enumerate(events, start=1):
         if progress is not None:
@@ -170,12 +262,7 @@ def verify_events(
             if count.result is not None:
                 raise PaperRejectedError(f"ballot {count.ballot.id!r} was already decrypted")
             if kind == CAST:
-                paper = check_paper(
-                    count.ballot,
-                    payload,
-                    seen_trackers=count.trackers,
-                    used_credentials=count.credentials,
-                )
+                paper = _counted_paper(count, payload, ahead.get(position - 1))
                 count.papers.append(paper)
                 count.trackers.add(paper.tracker)
                 count.credentials.add(paper.credential)

@@ -49,6 +49,7 @@ __all__ = [
     "PaperRejectedError",
     "Question",
     "audit_challenge",
+    "check_fresh",
     "check_paper",
     "credential_key",
     "encrypt_paper",
@@ -323,8 +324,9 @@ def check_paper(
 ) -> Paper:
     """Everything a paper must pass before it is counted, in the order a reader would check.
 
-    Raises PaperRejectedError naming the paper's tracker and the first failure: wrong ballot or key,
-    a replayed tracker, an ineligible or reused credential, a malformed value, a failing proof.
+    Raises PaperRejectedError naming the paper's tracker and the first failure: wrong ballot or
+    key, a malformed value, an ineligible credential, a failing signature or proof, then a
+    replayed tracker or a credential that has voted already (``check_fresh``).
     """
     if not isinstance(paper, dict):
         raise PaperRejectedError(f"a paper is a JSON object, got {type(paper).__name__}")
@@ -341,8 +343,6 @@ def check_paper(
         )
     if paper["tracker"] != tracker(paper):
         raise PaperRejectedError(f"{name}: tracker is not the hash of the paper {tracker(paper)}")
-    if paper["tracker"] in seen_trackers:
-        raise PaperRejectedError(f"{name}: this tracker was already cast (a replayed paper)")
     try:
         credential = decode_element(paper["credential"], f"{name}: credential")
         ciphertexts = _read_ciphertexts(
@@ -360,8 +360,6 @@ def check_paper(
         raise PaperRejectedError(str(error)) from None
     if credential not in ballot.voters:
         raise PaperRejectedError(f"{name}: credential {credential.hex()[:16]}… is not on the roll")
-    if credential in used_credentials:
-        raise PaperRejectedError(f"{name}: credential {credential.hex()[:16]}… has already voted")
     if not verify_knowledge(
         SIGNATURE_TAG, [ballot.fingerprint, _signed_digest(paper)], credential, signature
     ):
@@ -388,7 +386,24 @@ def check_paper(
             f"{name}: the proof that the marks add up to "
             f"{question.min_total}..{question.total_limit} fails"
         )
-    return Paper(paper, paper["tracker"], credential, tuple(ciphertexts))
+    checked = Paper(paper, paper["tracker"], credential, tuple(ciphertexts))
+    check_fresh(checked, seen_trackers, used_credentials)
+    return checked
+
+
+def check_fresh(
+    paper: Paper,
+    seen_trackers: set[str] | frozenset[str],
+    used_credentials: set[Element] | frozenset[Element],
+) -> None:
+    """One paper per credential, each tracker once: the checks that depend on the papers before."""
+    name = f"paper {paper.tracker[:16]}"
+    if paper.tracker in seen_trackers:
+        raise PaperRejectedError(f"{name}: this tracker was already cast (a replayed paper)")
+    if paper.credential in used_credentials:
+        raise PaperRejectedError(
+            f"{name}: credential {paper.credential.hex()[:16]}… has already voted"
+        )
 
 
 def audit_challenge(ballot: Ballot, paper: dict[str, Any], reveal: Any) -> list[int]:

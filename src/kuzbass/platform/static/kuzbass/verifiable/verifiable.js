@@ -421,7 +421,6 @@ export function checkPaper(ballot, paper, seenTrackers = new Set(), usedCredenti
     );
   }
   if (paper.tracker !== tracker(paper)) throw new Error(`${name}: tracker is not the hash of the paper ${tracker(paper)}`);
-  if (seenTrackers.has(paper.tracker)) throw new Error(`${name}: this tracker was already cast (a replayed paper)`);
   const credential = decodeElement(paper.credential, `${name}: credential`);
   const question = ballot.question;
   const ciphertexts = readCiphertexts(paper.choices, question.options.length, `${name}: choices`);
@@ -433,7 +432,6 @@ export function checkPaper(ballot, paper, seenTrackers = new Set(), usedCredenti
   const signature = readProof(paper.signature, `${name}: signature`);
   const short = paper.credential.slice(0, 16);
   if (!ballot.voters.has(paper.credential)) throw new Error(`${name}: credential ${short}… is not on the roll`);
-  if (usedCredentials.has(paper.credential)) throw new Error(`${name}: credential ${short}… has already voted`);
   if (!verifyKnowledge(TAGS.signature, [ballot.fingerprint, signedDigest(paper)], credential, signature)) {
     throw new Error(`${name}: the credential's signature fails`);
   }
@@ -451,6 +449,8 @@ export function checkPaper(ballot, paper, seenTrackers = new Set(), usedCredenti
       `${name}: the proof that the marks add up to ${question.totals[0]}..${question.totals.at(-1)} fails`,
     );
   }
+  if (seenTrackers.has(paper.tracker)) throw new Error(`${name}: this tracker was already cast (a replayed paper)`);
+  if (usedCredentials.has(paper.credential)) throw new Error(`${name}: credential ${short}… has already voted`);
   return { tracker: paper.tracker, credential: paper.credential, ciphertexts };
 }
 
