@@ -208,6 +208,44 @@ def test_two_worker_processes_give_the_same_report() -> None:
     )
 
 
+def paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a payload, containers included."""
+    inner: list[tuple[Any, ...]] = []
+    if isinstance(value, dict):
+        inner = [p for key in sorted(value) for p in paths(value[key], (*path, key))]
+    elif isinstance(value, list):
+        inner = [p for i, item in enumerate(value) for p in paths(item, (*path, i))]
+    return [path, *inner] if path else inner
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 2**70) | st.text(max_size=70),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_any_json_in_any_place_gives_a_named_failure_never_a_crash(data: st.DataObject) -> None:
+    events = fixture_events()
+    index = data.draw(st.integers(0, len(events) - 1), label="event")
+    path = data.draw(st.sampled_from(paths(events[index]["payload"])), label="place")
+    replacement = data.draw(json_values, label="value")
+    *parents, last = path
+    holder: Any = events[index]["payload"]
+    for key in parents:
+        holder = holder[key]
+    if holder[last] == replacement:
+        return
+    holder[last] = replacement
+    report = v.verify_events(events)  # must not raise
+    if not report.ok:
+        assert report.failure is not None and report.failure.startswith("event ")
+
+
 def test_a_changed_result_is_named() -> None:
     events = fixture_events()
     events[-1]["payload"]["result"]["no"] = 2

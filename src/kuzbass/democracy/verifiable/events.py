@@ -169,19 +169,15 @@ def _check_papers_ahead(
 
     for position, event in enumerate(events):
         kind, payload, _ = _kind_payload(event)
-        if not isinstance(payload, dict):
+        ballot = _ballot_named(kind, payload)
+        if not _concerns(kind, payload, ballot_id) or not isinstance(ballot, str):
             continue
-        if ballot_id is not None and ballot_id not in (
-            payload.get("ballot"),
-            (payload.get("verifiable") or {}).get("ballot"),
-        ):
-            continue
-        if kind == OPENED and isinstance(payload.get("verifiable"), dict):
-            records.setdefault(payload["verifiable"].get("ballot"), payload["verifiable"])
-        elif kind == CAST and payload.get("ballot") in records:
-            pending.setdefault(payload["ballot"], []).append((position, payload))
-            if len(pending[payload["ballot"]]) >= _CHUNK:
-                submit(payload["ballot"])
+        if kind == OPENED:
+            records.setdefault(ballot, payload["verifiable"])
+        elif kind == CAST and ballot in records:
+            pending.setdefault(ballot, []).append((position, payload))
+            if len(pending[ballot]) >= _CHUNK:
+                submit(ballot)
     for ballot in list(pending):
         submit(ballot)
     return ahead
@@ -212,6 +208,25 @@ def verify_events(
                 future.cancel()
 
 
+def _ballot_named(kind: Any, payload: Any) -> Any:
+    if not isinstance(payload, dict):
+        return None
+    if kind == OPENED:
+        record = payload.get("verifiable")
+        return record.get("ballot") if isinstance(record, dict) else None
+    return payload.get("ballot")
+
+
+def _concerns(kind: Any, payload: Any, ballot_id: str | None) -> bool:
+    """Whether an event is part of a verifiable ballot being checked (a ballot opened without a
+    ``verifiable`` record is an ordinary one)."""
+    if kind not in (OPENED, CAST, DECRYPTED) or not isinstance(payload, dict):
+        return False
+    if kind == OPENED and "verifiable" not in payload:
+        return False
+    return ballot_id is None or _ballot_named(kind, payload) == ballot_id
+
+
 def _counted_paper(
     count: BallotCount, payload: Any, ahead: tuple[Future[list[Paper | str]], int] | None
 ) -> Paper:
@@ -240,25 +255,19 @@ def _verify(
             progress()
         kind, payload, sequence = _kind_payload(event)
         where = f"event {sequence if sequence is not None else position} ({kind})"
-        if kind not in (OPENED, CAST, DECRYPTED) or not isinstance(payload, dict):
+        if not _concerns(kind, payload, ballot_id):
             continue
-        if kind == OPENED:
-            record = payload.get("verifiable")
-            if record is None or (ballot_id is not None and record.get("ballot") != ballot_id):
-                continue
-        else:
-            if ballot_id is not None and payload.get("ballot") != ballot_id:
-                continue
         try:
             if kind == OPENED:
-                ballot = read_ballot(record)
+                ballot = read_ballot(payload["verifiable"])
                 if ballot.id in counts:
                     raise MalformedValueError(f"ballot {ballot.id!r} is opened twice")
                 counts[ballot.id] = BallotCount(ballot)
                 continue
-            count = counts.get(payload.get("ballot"))  # type: ignore[arg-type]
+            named = payload.get("ballot")
+            count = counts.get(named) if isinstance(named, str) else None
             if count is None:
-                raise MalformedValueError(f"ballot {payload.get('ballot')!r} was never opened")
+                raise MalformedValueError(f"ballot {named!r} was never opened")
             if count.result is not None:
                 raise PaperRejectedError(f"ballot {count.ballot.id!r} was already decrypted")
             if kind == CAST:

@@ -66,6 +66,11 @@ SIGNATURE_TAG = "kuzbass/verifiable/v1/paper-signature"
 CREDENTIAL_TAG = "kuzbass/verifiable/v1/credential"
 
 
+MAX_OPTIONS = 64
+MAX_SCORE = 100
+"""Bounds that keep every proof and the final discrete log small: a paper grows with both."""
+
+
 class PaperRejectedError(ValueError):
     """A paper that must not be counted; the message names the paper and what is wrong."""
 
@@ -81,11 +86,21 @@ class Question:
     max_total: int | None = None
 
     def __post_init__(self) -> None:
+        if not 1 <= len(self.options) <= MAX_OPTIONS or len(set(self.options)) != len(self.options):
+            raise ValueError(
+                f"a question needs 1 to {MAX_OPTIONS} distinct options, got {list(self.options)}"
+            )
+        if any(not isinstance(o, str) or not o.strip() for o in self.options):
+            raise ValueError(f"options must be non-empty strings, got {list(self.options)}")
+        for name in ("max_score", "min_total", "max_total"):
+            value = getattr(self, name)
+            if not (value is None and name == "max_total") and (
+                isinstance(value, bool) or not isinstance(value, int)
+            ):
+                raise ValueError(f"{name} must be an integer, got {value!r}")
+        if not 1 <= self.max_score <= MAX_SCORE:
+            raise ValueError(f"max_score must be between 1 and {MAX_SCORE}, got {self.max_score}")
         top = len(self.options) * self.max_score
-        if not self.options or len(set(self.options)) != len(self.options):
-            raise ValueError(f"a question needs distinct options, got {list(self.options)}")
-        if self.max_score < 1:
-            raise ValueError(f"max_score must be at least 1, got {self.max_score}")
         if self.max_total is None:
             object.__setattr__(self, "max_total", top)
         if not 0 <= self.min_total <= self.total_limit <= top:
@@ -114,11 +129,17 @@ class Question:
 
     @classmethod
     def from_json(cls, value: Any) -> Question:
-        if not isinstance(value, dict) or not isinstance(value.get("options"), list):
-            raise MalformedValueError("question: expected an object with a list of options")
-        return cls(
-            tuple(value["options"]), value["max_score"], value["min_total"], value["max_total"]
-        )
+        fields = {"options", "max_score", "min_total", "max_total"}
+        if not isinstance(value, dict) or set(value) != fields:
+            raise MalformedValueError(f"question: expected an object with fields {sorted(fields)}")
+        if not isinstance(value["options"], list):
+            raise MalformedValueError("question: options must be a list")
+        try:
+            return cls(
+                tuple(value["options"]), value["max_score"], value["min_total"], value["max_total"]
+            )
+        except (TypeError, ValueError) as error:
+            raise MalformedValueError(f"question: {error}") from None
 
     def check_marks(self, marks: Sequence[int]) -> None:
         if len(marks) != len(self.options):
@@ -186,7 +207,11 @@ def read_ballot(record: Any) -> Ballot:
     question = Question.from_json(record.get("question"))
     keys = check_key_record(ballot_id, record.get("trustees"))
     voters = record.get("voters")
-    if not isinstance(voters, list) or voters != sorted(set(voters)):
+    if (
+        not isinstance(voters, list)
+        or not all(isinstance(voter, str) for voter in voters)
+        or voters != sorted(set(voters))
+    ):
         raise MalformedValueError("voters must be a sorted list of distinct credentials")
     credentials = frozenset(
         decode_element(v, f"voter credential {i}") for i, v in enumerate(voters)
