@@ -280,10 +280,37 @@ function readKeyRecord(ballotId, record) {
   return { names, threshold, publicKey, verificationKeys };
 }
 
+const MAX_OPTIONS = 64;
+const MAX_SCORE = 100;
+
+function readQuestion(q) {
+  const fields = "max_score,max_total,min_total,options";
+  if (!q || typeof q !== "object" || Object.keys(q).sort().join(",") !== fields) {
+    throw new Error(`question: expected an object with fields ${fields}`);
+  }
+  const { options } = q;
+  if (!Array.isArray(options) || options.length < 1 || options.length > MAX_OPTIONS || new Set(options).size !== options.length) {
+    throw new Error(`question: a question needs 1 to ${MAX_OPTIONS} distinct options`);
+  }
+  if (options.some((o) => typeof o !== "string" || !o.trim())) throw new Error("question: options must be non-empty strings");
+  for (const name of ["max_score", "min_total", "max_total"]) {
+    if (!Number.isInteger(q[name])) throw new Error(`question: ${name} must be an integer, got ${JSON.stringify(q[name])}`);
+  }
+  const top = options.length * q.max_score;
+  if (q.max_score < 1 || q.max_score > MAX_SCORE) throw new Error(`question: max_score must be between 1 and ${MAX_SCORE}`);
+  if (!(0 <= q.min_total && q.min_total <= q.max_total && q.max_total <= top)) {
+    throw new Error(`question: limits ${q.min_total}..${q.max_total} must lie within 0..${top}`);
+  }
+  return q;
+}
+
 // Check an opened ballot's record (trustees' proofs, joint key, credentials, fingerprint).
 export function readBallot(record) {
   if (!record || record.scheme !== SCHEME) throw new Error(`not a ${SCHEME} ballot record`);
-  const q = record.question;
+  if (typeof record.ballot !== "string" || !record.ballot) {
+    throw new Error(`ballot id must be a non-empty string, got ${JSON.stringify(record.ballot)}`);
+  }
+  const q = readQuestion(record.question);
   const question = {
     options: q.options,
     maxScore: q.max_score,
@@ -291,6 +318,9 @@ export function readBallot(record) {
     totals: range(q.min_total, q.max_total),
   };
   const keys = readKeyRecord(record.ballot, record.trustees);
+  if (!Array.isArray(record.voters) || record.voters.some((v) => typeof v !== "string")) {
+    throw new Error("voters must be a sorted list of distinct credentials");
+  }
   const voters = new Set(record.voters);
   const sorted = [...voters].sort();
   if (sorted.length !== record.voters.length || sorted.some((v, i) => v !== record.voters[i])) {
@@ -571,6 +601,8 @@ export function verifyEvents(events, ballotId = null) {
     try {
       if (kind === KINDS.opened) {
         const ballot = readBallot(payload.verifiable);
+        // Every proof of every paper raises the joint key to some power: a table pays off here.
+        ballot.keys.publicKey.precompute(8, false);
         if (counts.has(ballot.id)) throw new Error(`ballot ${quote(ballot.id)} is opened twice`);
         counts.set(ballot.id, { ballot, papers: [], trackers: new Set(), credentials: new Set(), result: null });
         continue;
