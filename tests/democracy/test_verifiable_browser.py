@@ -7,6 +7,7 @@ import http.server
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from tests.democracy.verifiable_setup import events_for, set_up
 from tests.platform.browsing import CHROMIUM_ARGS
 
+from kuzbass import ledger
 from kuzbass.democracy import verifiable as v
 from kuzbass.democracy.verifiable import group
 
@@ -23,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "src/kuzbass/platform/static/kuzbass/verifiable"
 PAGE = Path(__file__).parent / "data" / "browser"
 FIXTURE = Path(__file__).parent / "data" / "verifiable-ballot.json"
+WHEN = datetime(1989, 7, 11, 6, tzinfo=UTC)
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -147,3 +150,46 @@ def test_a_browser_paper_for_a_yes_no_ballot_round_trips(page: Any) -> None:
     events = events_for(setup, [])[:1] + [{"kind": v.CAST, "payload": m["paper"]} for m in made]
     report = v.verify_events(events)
     assert report.ok and report.papers_verified == 2
+
+
+def ledger_export(path: Path, events: list[dict[str, Any]]) -> Path:
+    chained, previous = [], None
+    for event in events:
+        previous = ledger.next_event(previous, event["kind"], event["payload"], WHEN)
+        chained.append(previous)
+    with path.open("w", encoding="utf-8") as stream:
+        ledger.write_jsonl(chained, stream)
+    return path
+
+
+def test_the_check_page_verifies_a_ledger_export_and_names_a_tampered_one(
+    page: Any, page_url: str, tmp_path: Path
+) -> None:
+    page.goto(f"{page_url}static/check.html")
+    outcome = page.locator("#outcome")
+    page.set_input_files(
+        "#export", ledger_export(tmp_path / "ok.jsonl", json.loads(FIXTURE.read_text()))
+    )
+    page.wait_for_function("document.getElementById('outcome').className !== ''")
+    assert outcome.inner_text() == "1 ballots verified"
+    assert page.locator("#ballots li").inner_text() == (
+        'ballot kuzbass1989-no-confidence: 5 papers verified, result {"yes":3,"no":1,"abstain":1}'
+    )
+
+    tampered = json.loads(FIXTURE.read_text())
+    tampered[-1]["payload"]["result"] = {"yes": 1, "no": 3, "abstain": 1}
+    page.set_input_files("#export", ledger_export(tmp_path / "bad.jsonl", tampered))
+    page.wait_for_function("document.getElementById('outcome').className === 'failed'")
+    assert outcome.inner_text() == f"Verification failed: {v.verify_events(tampered).failure}"
+
+    lines = (tmp_path / "ok.jsonl").read_text().splitlines()
+    lines[2] = lines[2].replace('"ballot":"', '"ballot":"x', 1)  # edited without re-chaining
+    (tmp_path / "edited.jsonl").write_text("\n".join(lines) + "\n")
+    page.set_input_files("#export", tmp_path / "edited.jsonl")
+    page.wait_for_function("document.getElementById('outcome').textContent.includes('chain')")
+    assert outcome.inner_text() == (
+        "Verification failed: the ledger's chain is broken: "
+        "event 3: content does not match its hash"
+    )
+    page.goto(page_url)
+    page.wait_for_function("document.getElementById('status').textContent === 'ready'")

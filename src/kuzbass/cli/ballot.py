@@ -190,7 +190,11 @@ def verify(
         raise _fail("name one BALLOT or give --all", 2)
     report = _verify(_events(file), ballot)
     for count in report.ballots:
-        result = "not decrypted yet" if count.result is None else f"result {count.result}"
+        result = (
+            "not decrypted yet"
+            if count.result is None
+            else f"result {json.dumps(count.result, ensure_ascii=False, separators=(',', ':'))}"
+        )
         print(f"ballot {count.ballot.id}: {len(count.papers)} papers verified, {result}")
     if not report.ok:
         raise _fail(f"verification failed: {report.failure}")

@@ -15,6 +15,7 @@ Three kinds (docs/ballots.md shows each payload):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -128,7 +129,8 @@ def _check_decrypted(count: BallotCount, payload: Any) -> dict[str, int]:
     )
     if payload.get("result") != result:
         raise TallyError(
-            f"the published result {payload.get('result')!r} is not the decrypted {result}"
+            f"the published result {_spelled(payload.get('result'))} is not the decrypted "
+            f"{_spelled(result)}"
         )
     return result
 
@@ -181,6 +183,11 @@ def _check_papers_ahead(
     for ballot in list(pending):
         submit(ballot)
     return ahead
+
+
+def _spelled(value: Any) -> str:
+    """JSON with sorted keys: the same words in Python's messages and the browser's."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def verify_events(

@@ -116,6 +116,14 @@ export function canonicalJson(value) {
   return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonicalJson(value[k])).join(",") + "}";
 }
 
+// JSON with sorted keys for messages (the same words as the Python verifier's).
+const spelled = (value) => {
+  try {
+    return canonicalJson(value);
+  } catch {
+    return JSON.stringify(value);
+  }
+};
 const sha256Hex = (value) => bytesToHex(sha256(utf8ToBytes(canonicalJson(value))));
 const without = (object, ...names) =>
   Object.fromEntries(Object.entries(object).filter(([k]) => !names.includes(k)));
@@ -576,7 +584,7 @@ function checkDecrypted(count, payload) {
   const counts = combine(ballot, tally, checked, papers.length);
   const result = Object.fromEntries(ballot.question.options.map((o, i) => [o, counts[i]]));
   if (canonicalJson(payload.result) !== canonicalJson(result)) {
-    throw new Error(`the published result ${canonicalJson(payload.result)} is not the decrypted ${canonicalJson(result)}`);
+    throw new Error(`the published result ${spelled(payload.result)} is not the decrypted ${spelled(result)}`);
   }
   return result;
 }
