@@ -219,7 +219,7 @@ def paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 2**70) | st.text(max_size=70),
+    st.none() | st.booleans() | st.integers(-3, 2**70) | st.floats() | st.text(max_size=70),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
     ),
@@ -227,7 +227,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.data())
 def test_any_json_in_any_place_gives_a_named_failure_never_a_crash(data: st.DataObject) -> None:
     events = fixture_events()

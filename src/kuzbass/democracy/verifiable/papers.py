@@ -173,9 +173,16 @@ class Ballot:
         return self.keys.public_key
 
 
+def _sha256(value: Any) -> bytes:
+    """SHA-256 of canonical JSON; a value with no canonical spelling (a float, say) is malformed."""
+    try:
+        return hashlib.sha256(canonical_json(value)).digest()
+    except TypeError as error:
+        raise MalformedValueError(f"cannot be hashed: {error}") from None
+
+
 def _fingerprint(record: dict[str, Any]) -> str:
-    body = {k: v for k, v in record.items() if k != "fingerprint"}
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+    return _sha256({k: v for k, v in record.items() if k != "fingerprint"}).hex()
 
 
 def open_ballot(
@@ -258,14 +265,11 @@ def _flat(ciphertexts: Sequence[tuple[Element, Element]]) -> list[bytes | str | 
 
 def tracker(paper: dict[str, Any]) -> str:
     """SHA-256 hex of the paper's canonical JSON, without its own tracker field."""
-    return hashlib.sha256(
-        canonical_json({k: v for k, v in paper.items() if k != "tracker"})
-    ).hexdigest()
+    return _sha256({k: v for k, v in paper.items() if k != "tracker"}).hex()
 
 
 def _signed_digest(paper: dict[str, Any]) -> bytes:
-    body = {k: v for k, v in paper.items() if k not in ("tracker", "signature")}
-    return hashlib.sha256(canonical_json(body)).digest()
+    return _sha256({k: v for k, v in paper.items() if k not in ("tracker", "signature")})
 
 
 def encrypt_paper(
@@ -366,8 +370,12 @@ def check_paper(
             f"{str(paper['fingerprint'])[:16]}…, not for ballot {ballot.id!r} "
             f"({ballot.fingerprint[:16]}…): a paper for another ballot or another key"
         )
-    if paper["tracker"] != tracker(paper):
-        raise PaperRejectedError(f"{name}: tracker is not the hash of the paper {tracker(paper)}")
+    try:
+        expected = tracker(paper)
+    except MalformedValueError as error:
+        raise PaperRejectedError(f"{name}: {error}") from None
+    if paper["tracker"] != expected:
+        raise PaperRejectedError(f"{name}: tracker is not the hash of the paper {expected}")
     try:
         credential = decode_element(paper["credential"], f"{name}: credential")
         ciphertexts = _read_ciphertexts(
@@ -435,8 +443,11 @@ def audit_challenge(ballot: Ballot, paper: dict[str, Any], reveal: Any) -> list[
     """Check a Benaloh challenge: the revealed randomness and marks must rebuild every ciphertext
     of the challenged paper. Returns the marks; such a paper is never cast."""
     name = f"challenged paper {str(paper.get('tracker'))[:16]}"
-    if paper.get("tracker") != tracker(paper):
-        raise PaperRejectedError(f"{name}: tracker is not the hash of the paper")
+    try:
+        if paper.get("tracker") != tracker(paper):
+            raise PaperRejectedError(f"{name}: tracker is not the hash of the paper")
+    except MalformedValueError as error:
+        raise PaperRejectedError(f"{name}: {error}") from None
     if not isinstance(reveal, dict) or reveal.get("tracker") != paper["tracker"]:
         raise PaperRejectedError(f"{name}: the reveal is for another paper")
     marks, randomness = reveal.get("marks"), reveal.get("randomness")
