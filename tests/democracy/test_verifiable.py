@@ -384,3 +384,11 @@ def test_small_log_refuses_a_total_out_of_bounds() -> None:
     with pytest.raises(v.TallyError, match="not between 0 and 3"):
         tally.small_log(group.base_power(9), 3)
     assert tally.small_log(group.base_power(9), 100) == 9
+
+
+def test_a_trustee_refuses_to_decrypt_a_ballot_opened_with_someone_elses_commitments() -> None:
+    setup = set_up("b", YES_NO, voters=1)
+    impostor = dataclasses.replace(setup.trustees[0], coefficients=setup.trustees[1].coefficients)
+    total = v.encrypted_tally(setup.ballot, [])
+    with pytest.raises(v.TrusteeError, match="not opened with this trustee's commitments"):
+        v.partial_decryption(setup.ballot, impostor, total)

@@ -78,9 +78,11 @@ def partial_decryption(
         raise TrusteeError(f"trustee {secret.index} holds no finished key for ballot {ballot.id!r}")
     x, me = secret.decryption_key, secret.index
     key = ballot.keys.verification_keys[me - 1]
-    if base_power(x) != key:
+    mine = [base_power(a).hex() for a in secret.coefficients]
+    if base_power(x) != key or ballot.record["trustees"]["trustees"][me - 1]["commitments"] != mine:
         raise TrusteeError(
-            f"trustee {me}: this key is not the one ballot {ballot.id!r} was opened with"
+            f"trustee {me}: ballot {ballot.id!r} was not opened with this trustee's commitments "
+            "and key; not decrypting"
         )
     factors, proofs = [], []
     for option, (alpha, _) in enumerate(tally):
