@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.democracy.verifiable_setup import events_for, key_set_up, set_up
+from tests.democracy.verifiable_setup import events_for, flip, hex_leaves, key_set_up, set_up
 
 from kuzbass.democracy import verifiable as v
 from kuzbass.democracy.verifiable import group, papers, proofs, tally
@@ -140,26 +140,6 @@ def test_one_trustee_below_the_threshold_cannot_decrypt() -> None:
 
 
 # ---- tampering -----------------------------------------------------------------------------
-
-
-def hex_leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """The paths of every hex string (element, scalar, hash) inside a payload."""
-    if isinstance(value, dict):
-        return [p for key in sorted(value) for p in hex_leaves(value[key], (*path, key))]
-    if isinstance(value, list):
-        return [p for i, item in enumerate(value) for p in hex_leaves(item, (*path, i))]
-    if isinstance(value, str) and len(value) == 64 and set(value) <= set("0123456789abcdef"):
-        return [path]
-    return []
-
-
-def flip(payload: dict[str, Any], path: tuple[Any, ...], at: int) -> None:
-    *parents, last = path
-    holder: Any = payload
-    for key in parents:
-        holder = holder[key]
-    text = holder[last]
-    holder[last] = text[:at] + ("0" if text[at] != "0" else "1") + text[at + 1 :]
 
 
 def resign(ballot: v.Ballot, paper: dict[str, Any], voter: int) -> None:

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.democracy.verifiable_setup import events_for, set_up
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.democracy.verifiable_setup import events_for, flip, hex_leaves, set_up
 from tests.platform.browsing import CHROMIUM_ARGS
 
 from kuzbass import ledger
@@ -193,3 +195,18 @@ def test_the_check_page_verifies_a_ledger_export_and_names_a_tampered_one(
     )
     page.goto(page_url)
     page.wait_for_function("document.getElementById('status').textContent === 'ready'")
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.data())
+def test_browser_and_python_name_the_same_first_failure(page: Any, data: st.DataObject) -> None:
+    events = json.loads(FIXTURE.read_text())
+    index = data.draw(st.integers(1, len(events) - 1), label="event")
+    payload = events[index]["payload"]
+    path = data.draw(st.sampled_from(hex_leaves(payload)), label="value")
+    flip(payload, path, data.draw(st.integers(0, 63), label="character"))
+    python = v.verify_events(events).failure
+    assert python is not None
+    assert (
+        page.evaluate("events => window.verifiable.verifyEvents(events).failure", events) == python
+    )

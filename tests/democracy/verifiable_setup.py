@@ -48,3 +48,23 @@ def events_for(setup: Setup, marks: Sequence[Sequence[int]], trustees: Sequence[
         {"kind": v.DECRYPTED, "payload": v.decrypted_payload(setup.ballot, papers, partials)}
     )
     return events
+
+
+def hex_leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The paths of every hex string (element, scalar, hash) inside a payload."""
+    if isinstance(value, dict):
+        return [p for key in sorted(value) for p in hex_leaves(value[key], (*path, key))]
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in hex_leaves(item, (*path, i))]
+    if isinstance(value, str) and len(value) == 64 and set(value) <= set("0123456789abcdef"):
+        return [path]
+    return []
+
+
+def flip(payload: dict[str, Any], path: tuple[Any, ...], at: int) -> None:
+    *parents, last = path
+    holder: Any = payload
+    for key in parents:
+        holder = holder[key]
+    text = holder[last]
+    holder[last] = text[:at] + ("0" if text[at] != "0" else "1") + text[at + 1 :]
