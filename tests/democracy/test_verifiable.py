@@ -146,7 +146,7 @@ def resign(ballot: v.Ballot, paper: dict[str, Any], voter: int) -> None:
     """What a cheating voter could do: sign and track a changed paper with their own credential."""
     secret, credential = v.credential_key(ballot.id, f"voter {voter} secret")
     assert paper["credential"] == credential.hex()
-    signed = papers._signed_digest(paper)
+    signed = papers.signed_digest(paper)
     proof = proofs.prove_knowledge(
         papers.SIGNATURE_TAG, [ballot.fingerprint, signed], secret, credential
     )

@@ -15,17 +15,20 @@ from kuzbass.democracy.verifiable.events import (
     verify_events,
 )
 from kuzbass.democracy.verifiable.group import MalformedValueError
-from kuzbass.democracy.verifiable.papers import (
+from kuzbass.democracy.verifiable.opening import (
     Ballot,
-    Paper,
-    PaperRejectedError,
     Question,
-    audit_challenge,
-    check_paper,
     credential_key,
-    encrypt_paper,
     open_ballot,
     read_ballot,
+)
+from kuzbass.democracy.verifiable.papers import (
+    Paper,
+    PaperRejectedError,
+    audit_challenge,
+    check_fresh,
+    check_paper,
+    encrypt_paper,
     reveal_json,
     tracker,
 )
@@ -62,6 +65,7 @@ __all__ = [
     "VerificationReport",
     "announce",
     "audit_challenge",
+    "check_fresh",
     "check_key_record",
     "check_paper",
     "check_partial_decryption",

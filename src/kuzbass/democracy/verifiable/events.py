@@ -22,13 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kuzbass.democracy.verifiable.group import Element, MalformedValueError
+from kuzbass.democracy.verifiable.opening import Ballot, read_ballot
 from kuzbass.democracy.verifiable.papers import (
-    Ballot,
     Paper,
     PaperRejectedError,
     check_fresh,
     check_paper,
-    read_ballot,
 )
 from kuzbass.democracy.verifiable.tally import (
     TallyError,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from typing import Any
 
 try:
     import pysodium
@@ -20,6 +21,8 @@ except (OSError, ValueError) as error:  # pysodium loads the system's libsodium 
         f"verifiable ballots need libsodium 1.0.18 or newer ({error}); on Debian: "
         "apt-get install libsodium23"
     ) from error
+
+from kuzbass.ledger import canonical_json
 
 __all__ = [
     "GENERATOR",
@@ -33,6 +36,7 @@ __all__ = [
     "challenge",
     "decode_element",
     "decode_scalar",
+    "json_digest",
     "power",
     "random_scalar",
     "scalar",
@@ -145,3 +149,12 @@ def challenge(tag: str, parts: Iterable[bytes | str | int]) -> Scalar:
     for part in parts:
         digest.update(_frame(part))
     return int.from_bytes(digest.digest(), "little") % ORDER
+
+
+def json_digest(value: Any) -> bytes:
+    """SHA-256 of canonical JSON (fingerprints, trackers); a value with no canonical spelling (a
+    float, say) is a malformed value."""
+    try:
+        return hashlib.sha256(canonical_json(value)).digest()
+    except TypeError as error:
+        raise MalformedValueError(f"cannot be hashed: {error}") from None

@@ -1,5 +1,5 @@
-"""Encrypted ballot papers: the question, the opened ballot's public record, encryption with
-proofs, the tracker, the Benaloh challenge and the checks a server runs before counting a paper.
+"""Encrypted ballot papers: encryption with proofs, the tracker, the Benaloh challenge and the
+checks a server runs before counting a paper.
 
 A paper holds one exponential-ElGamal ciphertext (g^r, g^m y^r) per option, where m is the
 voter's mark for that option (0/1 for yes/no and approval, 0..max_score for score), a proof that
@@ -9,7 +9,6 @@ voter's credential. Its tracker is the SHA-256 of its canonical JSON.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +19,14 @@ from kuzbass.democracy.verifiable.group import (
     Scalar,
     add,
     base_power,
-    challenge,
     decode_element,
     decode_scalar,
+    json_digest,
     power,
     random_scalar,
     scalar_bytes,
 )
+from kuzbass.democracy.verifiable.opening import Ballot
 from kuzbass.democracy.verifiable.proofs import (
     Proof,
     proofs_from_json,
@@ -35,207 +35,30 @@ from kuzbass.democracy.verifiable.proofs import (
     verify_knowledge,
     verify_value_in,
 )
-from kuzbass.democracy.verifiable.trustees import KeyRecord, TrusteeError, check_key_record
-from kuzbass.ledger import canonical_json
+from kuzbass.democracy.verifiable.trustees import TrusteeError
 
 __all__ = [
     "CHOICE_TAG",
-    "CREDENTIAL_TAG",
-    "SCHEME",
     "SIGNATURE_TAG",
     "TOTAL_TAG",
-    "Ballot",
     "Paper",
     "PaperRejectedError",
-    "Question",
     "audit_challenge",
     "check_fresh",
     "check_paper",
-    "credential_key",
     "encrypt_paper",
-    "open_ballot",
-    "read_ballot",
     "reveal_json",
+    "signed_digest",
     "tracker",
 ]
 
-SCHEME = "kuzbass-verifiable-1"
 CHOICE_TAG = "kuzbass/verifiable/v1/choice"
 TOTAL_TAG = "kuzbass/verifiable/v1/total"
 SIGNATURE_TAG = "kuzbass/verifiable/v1/paper-signature"
-CREDENTIAL_TAG = "kuzbass/verifiable/v1/credential"
-
-
-MAX_OPTIONS = 64
-MAX_SCORE = 100
-"""Bounds that keep every proof and the final discrete log small: a paper grows with both."""
 
 
 class PaperRejectedError(ValueError):
     """A paper that must not be counted; the message names the paper and what is wrong."""
-
-
-@dataclass(frozen=True)
-class Question:
-    """What a paper may say: a mark 0..max_score per option, marks adding up to
-    min_total..max_total. Yes/no/abstain is three options, max_score 1, total exactly 1."""
-
-    options: tuple[str, ...]
-    max_score: int = 1
-    min_total: int = 0
-    max_total: int | None = None
-
-    def __post_init__(self) -> None:
-        if not 1 <= len(self.options) <= MAX_OPTIONS or len(set(self.options)) != len(self.options):
-            raise ValueError(
-                f"a question needs 1 to {MAX_OPTIONS} distinct options, got {list(self.options)}"
-            )
-        if any(not isinstance(o, str) or not o.strip() for o in self.options):
-            raise ValueError(f"options must be non-empty strings, got {list(self.options)}")
-        for name in ("max_score", "min_total", "max_total"):
-            value = getattr(self, name)
-            if not (value is None and name == "max_total") and (
-                isinstance(value, bool) or not isinstance(value, int)
-            ):
-                raise ValueError(f"{name} must be an integer, got {value!r}")
-        if not 1 <= self.max_score <= MAX_SCORE:
-            raise ValueError(f"max_score must be between 1 and {MAX_SCORE}, got {self.max_score}")
-        top = len(self.options) * self.max_score
-        if self.max_total is None:
-            object.__setattr__(self, "max_total", top)
-        if not 0 <= self.min_total <= self.total_limit <= top:
-            raise ValueError(f"limits {self.min_total}..{self.max_total} must lie within 0..{top}")
-
-    @property
-    def total_limit(self) -> int:
-        assert self.max_total is not None
-        return self.max_total
-
-    @property
-    def marks(self) -> list[int]:
-        return list(range(self.max_score + 1))
-
-    @property
-    def totals(self) -> list[int]:
-        return list(range(self.min_total, self.total_limit + 1))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "options": list(self.options),
-            "max_score": self.max_score,
-            "min_total": self.min_total,
-            "max_total": self.total_limit,
-        }
-
-    @classmethod
-    def from_json(cls, value: Any) -> Question:
-        fields = {"options", "max_score", "min_total", "max_total"}
-        if not isinstance(value, dict) or set(value) != fields:
-            raise MalformedValueError(f"question: expected an object with fields {sorted(fields)}")
-        if not isinstance(value["options"], list):
-            raise MalformedValueError("question: options must be a list")
-        try:
-            return cls(
-                tuple(value["options"]), value["max_score"], value["min_total"], value["max_total"]
-            )
-        except (TypeError, ValueError) as error:
-            raise MalformedValueError(f"question: {error}") from None
-
-    def check_marks(self, marks: Sequence[int]) -> None:
-        if len(marks) != len(self.options):
-            raise ValueError(f"expected {len(self.options)} marks, got {len(marks)}")
-        for option, mark in zip(self.options, marks, strict=True):
-            if (
-                isinstance(mark, bool)
-                or not isinstance(mark, int)
-                or not 0 <= mark <= self.max_score
-            ):
-                raise ValueError(f"mark {mark!r} for {option!r} is not in 0..{self.max_score}")
-        if not self.min_total <= sum(marks) <= self.total_limit:
-            raise ValueError(
-                f"marks add up to {sum(marks)}, outside {self.min_total}..{self.total_limit}"
-            )
-
-
-@dataclass(frozen=True)
-class Ballot:
-    """The public record of an opened verifiable ballot, as the ballot-opened event carries it."""
-
-    id: str
-    question: Question
-    keys: KeyRecord
-    voters: frozenset[Element]
-    fingerprint: str
-    record: dict[str, Any]
-
-    @property
-    def public_key(self) -> Element:
-        return self.keys.public_key
-
-
-def _sha256(value: Any) -> bytes:
-    """SHA-256 of canonical JSON; a value with no canonical spelling (a float, say) is malformed."""
-    try:
-        return hashlib.sha256(canonical_json(value)).digest()
-    except TypeError as error:
-        raise MalformedValueError(f"cannot be hashed: {error}") from None
-
-
-def _fingerprint(record: dict[str, Any]) -> str:
-    return _sha256({k: v for k, v in record.items() if k != "fingerprint"}).hex()
-
-
-def open_ballot(
-    ballot_id: str, question: Question, trustees: dict[str, Any], voters: Sequence[str]
-) -> dict[str, Any]:
-    """The verifiable part of the ballot-opened event: question, trustees' record with the joint
-    key, the eligible voters' credentials (sorted, so their order tells nothing) and the
-    fingerprint that every proof of every paper is bound to."""
-    record = {
-        "scheme": SCHEME,
-        "ballot": ballot_id,
-        "question": question.to_json(),
-        "trustees": trustees,
-        "voters": sorted(voters),
-    }
-    record["fingerprint"] = _fingerprint(record)
-    read_ballot(record)
-    return record
-
-
-def read_ballot(record: Any) -> Ballot:
-    """Check an opened ballot's record from public data alone (trustees' proofs, joint key,
-    credentials, fingerprint) and return it ready for encrypting and checking papers."""
-    if not isinstance(record, dict) or record.get("scheme") != SCHEME:
-        raise MalformedValueError(f"not a {SCHEME} ballot record")
-    ballot_id = record.get("ballot")
-    if not isinstance(ballot_id, str) or not ballot_id:
-        raise MalformedValueError(f"ballot id must be a non-empty string, got {ballot_id!r}")
-    question = Question.from_json(record.get("question"))
-    keys = check_key_record(ballot_id, record.get("trustees"))
-    voters = record.get("voters")
-    if (
-        not isinstance(voters, list)
-        or not all(isinstance(voter, str) for voter in voters)
-        or voters != sorted(set(voters))
-    ):
-        raise MalformedValueError("voters must be a sorted list of distinct credentials")
-    credentials = frozenset(
-        decode_element(v, f"voter credential {i}") for i, v in enumerate(voters)
-    )
-    fingerprint = _fingerprint(record)
-    if record.get("fingerprint") != fingerprint:
-        raise MalformedValueError(
-            f"ballot {ballot_id}: fingerprint {record.get('fingerprint')!r} is not the hash "
-            f"of its record {fingerprint}"
-        )
-    return Ballot(ballot_id, question, keys, credentials, fingerprint, record)
-
-
-def credential_key(ballot_id: str, secret: str) -> tuple[Scalar, Element]:
-    """A voter's credential for one ballot, derived from the secret only the voter holds."""
-    x = challenge(CREDENTIAL_TAG, [ballot_id, secret])
-    return x, base_power(x)
 
 
 @dataclass(frozen=True)
@@ -265,11 +88,12 @@ def _flat(ciphertexts: Sequence[tuple[Element, Element]]) -> list[bytes | str | 
 
 def tracker(paper: dict[str, Any]) -> str:
     """SHA-256 hex of the paper's canonical JSON, without its own tracker field."""
-    return _sha256({k: v for k, v in paper.items() if k != "tracker"}).hex()
+    return json_digest({k: v for k, v in paper.items() if k != "tracker"}).hex()
 
 
-def _signed_digest(paper: dict[str, Any]) -> bytes:
-    return _sha256({k: v for k, v in paper.items() if k not in ("tracker", "signature")})
+def signed_digest(paper: dict[str, Any]) -> bytes:
+    """What the voter's credential signs: the paper without its signature and tracker."""
+    return json_digest({k: v for k, v in paper.items() if k not in ("tracker", "signature")})
 
 
 def encrypt_paper(
@@ -309,7 +133,7 @@ def encrypt_paper(
         "total_proof": [p.to_json() for p in total_proof],
     }
     signature = prove_knowledge(
-        SIGNATURE_TAG, [ballot.fingerprint, _signed_digest(paper)], credential_secret, credential
+        SIGNATURE_TAG, [ballot.fingerprint, signed_digest(paper)], credential_secret, credential
     )
     paper["signature"] = signature.to_json()
     paper["tracker"] = tracker(paper)
@@ -394,7 +218,7 @@ def check_paper(
     if credential not in ballot.voters:
         raise PaperRejectedError(f"{name}: credential {credential.hex()[:16]}… is not on the roll")
     if not verify_knowledge(
-        SIGNATURE_TAG, [ballot.fingerprint, _signed_digest(paper)], credential, signature
+        SIGNATURE_TAG, [ballot.fingerprint, signed_digest(paper)], credential, signature
     ):
         raise PaperRejectedError(f"{name}: the credential's signature fails")
     question, key = ballot.question, ballot.public_key

@@ -19,7 +19,8 @@ from kuzbass.democracy.verifiable.group import (
     power,
     sub,
 )
-from kuzbass.democracy.verifiable.papers import Ballot, Paper
+from kuzbass.democracy.verifiable.opening import Ballot
+from kuzbass.democracy.verifiable.papers import Paper
 from kuzbass.democracy.verifiable.proofs import (
     Proof,
     proofs_from_json,
