@@ -2,7 +2,7 @@
 
 Three kinds (docs/ballots.md shows each payload):
 
-- ``ballot.opened``, whose payload carries the record of ``papers.open_ballot`` under
+- ``ballot.opened``, whose payload carries the record of ``opening.open_ballot`` under
   ``"verifiable"`` (question, trustees' commitments, proofs and verification keys, joint key,
   eligible credentials, fingerprint); a ballot opened without it is not a verifiable one and
   is skipped;
