@@ -2,6 +2,8 @@
 
 It is data: reading, writing and checking it are ``kuzbass.economy``'s, computing with it
 (balances, labour values, plans) is ``kuzbass.planning``'s (``planning.balances.labour_values``).
+Its ``read``, ``write`` and ``check`` hand over to those modules, which build ``Economy`` objects
+and so import this one: the methods import them when called.
 
 Coefficients are per unit of a technique's output, so that a technique run at intensity q (units of
 output) uses ``input_coefficients[:, j] * q`` of products and ``resource_coefficients[:, j] * q`` of
@@ -18,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
+from kuzbass.economy.errors import EconomyError
 
 if TYPE_CHECKING:
     from kuzbass.economy.validate import Summary
@@ -95,7 +99,6 @@ class Economy:
         ``EconomyError`` listing every problem by file, row and value.
         """
         from kuzbass.economy.canonical import detect_format, read_canonical
-        from kuzbass.economy.errors import EconomyError
         from kuzbass.economy.fiveyearplan import read_fiveyearplan
 
         folder = Path(path)
