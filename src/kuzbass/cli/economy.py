@@ -12,6 +12,7 @@ import typer
 
 from kuzbass import files
 from kuzbass.cli.app import app
+from kuzbass.distributed import launched_by_mpi, launcher_rank
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -123,6 +124,14 @@ def write_table(frame: pd.DataFrame, out: Path | None) -> None:
 def check(economy: Path, active: Active = None, format: Source = None) -> None:
     """Summarise an economy (products, techniques, coefficients, spectral radius) or list its
     problems."""
+    if launched_by_mpi():
+        from kuzbass.distributed import commands
+
+        with _errors():
+            on_ranks = commands.check(economy, active, format and format.value)
+        if on_ranks is not None:
+            typer.echo(str(on_ranks))
+        return
     with _errors():
         summary = _read(economy, format).check(active)
     typer.echo(str(summary))
@@ -131,6 +140,14 @@ def check(economy: Path, active: Active = None, format: Source = None) -> None:
 @app.command()
 def values(economy: Path, out: Out = None, active: Active = None, format: Source = None) -> None:
     """Labour values v = vA + l, as CSV product,value."""
+    if launched_by_mpi():
+        from kuzbass.distributed import commands
+
+        with _errors():
+            on_ranks = commands.labour_values(economy, active, format and format.value)
+        if on_ranks is not None:
+            write_table(on_ranks.rename_axis("product").reset_index(), out)
+        return
     with _errors():
         result = _read(economy, format).labour_values(active, progress=True)
     _report(result)
@@ -146,6 +163,16 @@ def output(
     format: Source = None,
 ) -> None:
     """Gross output x = Ax + d for a final demand, as CSV product,quantity."""
+    if launched_by_mpi():
+        from kuzbass.distributed import commands
+
+        with _errors():
+            on_ranks = commands.gross_output(
+                economy, lambda: read_demand(demand), active, format and format.value
+            )
+        if on_ranks is not None:
+            write_table(on_ranks.rename_axis("product").reset_index(), out)
+        return
     with _errors():
         economy_ = _read(economy, format)
         result = economy_.gross_output(read_demand(demand), active, progress=True)
@@ -242,9 +269,14 @@ def convert(
     to: Annotated[Format, typer.Option("--to", help="Format to write.")] = Format.csv,
     format: Source = None,
 ) -> None:
-    """Read an economy in any format and write it as a canonical CSV or Parquet folder."""
+    """Read an economy in any format and write it as a canonical CSV or Parquet folder.
+
+    Parquet is written in row groups that MPI ranks can share (see ``kuzbass.distributed``).
+    Under ``mpiexec`` only rank 0 converts."""
     from rich.console import Console
 
+    if launcher_rank() > 0:
+        return
     with _errors():
         economy = _read(src, format)
     with Console(stderr=True).status(f"writing {dst}"):

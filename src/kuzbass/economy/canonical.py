@@ -68,26 +68,41 @@ class _Table:
     """One table read from the folder, with the words to name its rows in errors.
 
     A large Parquet input table is not held whole: ``data`` is read again only to quote a bad
-    row in an error message.
+    row in an error message. ``groups`` are the row groups read (all when None); rows are named
+    by their place in the whole file.
     """
 
     def __init__(
-        self, name: str, data: pa.Table | None, csv: bool, path: Path | None = None, rows: int = 0
+        self,
+        name: str,
+        data: pa.Table | None,
+        csv: bool,
+        path: Path | None = None,
+        rows: int = 0,
+        groups: range | None = None,
     ) -> None:
         self.file = name
         self._data = data
         self.csv = csv
         self.path = path
         self.rows = rows if data is None else data.num_rows
+        self.groups = groups
+        self.first_row = 0
+        if groups is not None and path is not None:
+            metadata = pq.ParquetFile(path).metadata
+            self.first_row = sum(metadata.row_group(g).num_rows for g in range(groups.start))
 
     @property
     def data(self) -> pa.Table:
         if self._data is None:
             assert self.path is not None
-            self._data = pq.read_table(self.path)
+            source = pq.ParquetFile(self.path)
+            groups = range(source.num_row_groups) if self.groups is None else self.groups
+            self._data = source.read_row_groups(list(groups))
         return self._data
 
     def where(self, i: int) -> str:
+        i += self.first_row
         return f"{self.file} line {i + 2}" if self.csv else f"{self.file} row {i + 1}"
 
     def value(self, column: str, i: int) -> object:
@@ -112,7 +127,9 @@ def detect_format(path: Path) -> str:
     )
 
 
-def _load(folder: Path, stem: str, csv: bool, problems: Problems) -> _Table | None:
+def _load(
+    folder: Path, stem: str, csv: bool, problems: Problems, share: range | None = None
+) -> _Table | None:
     required, optional = TABLES[stem]
     file = f"{stem}.{'csv' if csv else 'parquet'}"
     path = folder / file
@@ -125,9 +142,15 @@ def _load(folder: Path, stem: str, csv: bool, problems: Problems) -> _Table | No
         return None
     try:
         if not csv and stem == "inputs":
-            streamed = _streamable(path)
+            streamed = _streamable(path, share)
             if streamed is not None:
-                return _Table(file, None, False, path, streamed)
+                return _Table(file, None, False, path, streamed, share)
+            if share is not None:
+                problems.add(
+                    f"{file}: cannot be read in shares (expected the columns technique,input "
+                    f"with names and quantity with numbers)"
+                )
+                return None
         if csv:
             data = pacsv.read_csv(
                 path,
@@ -154,8 +177,9 @@ def _load(folder: Path, stem: str, csv: bool, problems: Problems) -> _Table | No
     return _Table(file, data, csv)
 
 
-def _streamable(path: Path) -> int | None:
-    """Rows of an inputs.parquet that can be read one row group at a time (else None)."""
+def _streamable(path: Path, share: range | None = None) -> int | None:
+    """Rows of an inputs.parquet (of its row groups ``share``) that can be read one row group at
+    a time (else None)."""
     schema = pq.ParquetFile(path).schema_arrow
     if schema.names != ["technique", "input", "quantity"]:
         return None
@@ -166,7 +190,10 @@ def _streamable(path: Path) -> int | None:
     )
     if not names_ok or not pa.types.is_floating(schema.field("quantity").type):
         return None
-    return int(pq.ParquetFile(path).metadata.num_rows)
+    metadata = pq.ParquetFile(path).metadata
+    if share is None:
+        return int(metadata.num_rows)
+    return sum(metadata.row_group(g).num_rows for g in share)
 
 
 def _stream_inputs(
@@ -183,7 +210,7 @@ def _stream_inputs(
     quantity = np.empty(len(table), dtype=np.float64)
     techniques, inputs = NameCodes(technique_names), NameCodes(all_inputs)
     start = 0
-    for group in range(source.num_row_groups):
+    for group in range(source.num_row_groups) if table.groups is None else table.groups:
         part = source.read_row_group(group)
         stop = start + part.num_rows
         techniques.fill(part.column("technique"), tech[start:stop])
@@ -497,7 +524,7 @@ def _per_unit_matrix(
             matrix.sort_indices()
         same = matrix.indices[1:] == matrix.indices[:-1]
         starts = matrix.indptr[1:-1] - 1
-        same[starts[starts >= 0]] = False
+        same[starts[(starts >= 0) & (starts < len(same))]] = False  # empty columns too
         duplicated = bool(same.any())
     else:
         data = quantity / output[columns]
@@ -525,11 +552,19 @@ def _ordered(columns: np.ndarray) -> bool:
     return True
 
 
-def read_canonical(folder: Path, fmt: str) -> Economy:
-    """Read a canonical CSV or Parquet folder, or raise EconomyError listing every problem."""
+def read_canonical(folder: Path, fmt: str, share: range | None = None) -> Economy:
+    """Read a canonical CSV or Parquet folder, or raise EconomyError listing every problem.
+
+    ``share`` reads only these row groups of ``inputs.parquet`` (one MPI rank's share, see
+    ``kuzbass.distributed``): the coefficient matrices then hold only their rows, and errors
+    name rows by their place in the whole file.
+    """
     csv = fmt == "csv"
     problems = Problems()
-    tables = {stem: _load(folder, stem, csv, problems) for stem in TABLES}
+    tables = {
+        stem: _load(folder, stem, csv, problems, share if stem == "inputs" else None)
+        for stem in TABLES
+    }
     problems.raise_if_any()
     products_t = tables["products"]
     techniques_t = tables["techniques"]
