@@ -12,12 +12,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import scipy.sparse as sp
+from tests.distributed.conftest import MPI_ENVIRONMENT, Run
 
 from kuzbass.economy import canonical
 from kuzbass.economy.errors import NotProductiveError
 from kuzbass.economy.generate import generate
 from kuzbass.economy.model import Economy
-from tests.distributed.conftest import MPI_ENVIRONMENT, Run
 
 GROUP = 4000
 """Rows per Parquet row group in these tests: 3,000 products × 5 inputs make 4 row groups of
