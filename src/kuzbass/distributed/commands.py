@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,9 @@ from kuzbass.planning.balances import (
     progress_bar,
     self_consuming_cycle,
 )
+
+if TYPE_CHECKING:
+    from petsc4py import PETSc
 
 T = TypeVar("T")
 TOLERANCE = 1e-10
@@ -57,8 +60,7 @@ def gross_output(
     def task(ranks: Ranks) -> pd.Series | None:
         rows = _read(ranks, folder, fmt, active)
         whole = ranks.agree(
-            lambda: demand_matrix(rows.economy, demand())[0] if ranks.root else None,
-            "reading the demand",
+            lambda: _demand(rows, demand) if ranks.root else None, "reading the demand"
         )
         counts = np.diff(rows.bounds)
         part = np.empty(int(counts[ranks.rank]))
@@ -117,6 +119,11 @@ def _read(ranks: Ranks, folder: Path, fmt: str | None, active: list[str] | None)
     return rows
 
 
+def _demand(rows: Rows, demand: Callable[[], pd.Series]) -> np.ndarray:
+    assert rows.economy is not None
+    return demand_matrix(rows.economy, demand())[0]
+
+
 def _labour(rows: Rows) -> np.ndarray:
     if rows.labour is None:
         raise EconomyError([f"no resource named {LABOUR!r}: labour values count its use"])
@@ -164,13 +171,13 @@ def _largest(ranks: Ranks, part: np.ndarray) -> float:
 def _raise_not_productive(
     ranks: Ranks,
     rows: Rows,
-    inputs: object,
+    inputs: PETSc.Mat,
     sign: float,
     solved: DistributedSolve | None = None,
 ) -> None:
     """Raise NotProductiveError naming the self-consuming cycle, or NotConvergedError when the
     spectral radius is below 1 after all. ``inputs`` is ``sign``·Aᵀ as a PETSc matrix."""
-    rho, left, right = spectral_radius(inputs, vectors=True)  # type: ignore[arg-type]
+    rho, left, right = spectral_radius(inputs, vectors=True)
     cycle = _cycle(ranks, rows, inputs, sign, left, right)
     error: EconomyError | None = None
     if ranks.root:
@@ -196,7 +203,7 @@ def _raise_not_productive(
 def _cycle(
     ranks: Ranks,
     rows: Rows,
-    inputs: object,
+    inputs: PETSc.Mat,
     sign: float,
     left: np.ndarray | None,
     right: np.ndarray | None,
@@ -214,7 +221,7 @@ def _cycle(
         top_left, top_right = _largest(ranks, left), _largest(ranks, right)
         local = local[(left > 1e-9 * top_left) & (right > 1e-9 * top_right)]
     candidates = np.concatenate(ranks.comm.allgather(local))
-    indptr, indices, values = inputs.getValuesCSR()  # type: ignore[attr-defined]
+    indptr, indices, values = inputs.getValuesCSR()
     row = np.repeat(np.arange(owned.start, owned.stop), np.diff(indptr))
     keep = np.isin(row, candidates) & np.isin(indices, candidates) & (values != 0)
     gathered = [ranks.gather(array) for array in (row[keep], indices[keep], sign * values[keep])]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import scipy.sparse as sp
@@ -116,10 +117,14 @@ def _scattered_rows(ranks: Ranks, folder: Path, active: list[str] | None) -> Row
     inputs = labour = None
     facts = None
     if economy is not None:
+        assert chosen is not None
         inputs, labour = _by_product(economy, chosen)
-        coefficients = economy.input_coefficients.nnz + economy.resource_coefficients.nnz
-        facts = (economy.n_products, _balanced(inputs.indptr, ranks.size), labour is not None)
-        facts += (coefficients,)
+        facts = (
+            economy.n_products,
+            _balanced(inputs.indptr, ranks.size),
+            labour is not None,
+            economy.input_coefficients.nnz + economy.resource_coefficients.nnz,
+        )
         economy = _without_coefficients(economy)
     n, bounds, has_labour, coefficients = ranks.comm.bcast(facts)
     if inputs is None:
@@ -147,7 +152,7 @@ def _by_product(economy: Economy, chosen: np.ndarray) -> tuple[sp.csr_array, sp.
     inputs = sp.csr_array(square.T)
     if LABOUR not in economy.resources:
         return inputs, None
-    row = int(economy.resources.get_loc(LABOUR))
+    row = int(economy.resources.get_indexer(pd.Index([LABOUR]))[0])
     labour = sp.csr_array(economy.resource_coefficients)[[row]][:, chosen]
     return inputs, sp.csr_array(labour.T)
 
