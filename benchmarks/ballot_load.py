@@ -144,6 +144,7 @@ def prepare(voters: int) -> tuple[int, list[str]]:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from kuzbass.platform.core import clock
     from kuzbass.platform.councils import services
     from kuzbass.platform.councils.models import Membership
 
@@ -186,7 +187,7 @@ def prepare(voters: int) -> tuple[int, list[str]]:
         batch_size=2000,
     )
     ballot = services.open_ballot(
-        officer, motion, closes_at=services.now() + timedelta(hours=1), secret=True
+        officer, motion, closes_at=clock.now() + timedelta(hours=1), secret=True
     )
     return ballot.pk, keys
 

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from tests.platform.browsing import CHROMIUM_ARGS
 
+from kuzbass.platform.core import clock as service_clock
 from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import Ballot, Council, Motion
 
@@ -145,7 +146,7 @@ def open_motion() -> Callable[..., tuple[Motion, Ballot]]:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[timedelta], None]:
     """Move the services' clock forward, as time passing would (past a closing time, say)."""
     offset = [timedelta(0)]
-    monkeypatch.setattr(services, "now", lambda: timezone.now() + offset[0])
+    monkeypatch.setattr(service_clock, "now", lambda: timezone.now() + offset[0])
 
     def advance(by: timedelta) -> None:
         offset[0] += by

@@ -12,6 +12,7 @@ import requests
 from django.db import connection
 from django.test import Client
 
+from kuzbass.platform.core import errors
 from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import BallotPaper, Motion, VoterRoll
 from kuzbass.platform.ledger.models import LedgerEvent
@@ -55,7 +56,7 @@ def test_fifty_concurrent_votes_by_one_member_record_one(
     def vote(index: int) -> str:
         try:
             services.cast_vote(voter, ballot, "yes" if index % 2 else "no")
-        except services.RefusedError as error:
+        except errors.RefusedError as error:
             return error.message
         return "recorded"
 

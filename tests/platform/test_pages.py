@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from kuzbass.platform.core import clock as service_clock
+from kuzbass.platform.core import errors
 from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import BallotPaper, Demand, Motion
 from kuzbass.platform.ledger.models import LedgerEvent
@@ -187,7 +189,7 @@ def test_officer_opens_a_ballot_from_the_page_and_closing_shows_the_chart(
         brigade["members"][0], brigade["council"], title="Showers", text="Hot water in every shift."
     )
     officer = logged_in(brigade["officer"])
-    closes = (services.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    closes = (service_clock.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     response = officer.post(
         f"/motions/{motion.pk}/ballot/",
         {
@@ -214,7 +216,7 @@ def test_officer_opens_a_ballot_from_the_page_and_closing_shows_the_chart(
 def test_demand_in_plan_from_the_page(brigade: dict[str, Any]) -> None:
     demand = services.raise_demand(brigade["members"][0], brigade["council"], title="Soap")
     ballot = services.open_ballot(
-        brigade["officer"], demand.motions.get(), closes_at=services.now() + timedelta(hours=1)
+        brigade["officer"], demand.motions.get(), closes_at=service_clock.now() + timedelta(hours=1)
     )
     for voter in [*brigade["members"], brigade["officer"]]:
         services.cast_vote(voter, ballot, "yes")
@@ -289,7 +291,7 @@ def test_a_ballot_scheduled_for_later_waits(brigade: dict[str, Any]) -> None:
     motion = services.table_motion(
         brigade["members"][0], brigade["council"], title="Later", text="Vote next week."
     )
-    opens = services.now() + timedelta(days=2)
+    opens = service_clock.now() + timedelta(days=2)
     response = logged_in(brigade["officer"]).post(
         f"/motions/{motion.pk}/ballot/",
         {
@@ -304,7 +306,7 @@ def test_a_ballot_scheduled_for_later_waits(brigade: dict[str, Any]) -> None:
     assert response.status_code == 302
     html = logged_in(brigade["members"][1]).get(f"/motions/{motion.pk}/").content.decode()
     assert "Voting has not opened yet." in html and "Cast my vote" not in html
-    with pytest.raises(services.RefusedError, match="this ballot opens at"):
+    with pytest.raises(errors.RefusedError, match="this ballot opens at"):
         services.cast_vote(brigade["members"][1], motion.ballots.get(), "yes")
 
 

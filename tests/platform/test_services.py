@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 
 from kuzbass.platform import statements
+from kuzbass.platform.core import clock as service_clock
+from kuzbass.platform.core import errors
 from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import (
     Ballot,
@@ -30,9 +32,9 @@ def test_invitation_makes_a_member_once(brigade: dict[str, Any], make_user: Any)
     newcomer = make_user("dmitri")
     membership = services.accept_invitation(issued.token, newcomer)
     assert membership.role == "member" and membership.council == council
-    with pytest.raises(services.RefusedError, match="already been used"):
+    with pytest.raises(errors.RefusedError, match="already been used"):
         services.accept_invitation(issued.token, make_user("eve"))
-    with pytest.raises(services.InvalidInputError, match="not valid"):
+    with pytest.raises(errors.InvalidInputError, match="not valid"):
         services.accept_invitation("forged-token", newcomer)
     assert issued.token not in str(list(council.invitations.values()))  # only the hash is kept
 
@@ -48,7 +50,7 @@ def test_enrolment_by_the_administrator_is_on_the_ledger_once(
     assert joined is not None
     assert joined.payload["member"] == "dmitri" and joined.payload["how"] == "demo scenario"
     before = LedgerEvent.objects.count()
-    with pytest.raises(services.RefusedError, match="already a member"):
+    with pytest.raises(errors.RefusedError, match="already a member"):
         services.enrol(newcomer, council, "member", how="demo scenario")
     assert LedgerEvent.objects.count() == before
     assert verify_database().ok
@@ -56,9 +58,9 @@ def test_enrolment_by_the_administrator_is_on_the_ledger_once(
 
 def test_only_officers_invite_and_no_open_signup(brigade: dict[str, Any]) -> None:
     council, member = brigade["council"], brigade["members"][0]
-    with pytest.raises(services.NotAllowedError, match="only officers"):
+    with pytest.raises(errors.NotAllowedError, match="only officers"):
         services.invite(member, council)
-    with pytest.raises(services.NotAllowedError, match="invitation only"):
+    with pytest.raises(errors.NotAllowedError, match="invitation only"):
         services.join_open_council(member, council)
 
 
@@ -94,7 +96,7 @@ def test_quorum_not_met_defeats_the_motion(
     council, officer, members = brigade["council"], brigade["officer"], brigade["members"]
     motion, ballot = open_motion(council, members[0], officer)
     services.cast_vote(members[0], ballot, "yes")  # 1 of 5 < quorum 1/2
-    with pytest.raises(services.RefusedError, match="still to vote"):
+    with pytest.raises(errors.RefusedError, match="still to vote"):
         services.close_ballot(ballot)
     clock(timedelta(hours=2))
     ballot = services.close_ballot(ballot)
@@ -277,7 +279,7 @@ def test_constitution_motion_changes_the_constitution(
 
 def test_bad_constitution_is_refused_and_nothing_written(brigade: dict[str, Any]) -> None:
     before = (Motion.objects.count(), LedgerEvent.objects.count())
-    with pytest.raises(services.InvalidInputError, match="proposed_constitution"):
+    with pytest.raises(errors.InvalidInputError, match="proposed_constitution"):
         services.table_motion(
             brigade["members"][0],
             brigade["council"],
@@ -299,7 +301,7 @@ def test_amendment_carried_replaces_the_text(brigade: dict[str, Any]) -> None:
     motion = services.table_motion(members[0], council, title="Norms", text="Cut norms 5%.")
     amendment = services.propose_amendment(members[1], motion, text="Cut norms 20%.")
     ballot = services.open_ballot(
-        officer, motion, amendment=amendment, closes_at=services.now() + timedelta(hours=1)
+        officer, motion, amendment=amendment, closes_at=service_clock.now() + timedelta(hours=1)
     )
     for voter in [*members, officer]:
         services.cast_vote(voter, ballot, "yes")
@@ -317,13 +319,15 @@ def test_demand_adopted_in_plan_and_fulfilled_only_by_vote(brigade: dict[str, An
     )
     adoption = demand.motions.get()
     assert adoption.demand_action == "adopt" and demand.status == "raised"
-    ballot = services.open_ballot(officer, adoption, closes_at=services.now() + timedelta(hours=1))
+    ballot = services.open_ballot(
+        officer, adoption, closes_at=service_clock.now() + timedelta(hours=1)
+    )
     for voter in [*members, officer]:
         services.cast_vote(voter, ballot, "yes")
     services.settle(ballot)
     demand.refresh_from_db()
     assert demand.status == "open" and demand.responsible_body == council
-    with pytest.raises(services.NotAllowedError):
+    with pytest.raises(errors.NotAllowedError):
         services.put_demand_in_plan(members[1], demand, note="soap in the plan")
     services.put_demand_in_plan(officer, demand, note="200 t of soap in the July plan")
     demand.refresh_from_db()
@@ -336,7 +340,9 @@ def test_demand_adopted_in_plan_and_fulfilled_only_by_vote(brigade: dict[str, An
         demand=demand,
         demand_action="fulfil",
     )
-    ballot = services.open_ballot(officer, fulfil, closes_at=services.now() + timedelta(hours=1))
+    ballot = services.open_ballot(
+        officer, fulfil, closes_at=service_clock.now() + timedelta(hours=1)
+    )
     for voter in [*members, officer]:
         services.cast_vote(voter, ballot, "yes")
     services.settle(ballot)
@@ -355,7 +361,7 @@ def test_defeated_demand_is_rejected_with_reason(brigade: dict[str, Any]) -> Non
     council, officer, members = brigade["council"], brigade["officer"], brigade["members"]
     demand = services.raise_demand(members[0], council, title="A second canteen")
     ballot = services.open_ballot(
-        officer, demand.motions.get(), closes_at=services.now() + timedelta(hours=1)
+        officer, demand.motions.get(), closes_at=service_clock.now() + timedelta(hours=1)
     )
     for voter in [*members, officer]:
         services.cast_vote(voter, ballot, "no")
@@ -368,7 +374,7 @@ def test_defeated_demand_is_rejected_with_reason(brigade: dict[str, Any]) -> Non
 def test_failure_inside_a_service_leaves_no_rows(
     brigade: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kuzbass.platform.councils.services as module
+    import kuzbass.platform.councils.services.demands as module
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk full")
@@ -463,7 +469,7 @@ def test_federation_seats_follow_the_members(
             services.cast_vote(voter, ballot, [candidate])
         services.settle(ballot)
     assert Mandate.objects.filter(body=federation, ended_at__isnull=True).count() == 2
-    with pytest.raises(services.RefusedError, match="already fills its 2 seat"):
+    with pytest.raises(errors.RefusedError, match="already fills its 2 seat"):
         services.table_motion(
             members[2],
             council,
@@ -473,5 +479,5 @@ def test_federation_seats_follow_the_members(
             delegate_to=federation,
             mandate_instructions="More voices.",
         )
-    with pytest.raises(services.InvalidInputError, match="only a federation or congress"):
+    with pytest.raises(errors.InvalidInputError, match="only a federation or congress"):
         make_council("pit-two", delegate_seats=2)

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from tests.platform.test_api import Session
 
+from kuzbass.platform.core import errors
 from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import Membership
 
@@ -83,6 +84,6 @@ def test_the_vote_check_and_the_roll_agree_on_who_may_vote(
         try:
             services.cast_vote(user, ballot, "yes")
             voted = True
-        except services.NotAllowedError:
+        except errors.NotAllowedError:
             voted = False
         assert voted == (name in on_roll), name

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from kuzbass.platform.core import errors
 from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import BallotPaper, VoterRoll
 
@@ -34,7 +35,7 @@ def ballot(brigade: dict[str, Any], open_motion: Any) -> Any:
 
 def test_non_member_gets_403_with_reason(ballot: Any, make_user: Any) -> None:
     outsider = make_user("outsider")
-    with pytest.raises(services.NotAllowedError, match="not a member of 9th brigade"):
+    with pytest.raises(errors.NotAllowedError, match="not a member of 9th brigade"):
         services.cast_vote(outsider, ballot, "yes")
     response = post_json(
         api_client(outsider), f"/api/ballots/{ballot.pk}/votes", {"content": "yes"}
@@ -69,7 +70,7 @@ def test_voting_twice_is_refused(ballot: Any, brigade: dict[str, Any]) -> None:
 
 def test_voting_after_closing_is_refused(ballot: Any, brigade: dict[str, Any], clock: Any) -> None:
     clock(timedelta(hours=2))
-    with pytest.raises(services.RefusedError, match="this ballot closed at"):
+    with pytest.raises(errors.RefusedError, match="this ballot closed at"):
         services.cast_vote(brigade["members"][1], ballot, "yes")
     assert not VoterRoll.objects.exists()
 
@@ -96,7 +97,7 @@ def test_member_who_joined_after_opening_is_not_on_the_roll(
 ) -> None:
     late = make_user("latecomer")
     join(brigade["council"], late, brigade["officer"])
-    with pytest.raises(services.NotAllowedError, match="after this ballot opened"):
+    with pytest.raises(errors.NotAllowedError, match="after this ballot opened"):
         services.cast_vote(late, ballot, "yes")
 
 
@@ -164,7 +165,7 @@ def test_ballot_closes_when_the_whole_roll_has_voted(ballot: Any, brigade: dict[
     for voter in voters[:-1]:
         services.cast_vote(voter, ballot, "yes")
     assert services.settle(ballot).closed_at is None  # one still to vote, time not up
-    with pytest.raises(services.RefusedError, match="still to vote"):
+    with pytest.raises(errors.RefusedError, match="still to vote"):
         services.close_ballot(ballot)
     services.cast_vote(voters[-1], ballot, "no")
     closed = services.settle(ballot)
@@ -175,7 +176,7 @@ def test_vote_and_close_never_interleave(ballot: Any, brigade: dict[str, Any], c
     services.cast_vote(brigade["members"][0], ballot, "yes")
     clock(timedelta(hours=2))
     services.close_ballot(ballot)
-    with pytest.raises(services.RefusedError, match="closed"):
+    with pytest.raises(errors.RefusedError, match="closed"):
         services.cast_vote(brigade["members"][1], ballot, "yes")
     assert BallotPaper.objects.filter(ballot=ballot).count() == 1
 

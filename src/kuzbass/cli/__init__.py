@@ -6,6 +6,7 @@ so that `kuzbass --help` and small commands start fast.
 
 from kuzbass.cli import (
     accounts,  # noqa: F401
+    ballot,  # noqa: F401
     demo,  # noqa: F401
     economy,  # noqa: F401
     planning,  # noqa: F401

@@ -42,7 +42,7 @@ def credit(
     """
     _django()
     from kuzbass.platform.accounts import services
-    from kuzbass.platform.councils.services import ServiceError
+    from kuzbass.platform.core.errors import ServiceError
 
     with Progress(
         TextColumn("crediting hours"),
@@ -82,8 +82,8 @@ def register_sheet(
     from django.contrib.auth import get_user_model
 
     from kuzbass.platform.accounts import services
+    from kuzbass.platform.core.errors import ServiceError
     from kuzbass.platform.councils.models import Council
-    from kuzbass.platform.councils.services import ServiceError
 
     with sheet.open(encoding="utf-8", newline="") as stream:
         reader = csv.DictReader(stream)

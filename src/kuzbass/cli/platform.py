@@ -121,6 +121,14 @@ def ledger_verify(
     raise typer.Exit(1)
 
 
+@ledger_app.command("kinds")
+def ledger_kinds() -> None:
+    """Print the catalogue of ledger event kinds and their payload fields (Markdown)."""
+    from kuzbass.platform.core.events import catalogue_markdown
+
+    typer.echo(catalogue_markdown(), nl=False)
+
+
 @ledger_app.command("export")
 def ledger_export(
     out: Annotated[
@@ -166,6 +174,7 @@ def found_council(
     """Found a council (its first officer is appointed with ``create-officer``)."""
     _django()
     _migrate()
+    from kuzbass.platform.core import errors
     from kuzbass.platform.councils import services
 
     try:
@@ -182,7 +191,7 @@ def found_council(
                 "constitution_threshold": constitution_threshold,
             },
         )
-    except services.ServiceError as error:
+    except errors.ServiceError as error:
         console.print(f"[red]{error.message}")
         raise typer.Exit(1) from error
     console.print(f"founded {council.name} ({council.kind}) at /councils/{council.slug}/")

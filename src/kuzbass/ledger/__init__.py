@@ -13,7 +13,7 @@ from kuzbass.ledger.chain import (
     next_event,
     verify_chain,
 )
-from kuzbass.ledger.encoding import canonical_json
+from kuzbass.ledger.encoding import canonical_json, float_text, floats_as_text
 from kuzbass.ledger.jsonl import (
     LedgerFormatError,
     event_from_dict,
@@ -30,6 +30,8 @@ __all__ = [
     "canonical_json",
     "chain_hash",
     "event_from_dict",
+    "float_text",
+    "floats_as_text",
     "format_recorded_at",
     "next_event",
     "read_jsonl",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
-__all__ = ["canonical_json"]
+__all__ = ["canonical_json", "float_text", "floats_as_text"]
 
 
 def _check(value: Any, path: str) -> None:
@@ -44,3 +45,21 @@ def canonical_json(value: Any) -> bytes:
     """
     _check(value, "$")
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def float_text(value: float | None) -> str | None:
+    """A number as its shortest round-trip decimal text (``0.1`` stays ``"0.1"``), the way the
+    ledger writes numbers that are not whole; None stays None."""
+    return None if value is None else repr(float(value))
+
+
+def floats_as_text(value: Any) -> Any:
+    """``value`` with every float inside it written as :func:`float_text` (NaN and infinities
+    as null), so that it passes :func:`canonical_json`; keys become strings."""
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(key): floats_as_text(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [floats_as_text(item) for item in value]
+    return value

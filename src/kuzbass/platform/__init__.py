@@ -1,22 +1,12 @@
 """The councils web platform: the Django project, and the only layer of kuzbass that imports Django.
 
-Apps: ``kuzbass.platform.ledger`` (the public hash-chained ledger stored in the database) and
-``kuzbass.platform.councils`` (councils, members, motions, ballots, delegates, demands). Every
-change goes through a function of a ``services`` module, which runs in one database transaction
-that also appends the ledger event recording it. Pages (``views``) and the JSON API (``api``)
-only validate input, call a service and show its answer.
-
-How a new app (the plan cycle, labour accounts) builds on this:
-
-- a model whose rows record decisions subclasses ``ledger.models.Sealed`` and defines
-  ``ledger_snapshot()``; its service calls ``ledger.services.lock_ledger()`` first, changes the
-  rows, then ``append_event(kind, payload, seals=[rows])`` in the same ``transaction.atomic``:
-  ``kuzbass ledger verify`` then also notices those rows being edited behind the platform's back;
-- a decision that councils vote on is a ``Motion`` (with the app's subject in its own model,
-  linked one-to-one); the app connects to ``councils.signals.motion_decided`` to act when the
-  ballot is tallied, inside the same transaction;
-- errors a user can cause are ``councils.services.ServiceError`` subclasses, which the pages and
-  the API turn into the matching HTTP status with the message.
+Apps: ``core`` (errors, permissions, checks, the clock, the catalogue of ledger events, the API
+root), ``ledger`` (the public hash-chained ledger stored in the database), ``councils`` (councils,
+members, motions, ballots, delegates, demands), ``plans`` (the plan cycle) and ``accounts``
+(labour-time accounts). Every change goes through a service (one module per noun in each app's
+``services`` package), which runs in one database transaction that also appends the ledger event
+recording it. Pages (``views``) and the JSON API (``api``) only parse input, call a service and
+show its answer. ``docs/architecture.md`` follows one request through these layers.
 """
 
 import os

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kuzbass.platform.core.api import api
 from kuzbass.platform.councils import views
-from kuzbass.platform.councils.api import api
 
 urlpatterns = [
     # First, as no page lives under api/: a vote then skips matching against thirty page patterns.

@@ -8,6 +8,7 @@ import pytest
 
 from kuzbass.platform.accounts import services
 from kuzbass.platform.councils import services as councils
+from kuzbass.platform.plans.services import versions
 
 SOAP_HOURS = Decimal("0.5")
 
@@ -23,6 +24,8 @@ def economy(
     councils.appoint_officer(chair, congress)
     services.set_deductions(chair, congress, public_fund="3/20", investment_fund="1/10")
     monkeypatch.setattr(
-        services, "adopted_labour_values", lambda: {"soap": SOAP_HOURS, "bread": Decimal("1.25")}
+        versions,
+        "adopted_labour_values",
+        lambda congress=None: {"soap": SOAP_HOURS, "bread": Decimal("1.25")},
     )
     return {**brigade, "congress": congress, "chair": chair}

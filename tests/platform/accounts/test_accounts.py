@@ -15,15 +15,9 @@ from kuzbass.platform.accounts.models import (
     Transfer,
     TransferKind,
 )
-from kuzbass.platform.councils.services import (
-    InvalidInputError as InvalidInput,
-)
-from kuzbass.platform.councils.services import (
-    NotAllowedError as NotAllowed,
-)
-from kuzbass.platform.councils.services import (
-    RefusedError as Refused,
-)
+from kuzbass.platform.core.errors import InvalidInputError as InvalidInput
+from kuzbass.platform.core.errors import NotAllowedError as NotAllowed
+from kuzbass.platform.core.errors import RefusedError as Refused
 from kuzbass.platform.ledger.models import LedgerEvent
 from kuzbass.platform.ledger.services import verify_database
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from kuzbass.platform.core import errors
 from kuzbass.platform.ledger.models import LedgerEvent
 from kuzbass.platform.ledger.services import verify_database
 from kuzbass.platform.plans import services
@@ -85,7 +86,7 @@ def test_a_failed_run_leaves_the_previous_draft_as_it_was(declared: dict[str, An
         inputs={"coal": 5, "ore": 1},
     )
     events = LedgerEvent.objects.count()
-    with pytest.raises(services.RefusedError, match="no workplace can make soap"):
+    with pytest.raises(errors.RefusedError, match="no workplace can make soap"):
         services.run_planning_round(declared["kon"], declared["congress"])
     assert LedgerEvent.objects.count() == events
     assert list(PlanVersion.objects.all()) == [first]

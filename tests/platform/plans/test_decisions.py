@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 
+from kuzbass.platform.core import clock as service_clock
+from kuzbass.platform.core import errors
 from kuzbass.platform.councils import services as councils
 from kuzbass.platform.councils.models import DemandStatus
 from kuzbass.platform.ledger.models import LedgerEvent
@@ -77,7 +79,7 @@ def test_bad_uploads_are_refused_naming_the_row_and_store_nothing(
     economy: dict[str, Any], techniques: bytes, inputs: bytes, message: str
 ) -> None:
     events = LedgerEvent.objects.count()
-    with pytest.raises(services.InvalidInputError) as raised:
+    with pytest.raises(errors.InvalidInputError) as raised:
         services.upload_techniques(
             economy["pit"], economy["mine"], {"techniques.csv": techniques, "inputs.csv": inputs}
         )
@@ -89,7 +91,7 @@ def test_bad_uploads_are_refused_naming_the_row_and_store_nothing(
 
 def test_a_workplace_cannot_declare_another_workplaces_technique(declared: dict[str, Any]) -> None:
     with pytest.raises(
-        services.InvalidInputError, match="belongs to Severnaya pit, not to Soap works"
+        errors.InvalidInputError, match="belongs to Severnaya pit, not to Soap works"
     ):
         services.declare_technique(
             declared["lather"],
@@ -99,7 +101,7 @@ def test_a_workplace_cannot_declare_another_workplaces_technique(declared: dict[
             output=1,
             labour=1,
         )
-    with pytest.raises(services.InvalidInputError, match="belongs to Severnaya pit"):
+    with pytest.raises(errors.InvalidInputError, match="belongs to Severnaya pit"):
         services.upload_techniques(
             declared["lather"],
             declared["soapworks"],
@@ -114,19 +116,19 @@ def test_a_workplace_cannot_declare_another_workplaces_technique(declared: dict[
 def test_only_officers_of_a_workplace_declare_and_numbers_are_checked(
     economy: dict[str, Any],
 ) -> None:
-    with pytest.raises(services.ServiceError, match="only officers of Severnaya pit"):
+    with pytest.raises(errors.ServiceError, match="only officers of Severnaya pit"):
         services.declare_technique(
             economy["miner"], economy["mine"], name="c", product="coal", output=1, labour=1
         )
-    with pytest.raises(services.InvalidInputError, match="labour -3 must be ≥ 0"):
+    with pytest.raises(errors.InvalidInputError, match="labour -3 must be ≥ 0"):
         services.declare_technique(
             economy["pit"], economy["mine"], name="c", product="coal", output=1, labour=-3
         )
-    with pytest.raises(services.InvalidInputError, match="output 'lots' is not a number"):
+    with pytest.raises(errors.InvalidInputError, match="output 'lots' is not a number"):
         services.declare_technique(
             economy["pit"], economy["mine"], name="c", product="coal", output="lots", labour=1
         )
-    with pytest.raises(services.InvalidInputError, match="unknown input 'ore'"):
+    with pytest.raises(errors.InvalidInputError, match="unknown input 'ore'"):
         services.declare_technique(
             economy["pit"],
             economy["mine"],
@@ -202,7 +204,7 @@ def test_congress_priorities_drive_the_priorities_mode(
     assert "coal (other) met at 50.0%" in flags[0]["message"]
     (shortage,) = version.content["shortages"]
     assert shortage["product"] == "coal" and "labour" in shortage["why"]
-    with pytest.raises(services.InvalidInputError, match="use 'arms' is not one of"):
+    with pytest.raises(errors.InvalidInputError, match="use 'arms' is not one of"):
         services.submit_need(
             declared["mayor"], declared["town"], product="coal", quantity=1, use="arms"
         )
@@ -253,10 +255,10 @@ def test_participatory_rounds_refuse_late_proposals_and_keep_every_round(
     )
     services.run_planning_round(declared["kon"], declared["congress"])
     first = services.open_participatory_round(
-        declared["kon"], declared["congress"], deadline=councils.now() + timedelta(hours=2)
+        declared["kon"], declared["congress"], deadline=service_clock.now() + timedelta(hours=2)
     )
     assert first.prices["soap"] == pytest.approx(2.0) and first.prices["labour"] == 1.0
-    with pytest.raises(services.RefusedError, match="takes proposals until"):
+    with pytest.raises(errors.RefusedError, match="takes proposals until"):
         services.close_participatory_round(declared["kon"], first)
     # the soap works revises within the deadline; the town does not answer (keeps 100 t)
     services.declare_technique(
@@ -270,7 +272,7 @@ def test_participatory_rounds_refuse_late_proposals_and_keep_every_round(
         inputs={"coal": 50},
     )
     clock(timedelta(hours=3))
-    with pytest.raises(services.RefusedError, match="closed for proposals"):
+    with pytest.raises(errors.RefusedError, match="closed for proposals"):
         services.submit_need(declared["mayor"], declared["town"], product="soap", quantity=5)
     closed = services.close_participatory_round(declared["kon"], first)
     goods = {g["good"]: g for g in closed.outcome["goods"]}
@@ -301,7 +303,7 @@ def test_rounds_stop_once_every_good_balances(declared: dict[str, Any], clock: A
     )
     services.run_planning_round(declared["kon"], declared["congress"])
     first = services.open_participatory_round(
-        declared["kon"], declared["congress"], deadline=councils.now() + timedelta(hours=1)
+        declared["kon"], declared["congress"], deadline=service_clock.now() + timedelta(hours=1)
     )
     # the works propose exactly what the town needs, and the pit exactly the coal that takes
     services.declare_technique(

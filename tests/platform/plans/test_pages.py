@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from tests.platform.conftest import PASSWORD
 
-from kuzbass.platform.councils import services as councils
+from kuzbass.platform.core import clock as service_clock
 from kuzbass.platform.plans import services
 from kuzbass.platform.plans.models import Need, PlanVersion, Technique
 
@@ -114,7 +114,7 @@ def test_round_pages_publish_prices_and_close_after_the_deadline(
     response = congress.post(reverse("plans:open_round"), {"deadline": "2000-01-01T00:00"})
     assert response.status_code == 400 and "in the future" in response.content.decode()
     participatory = services.open_participatory_round(
-        declared["kon"], declared["congress"], deadline=councils.now() + timedelta(hours=1)
+        declared["kon"], declared["congress"], deadline=service_clock.now() + timedelta(hours=1)
     )
     page = congress.get(reverse("plans:round", args=[participatory.pk])).content.decode()
     assert "Indicative prices" in page and "soap" in page

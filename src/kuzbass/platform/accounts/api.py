@@ -16,7 +16,7 @@ from ninja.security import django_auth
 
 from kuzbass.platform.accounts import services
 from kuzbass.platform.accounts.models import Account, AccountKind, HourRegistration, hours
-from kuzbass.platform.councils.api import ERRORS
+from kuzbass.platform.core.api import ERRORS
 from kuzbass.platform.councils.models import Council
 
 router = Router(tags=["accounts"])

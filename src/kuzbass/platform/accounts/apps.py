@@ -9,6 +9,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         """Mount the accounts router on the platform's API before its URLs are built."""
         from kuzbass.platform.accounts.api import router
-        from kuzbass.platform.councils.api import api
+        from kuzbass.platform.core.api import api
 
         api.add_router("/accounts/", router)

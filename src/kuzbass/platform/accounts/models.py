@@ -9,7 +9,7 @@ put into the social product) and are split between the worker and the congress's
 moves hours from the member to the social product at the adopted plan's labour values.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +26,11 @@ SECONDS_PER_HOUR = 3600
 def hours(seconds: int | None) -> Decimal:
     """Seconds as hours with two decimals, the form people read."""
     return (Decimal(seconds or 0) / SECONDS_PER_HOUR).quantize(Decimal("0.01"))
+
+
+def seconds_of(amount: Decimal) -> int:
+    """Hours as whole seconds, rounded half up: every sum of hours is then exact."""
+    return int((amount * SECONDS_PER_HOUR).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def _iso(value: Any) -> str | None:

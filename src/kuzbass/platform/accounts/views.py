@@ -25,8 +25,9 @@ from kuzbass.platform.accounts.models import (
     TransferKind,
     hours,
 )
+from kuzbass.platform.core.errors import ServiceError
+from kuzbass.platform.core.permissions import is_officer
 from kuzbass.platform.councils.models import Council, CouncilKind
-from kuzbass.platform.councils.services import ServiceError, is_officer
 
 
 def _refusal(form: django_forms.Form, error: ServiceError) -> None:

@@ -1,21 +1,22 @@
-"""The JSON API (django-ninja): the same actions as the pages, through the same services.
+"""The councils' part of the JSON API: the same actions as the pages, through the same services.
 
-Reading is public, as the councils' business is; every change needs a logged-in session and the
-CSRF token (header ``X-CSRFToken``, from the ``csrftoken`` cookie that ``GET /api/csrf`` sets).
-The schema is at ``/api/openapi.json``.
+Mounted on the platform's API root (:mod:`kuzbass.platform.core.api`), which says how sessions
+and CSRF work.
 """
 
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import authenticate, login, logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI, Schema, Status
+from ninja import Router, Schema, Status
 from ninja.security import django_auth
 from ninja.utils import check_csrf
 
+from kuzbass.platform.core.api import ERRORS, Problem
+from kuzbass.platform.core.errors import RefusedError
 from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import (
     Ballot,
@@ -28,27 +29,7 @@ from kuzbass.platform.councils.models import (
 )
 from kuzbass.platform.ledger.models import LedgerEvent
 
-api = NinjaAPI(
-    title="kuzbass councils",
-    version="1",
-    description="Councils, motions, ballots, delegates, demands and the public ledger.",
-    urls_namespace="api",
-)
-
-
-@api.exception_handler(services.ServiceError)
-def service_error(request: HttpRequest, error: services.ServiceError) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": error.message, "field": error.field}, status=error.status
-    )
-
-
-class Problem(Schema):
-    detail: str
-    field: str | None = None
-
-
-ERRORS: dict[int, Any] = {400: Problem, 403: Problem, 404: Problem, 409: Problem}
+router = Router()
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -336,14 +317,14 @@ class Who(Schema):
 # --- session --------------------------------------------------------------------------------
 
 
-@api.get("/csrf", response=Who, tags=["session"])
+@router.get("/csrf", response=Who, tags=["session"])
 def csrf(request: HttpRequest) -> Who:
     """Sets the ``csrftoken`` cookie that every change must echo in ``X-CSRFToken``."""
     get_token(request)
     return Who(username=request.user.get_username() if request.user.is_authenticated else None)
 
 
-@api.post("/auth/login", response={200: Who, 400: Problem, 403: Problem}, tags=["session"])
+@router.post("/auth/login", response={200: Who, 400: Problem, 403: Problem}, tags=["session"])
 def api_login(request: HttpRequest, body: LoginIn) -> Any:
     refused = check_csrf(request)
     if refused is not None:
@@ -355,7 +336,7 @@ def api_login(request: HttpRequest, body: LoginIn) -> Any:
     return Status(200, Who(username=user.get_username()))
 
 
-@api.post("/auth/logout", response=Who, auth=django_auth, tags=["session"])
+@router.post("/auth/logout", response=Who, auth=django_auth, tags=["session"])
 def api_logout(request: HttpRequest) -> Who:
     logout(request)
     return Who(username=None)
@@ -364,17 +345,17 @@ def api_logout(request: HttpRequest) -> Who:
 # --- councils and members -------------------------------------------------------------------
 
 
-@api.get("/councils", response=list[CouncilOut], tags=["councils"])
+@router.get("/councils", response=list[CouncilOut], tags=["councils"])
 def list_councils(request: HttpRequest) -> list[CouncilOut]:
     return [CouncilOut.of(council) for council in Council.objects.all()]
 
 
-@api.get("/councils/{slug}", response={200: CouncilOut, 404: Problem}, tags=["councils"])
+@router.get("/councils/{slug}", response={200: CouncilOut, 404: Problem}, tags=["councils"])
 def get_council(request: HttpRequest, slug: str) -> CouncilOut:
     return CouncilOut.of(get_object_or_404(Council, slug=slug))
 
 
-@api.get("/councils/{slug}/members", response=list[MembershipOut], tags=["councils"])
+@router.get("/councils/{slug}/members", response=list[MembershipOut], tags=["councils"])
 def list_members(request: HttpRequest, slug: str) -> list[MembershipOut]:
     council = get_object_or_404(Council, slug=slug)
     return [
@@ -385,7 +366,7 @@ def list_members(request: HttpRequest, slug: str) -> list[MembershipOut]:
     ]
 
 
-@api.post(
+@router.post(
     "/councils/{slug}/invitations",
     response={201: InvitationOut, **ERRORS},
     auth=django_auth,
@@ -406,7 +387,7 @@ def create_invitation(request: HttpRequest, slug: str, body: InvitationIn) -> An
     )
 
 
-@api.post(
+@router.post(
     "/invitations/accept",
     response={201: MembershipOut, **ERRORS},
     auth=django_auth,
@@ -416,7 +397,7 @@ def accept(request: HttpRequest, body: AcceptIn) -> Any:
     return Status(201, MembershipOut.of(services.accept_invitation(body.token, request.user)))
 
 
-@api.post(
+@router.post(
     "/councils/{slug}/join",
     response={201: MembershipOut, **ERRORS},
     auth=django_auth,
@@ -427,7 +408,7 @@ def join(request: HttpRequest, slug: str) -> Any:
     return Status(201, MembershipOut.of(services.join_open_council(request.user, council)))
 
 
-@api.post(
+@router.post(
     "/councils/{slug}/affiliates",
     response={201: CouncilOut, **ERRORS},
     auth=django_auth,
@@ -440,13 +421,13 @@ def add_affiliate(request: HttpRequest, slug: str, body: AffiliationIn) -> Any:
     return Status(201, CouncilOut.of(member))
 
 
-@api.get("/councils/{slug}/seats", response={200: dict[str, int], **ERRORS}, tags=["delegates"])
+@router.get("/councils/{slug}/seats", response={200: dict[str, int], **ERRORS}, tags=["delegates"])
 def list_seats(request: HttpRequest, slug: str) -> Any:
     """A federation's or congress's delegate seats per member council."""
     return Status(200, services.seat_allocation(get_object_or_404(Council, slug=slug)))
 
 
-@api.get("/councils/{slug}/mandates", response=list[MandateOut], tags=["delegates"])
+@router.get("/councils/{slug}/mandates", response=list[MandateOut], tags=["delegates"])
 def list_mandates(request: HttpRequest, slug: str) -> list[MandateOut]:
     """The full public history of who held which mandate."""
     council = get_object_or_404(Council, slug=slug)
@@ -459,13 +440,13 @@ def list_mandates(request: HttpRequest, slug: str) -> list[MandateOut]:
 # --- motions and ballots --------------------------------------------------------------------
 
 
-@api.get("/councils/{slug}/motions", response=list[MotionOut], tags=["motions"])
+@router.get("/councils/{slug}/motions", response=list[MotionOut], tags=["motions"])
 def list_motions(request: HttpRequest, slug: str) -> list[MotionOut]:
     council = get_object_or_404(Council, slug=slug)
     return [MotionOut.of(m) for m in council.motions.select_related("council", "tabled_by")]
 
 
-@api.post(
+@router.post(
     "/councils/{slug}/motions",
     response={201: MotionOut, **ERRORS},
     auth=django_auth,
@@ -489,12 +470,12 @@ def create_motion(request: HttpRequest, slug: str, body: MotionIn) -> Any:
     return Status(201, MotionOut.of(motion))
 
 
-@api.get("/motions/{motion_id}", response={200: MotionOut, 404: Problem}, tags=["motions"])
+@router.get("/motions/{motion_id}", response={200: MotionOut, 404: Problem}, tags=["motions"])
 def get_motion(request: HttpRequest, motion_id: int) -> MotionOut:
     return MotionOut.of(get_object_or_404(Motion, pk=motion_id))
 
 
-@api.post(
+@router.post(
     "/motions/{motion_id}/amendments",
     response={201: AmendmentOut, **ERRORS},
     auth=django_auth,
@@ -511,7 +492,7 @@ def create_amendment(request: HttpRequest, motion_id: int, body: AmendmentIn) ->
     )
 
 
-@api.post(
+@router.post(
     "/motions/{motion_id}/comments",
     response={201: CommentIn, **ERRORS},
     auth=django_auth,
@@ -522,7 +503,7 @@ def create_comment(request: HttpRequest, motion_id: int, body: CommentIn) -> Any
     return Status(201, CommentIn(text=services.comment(request.user, motion, text=body.text).text))
 
 
-@api.post(
+@router.post(
     "/motions/{motion_id}/ballots",
     response={201: BallotOut, **ERRORS},
     auth=django_auth,
@@ -551,13 +532,13 @@ def _ballot(ballot_id: int) -> Ballot:
     return services.settle(get_object_or_404(Ballot, pk=ballot_id))
 
 
-@api.get("/ballots/{ballot_id}", response={200: BallotOut, 404: Problem}, tags=["ballots"])
+@router.get("/ballots/{ballot_id}", response={200: BallotOut, 404: Problem}, tags=["ballots"])
 def get_ballot(request: HttpRequest, ballot_id: int) -> BallotOut:
     """The ballot and, once closed, its tally with quorum and threshold."""
     return BallotOut.of(_ballot(ballot_id))
 
 
-@api.post(
+@router.post(
     "/ballots/{ballot_id}/votes",
     response={201: ReceiptOut, **ERRORS},
     auth=django_auth,
@@ -569,7 +550,7 @@ def vote(request: HttpRequest, ballot_id: int, body: VoteIn) -> Any:
     return Status(201, ReceiptOut(ballot=ballot_id, receipt=receipt.code, content=receipt.content))
 
 
-@api.post(
+@router.post(
     "/ballots/{ballot_id}/close",
     response={200: BallotOut, **ERRORS},
     auth=django_auth,
@@ -579,12 +560,14 @@ def close(request: HttpRequest, ballot_id: int) -> Any:
     return Status(200, BallotOut.of(services.close_ballot(get_object_or_404(Ballot, pk=ballot_id))))
 
 
-@api.get("/ballots/{ballot_id}/papers", response={200: PublishedBallot, **ERRORS}, tags=["ballots"])
+@router.get(
+    "/ballots/{ballot_id}/papers", response={200: PublishedBallot, **ERRORS}, tags=["ballots"]
+)
 def papers(request: HttpRequest, ballot_id: int) -> Any:
     """After the close: the roll and every paper by receipt hash, so voters can check theirs."""
     ballot = _ballot(ballot_id)
     if ballot.closed_at is None:
-        raise services.RefusedError("the papers are published when the ballot closes")
+        raise RefusedError("the papers are published when the ballot closes")
     return Status(
         200,
         PublishedBallot(
@@ -602,7 +585,7 @@ def papers(request: HttpRequest, ballot_id: int) -> Any:
     )
 
 
-@api.get("/receipts/{code}", response={200: PaperOut, 404: Problem}, tags=["ballots"])
+@router.get("/receipts/{code}", response={200: PaperOut, 404: Problem}, tags=["ballots"])
 def check_receipt(request: HttpRequest, code: str) -> Any:
     paper = get_object_or_404(BallotPaper, receipt_hash=BallotPaper.hash_receipt(code))
     return Status(
@@ -618,7 +601,7 @@ def check_receipt(request: HttpRequest, code: str) -> Any:
 # --- demands --------------------------------------------------------------------------------
 
 
-@api.get("/councils/{slug}/demands", response=list[DemandOut], tags=["demands"])
+@router.get("/councils/{slug}/demands", response=list[DemandOut], tags=["demands"])
 def list_demands(request: HttpRequest, slug: str) -> list[DemandOut]:
     council = get_object_or_404(Council, slug=slug)
     return [
@@ -629,7 +612,7 @@ def list_demands(request: HttpRequest, slug: str) -> list[DemandOut]:
     ]
 
 
-@api.post(
+@router.post(
     "/councils/{slug}/demands",
     response={201: DemandOut, **ERRORS},
     auth=django_auth,
@@ -652,7 +635,7 @@ def create_demand(request: HttpRequest, slug: str, body: DemandIn) -> Any:
     return Status(201, DemandOut.of(demand))
 
 
-@api.post(
+@router.post(
     "/demands/{demand_id}/in-plan",
     response={200: DemandOut, **ERRORS},
     auth=django_auth,
@@ -668,7 +651,7 @@ def demand_in_plan(request: HttpRequest, demand_id: int, body: InPlanIn) -> Any:
 # --- ledger ---------------------------------------------------------------------------------
 
 
-@api.get("/ledger/events", response=list[EventOut], tags=["ledger"])
+@router.get("/ledger/events", response=list[EventOut], tags=["ledger"])
 def ledger_events(request: HttpRequest, after: int = -1, limit: int = 100) -> list[EventOut]:
     """Events in order, ``limit`` (at most 1000) after sequence ``after``."""
     rows = LedgerEvent.objects.filter(sequence__gt=after).order_by("sequence")[

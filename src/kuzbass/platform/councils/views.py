@@ -16,6 +16,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kuzbass.platform.core import clock
+from kuzbass.platform.core.errors import ServiceError
+from kuzbass.platform.core.permissions import active_membership, is_officer
 from kuzbass.platform.councils import forms, services
 from kuzbass.platform.councils.models import (
     Ballot,
@@ -46,7 +49,7 @@ MOTION_EVENTS = (
 BALLOT_EVENTS = ("ballot.opened", "ballot.closed", "motion.decided")
 
 
-def _refusal(form: django_forms.Form, error: services.ServiceError) -> None:
+def _refusal(form: django_forms.Form, error: ServiceError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
 
@@ -60,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _council_context(request: HttpRequest, council: Council, **extra: Any) -> dict[str, Any]:
-    membership = services.active_membership(request.user, council)
+    membership = active_membership(request.user, council)
     context: dict[str, Any] = {
         "council": council,
         "membership": membership,
@@ -92,7 +95,7 @@ def _seats(council: Council) -> list[tuple[Council, int, int]] | str:
         return []
     try:
         allocation = services.seat_allocation(council)
-    except services.ServiceError as error:
+    except ServiceError as error:
         return error.message
     return [
         (
@@ -120,7 +123,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         try:
             issued = services.invite(request.user, council, **form.cleaned_data)
-        except services.ServiceError as error:
+        except ServiceError as error:
             _refusal(form, error)
             status = error.status
         else:
@@ -142,7 +145,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """Accept an invitation: a logged-in person joins; a newcomer registers and joins at once."""
     try:
         found = services.find_invitation(token)
-    except services.ServiceError as error:
+    except ServiceError as error:
         return render(
             request, "councils/invitation.html", {"problem": error.message}, status=error.status
         )
@@ -166,7 +169,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                     {"invitation": found, "form": form},
                     status=400,
                 )
-        except services.ServiceError as error:
+        except ServiceError as error:
             _refusal(form, error)
             return render(
                 request,
@@ -185,7 +188,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     council = get_object_or_404(Council, slug=slug)
     try:
         services.join_open_council(request.user, council)
-    except services.ServiceError as error:
+    except ServiceError as error:
         messages.error(request, error.message)
         return render(
             request,
@@ -206,7 +209,7 @@ def affiliate(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.affiliate(request.user, council, form.cleaned_data["member_council"])
             return redirect("council", slug=slug)
-        except services.ServiceError as error:
+        except ServiceError as error:
             _refusal(form, error)
             status = error.status
     return render(
@@ -238,7 +241,7 @@ def table_motion(request: HttpRequest, slug: str) -> HttpResponse:
                 proposed_constitution=form.proposed_constitution(),
             )
             return redirect("motion", motion_id=motion.pk)
-        except services.ServiceError as error:
+        except ServiceError as error:
             _refusal(form, error)
             status = error.status
     return render(
@@ -259,7 +262,7 @@ def raise_demand(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             demand = services.raise_demand(request.user, council, **form.cleaned_data)
             return redirect("demand", demand_id=demand.pk)
-        except services.ServiceError as error:
+        except ServiceError as error:
             _refusal(form, error)
             status = error.status
     return render(
@@ -277,7 +280,7 @@ def _ballot_view(request: HttpRequest, ballot: Ballot, **extra: Any) -> dict[str
     eligible = (
         user.is_authenticated and services.eligible_memberships(ballot).filter(user=user).exists()
     )
-    now = services.now()
+    now = clock.now()
     view: dict[str, Any] = {
         "ballot": ballot,
         "voted": voted,
@@ -318,7 +321,7 @@ def motion_detail(
         for ballot in motion.ballots.select_related("amendment").order_by("opens_at")
     ]
     motion.refresh_from_db()
-    membership = services.active_membership(request.user, motion.council)
+    membership = active_membership(request.user, motion.council)
     context = {
         "motion": motion,
         "council": motion.council,
@@ -356,7 +359,7 @@ def _motion_action(
         try:
             action(motion, form)
             return redirect("motion", motion_id=motion.pk)
-        except services.ServiceError as error:
+        except ServiceError as error:
             _refusal(form, error)
             status = error.status
     return motion_detail(request, motion.pk, status=status, **{form_name: form})
@@ -428,7 +431,7 @@ def vote(request: HttpRequest, ballot_id: int) -> HttpResponse:
             ballot = services.settle(ballot)
         except django_forms.ValidationError as error:
             form.add_error(None, error)
-        except services.ServiceError as error:
+        except ServiceError as error:
             _refusal(form, error)
             problem = error.message
             status = error.status
@@ -523,13 +526,13 @@ def demand_detail(request: HttpRequest, demand_id: int) -> HttpResponse:
             try:
                 services.put_demand_in_plan(request.user, demand, note=form.cleaned_data["note"])
                 return redirect("demand", demand_id=demand.pk)
-            except services.ServiceError as error:
+            except ServiceError as error:
                 _refusal(form, error)
                 status = error.status
     can_plan = (
         demand.responsible_body is not None
         and demand.status == DemandStatus.OPEN
-        and services.is_officer(request.user, demand.responsible_body)
+        and is_officer(request.user, demand.responsible_body)
     )
     return render(
         request,
@@ -574,7 +577,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     memberships = Membership.objects.filter(user=user, ended_at__isnull=True).select_related(
         "council", "represents"
     )
-    now = services.now()
+    now = clock.now()
     awaiting = [
         ballot
         for ballot in Ballot.objects.filter(

@@ -17,6 +17,7 @@ from django.apps import apps
 from django.db import transaction
 
 from kuzbass import ledger
+from kuzbass.platform.core.events import check_payload
 from kuzbass.platform.ledger.models import LedgerEvent, LedgerHead, Sealed
 
 
@@ -49,8 +50,10 @@ def append_event(
 ) -> LedgerEvent:
     """Append one event; must run inside the caller's ``transaction.atomic``.
 
-    The head row is locked first, so concurrent appends queue and the chain never forks.
+    The head row is locked first, so concurrent appends queue and the chain never forks. The kind
+    and the payload's fields must be those of the catalogue (:mod:`kuzbass.platform.core.events`).
     """
+    check_payload(kind, payload)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_event must run inside the transaction of the change it records")
     head = lock_ledger()

@@ -13,7 +13,7 @@ from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
-from kuzbass.platform.councils.api import ERRORS
+from kuzbass.platform.core.api import ERRORS
 from kuzbass.platform.councils.models import Council, Demand, Motion
 from kuzbass.platform.plans import services
 from kuzbass.platform.plans.models import (

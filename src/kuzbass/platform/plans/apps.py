@@ -7,7 +7,7 @@ class PlansConfig(AppConfig):
     verbose_name = "Plan cycle"
 
     def ready(self) -> None:
-        from kuzbass.platform.councils.api import api
+        from kuzbass.platform.core.api import api
         from kuzbass.platform.plans import signals  # noqa: F401
         from kuzbass.platform.plans.api import router
 

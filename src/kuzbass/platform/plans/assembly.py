@@ -9,7 +9,7 @@ thousands of techniques costs seconds, not a query per row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from kuzbass.economy.model import LABOUR, Economy
 from kuzbass.planning import PlanResult
 from kuzbass.planning.result import json_records, json_safe
+from kuzbass.platform.plans.content import Flag, PlanContent, Reason, Shortage, WorkplacePart
 
 DEFAULT_OPERATING_HOURS = 8.0 * 20.0
 """Operating hours per period where a workplace has voted no norms: 8-hour shifts, 20 days."""
@@ -279,7 +280,7 @@ def plan_content(
     *,
     need_threshold: float,
     prices: dict[str, float] | None = None,
-) -> dict[str, Any]:
+) -> PlanContent:
     """Everything a plan version shows: totals, each council's part, shortages, flows and flags.
 
     ``prices`` are the prices assigned to goods (a participatory round's); without them the
@@ -360,7 +361,7 @@ def plan_content(
             "price": product_price,
         }
     )
-    content: dict[str, Any] = {
+    content = {
         "status": result.status,
         "mode": result.mode,
         "objective": result.objective,
@@ -384,8 +385,9 @@ def plan_content(
         "flows": flows,
         "solver": json_safe(result.solver),
     }
-    content["flags"] = flags(content, assembly)
-    return content
+    typed = cast(PlanContent, content)
+    typed["flags"] = flags(typed, assembly)
+    return typed
 
 
 def _workplace_parts(
@@ -396,7 +398,7 @@ def _workplace_parts(
     unit_price: np.ndarray,
     unit_cost: np.ndarray,
     assembly: Assembly,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, WorkplacePart]:
     """Each workplace's outputs, the inputs it will receive, its hours and its balance at prices."""
     slugs, workplace_of = np.unique(workplaces.astype(str), return_inverse=True)
     m = economy.n_techniques
@@ -411,7 +413,7 @@ def _workplace_parts(
     balance = np.bincount(workplace_of, weights=(unit_price - unit_cost) * q, minlength=len(slugs))
     revenue = np.bincount(workplace_of, weights=unit_price * q, minlength=len(slugs))
     worked = np.bincount(workplace_of, weights=hours, minlength=len(slugs))
-    parts: dict[str, dict[str, Any]] = {
+    parts: dict[str, WorkplacePart] = {
         str(slug): {
             "hours": float(worked[w]),
             "available_hours": assembly.working_time.get(str(slug)),
@@ -434,14 +436,16 @@ def _workplace_parts(
             name = str(names[row])
             if key == "inputs" and name.startswith("labour"):
                 continue
-            parts[str(slugs[col])][key].append({"item": name, "quantity": float(value)})
+            part = parts[str(slugs[col])]
+            rows = part["outputs"] if key == "outputs" else part["inputs"]
+            rows.append({"item": name, "quantity": float(value)})
     return parts
 
 
-def _shortages(result: PlanResult, assembly: Assembly) -> list[dict[str, Any]]:
-    shortages = []
+def _shortages(result: PlanResult, assembly: Assembly) -> list[Shortage]:
+    shortages: list[Shortage] = []
     for explanation in result.explanations:
-        reasons = [
+        reasons: list[Reason] = [
             {
                 "constraint": entry["constraint"],
                 "kind": entry["kind"],
@@ -487,7 +491,7 @@ def _flows(economy: Economy, q: np.ndarray, values: np.ndarray) -> list[dict[str
     ]
 
 
-def flags(content: dict[str, Any], assembly: Assembly) -> list[dict[str, Any]]:
+def flags(content: PlanContent, assembly: Assembly) -> list[Flag]:
     """What must be seen before adoption.
 
     - ``self-accounting``: a workplace whose plan price does not cover its cost at the same
@@ -495,7 +499,7 @@ def flags(content: dict[str, Any], assembly: Assembly) -> list[dict[str, Any]]:
     - ``need``: a need met below the congress's threshold;
     - ``resource``: a resource (or a workplace's working time) over-used by the proposals.
     """
-    found: list[dict[str, Any]] = []
+    found: list[Flag] = []
     for slug, part in sorted(content["workplaces"].items()):
         if part["balance"] < -UNIT_TOLERANCE * max(1.0, part["revenue"]):
             found.append(

@@ -6,7 +6,7 @@ keep everything a round computed, so that no later revision changes a published 
 version can no longer be changed at all.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kuzbass.platform.councils.models import Council, Demand, Motion
 from kuzbass.platform.ledger.models import Sealed
+from kuzbass.platform.plans.content import PlanContent
 
 
 def _iso(value: Any) -> str | None:
@@ -265,6 +266,11 @@ class PlanVersion(Sealed):
 
     def __str__(self) -> str:
         return f"plan version {self.number} ({self.get_status_display()})"
+
+    @property
+    def plan_content(self) -> PlanContent:
+        """The content, typed: what the planning run computed."""
+        return cast(PlanContent, self.content)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if (

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kuzbass.economy.model import LABOUR
-from kuzbass.platform.councils import services as councils
+from kuzbass.platform.core.errors import InvalidInputError, ServiceError
+from kuzbass.platform.core.permissions import active_membership, is_officer
 from kuzbass.platform.councils.models import Council, CouncilKind, Demand, DemandStatus
 from kuzbass.platform.plans import charts, forms, services
 from kuzbass.platform.plans.models import (
@@ -38,7 +39,7 @@ def _congress() -> Council:
         raise Http404(missing.message) from missing
 
 
-def _refuse(form: django_forms.Form, error: councils.ServiceError) -> None:
+def _refuse(form: django_forms.Form, error: ServiceError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
 
@@ -56,7 +57,7 @@ def _act(
     if form.is_valid():
         try:
             call(form.cleaned_data)
-        except councils.ServiceError as error:
+        except ServiceError as error:
             _refuse(form, error)
             status = error.status
         else:
@@ -73,12 +74,12 @@ def overview(request: HttpRequest, status: int = 200, **bound: Any) -> HttpRespo
         congress = services.congress()
     except services.NoCongressError as missing:
         return render(request, "plans/no_congress.html", {"problem": missing.message})
-    is_officer = councils.is_officer(request.user, congress)
+    officer = is_officer(request.user, congress)
     versions = list(PlanVersion.objects.filter(congress=congress).order_by("-number")[:50])
     context = {
         "congress": congress,
-        "is_officer": is_officer,
-        "is_member": councils.active_membership(request.user, congress) is not None,
+        "is_officer": officer,
+        "is_member": active_membership(request.user, congress) is not None,
         "versions": versions,
         "adopted": next((v for v in versions if v.status == "adopted"), None),
         "rounds": ParticipatoryRound.objects.filter(congress=congress).order_by(
@@ -117,7 +118,7 @@ def run_round(request: HttpRequest) -> HttpResponse:
     congress = _congress()
     try:
         version = services.run_planning_round(request.user, congress)
-    except councils.ServiceError as error:
+    except ServiceError as error:
         return overview(request, status=error.status, run_error=error.message)
     messages.success(request, _("Draft plan version %(n)d stored.") % {"n": version.number})
     return redirect("plans:version", version.pk)
@@ -212,7 +213,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "version": version,
         "content": content,
         "congress": congress,
-        "is_member": councils.active_membership(request.user, congress) is not None,
+        "is_member": active_membership(request.user, congress) is not None,
         "charts": [
             charts.fulfilment(content),
             charts.labour_allocation(content),
@@ -234,7 +235,7 @@ def propose_adoption(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(PlanVersion, pk=pk)
     try:
         motion = services.propose_adoption(request.user, version.congress, version)
-    except councils.ServiceError as error:
+    except ServiceError as error:
         messages.error(request, error.message)
         return redirect("plans:version", version.pk)
     messages.success(request, _("Motion to adopt tabled; the congress now votes on it."))
@@ -272,7 +273,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "round": participatory,
         "series": series,
-        "is_officer": councils.is_officer(request.user, participatory.congress),
+        "is_officer": is_officer(request.user, participatory.congress),
         "due": participatory.closed_at is None and timezone.now() >= participatory.deadline,
         "goods": (participatory.outcome or {}).get("goods", []),
         "prices": sorted(participatory.prices.items())[:PAGE_ROWS],
@@ -288,7 +289,7 @@ def close_round(request: HttpRequest, pk: int) -> HttpResponse:
     participatory = get_object_or_404(ParticipatoryRound, pk=pk)
     try:
         closed = services.close_participatory_round(request.user, participatory)
-    except councils.ServiceError as error:
+    except ServiceError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Round %(n)d closed.") % {"n": closed.number})
@@ -300,7 +301,7 @@ def close_round(request: HttpRequest, pk: int) -> HttpResponse:
 
 def council_plan(request: HttpRequest, slug: str, status: int = 200, **bound: Any) -> HttpResponse:
     council = get_object_or_404(Council, slug=slug)
-    is_officer = councils.is_officer(request.user, council)
+    officer = is_officer(request.user, council)
     latest = (
         PlanVersion.objects.filter(congress__kind=CouncilKind.CONGRESS)
         .order_by("-created_at", "-pk")
@@ -315,7 +316,7 @@ def council_plan(request: HttpRequest, slug: str, status: int = 200, **bound: An
         shown = shown[:1]
     context: dict[str, Any] = {
         "council": council,
-        "is_officer": is_officer,
+        "is_officer": officer,
         "products": Product.objects.values_list("name", flat=True),
         "latest": latest,
         "adopted": adopted,
@@ -340,7 +341,7 @@ def council_plan(request: HttpRequest, slug: str, status: int = 200, **bound: An
         )
     elif council.kind == CouncilKind.CONSUMER:
         uses = services.priority_classes(_congress()) or services.DEFAULT_USES
-        demands = _open_demands(council) if is_officer else []
+        demands = _open_demands(council) if officer else []
         context.update(
             needs=Need.objects.filter(council=council, withdrawn_at__isnull=True).select_related(
                 "product", "demand"
@@ -436,9 +437,7 @@ def submit_need(request: HttpRequest, slug: str) -> HttpResponse:
         chosen = data.pop("demand", None)
         demand = next((d for d in _open_demands(council) if d.pk == chosen), None)
         if chosen is not None and demand is None:
-            raise councils.InvalidInputError(
-                _("that demand is not open in this council"), field="demand"
-            )
+            raise InvalidInputError(_("that demand is not open in this council"), field="demand")
         return services.submit_need(request.user, council, demand=demand, **data)
 
     return _act(

@@ -1,0 +1,399 @@
+"""The catalogue of ledger event kinds: what each records and the fields of its payload.
+
+Every event the platform appends has a kind listed here, and its payload has exactly the listed
+fields (optional ones may be left out); :func:`check_payload` refuses anything else, so the
+public record cannot drift from its documentation. ``docs/architecture.md`` prints this catalogue
+(``kuzbass platform events`` writes it). Payloads hold no floats: numbers that are not whole are
+written as their exact decimal text.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SEALS = "seals"
+"""The payload field ``append_event`` adds itself: the SHA-256 of every row the event seals."""
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """One kind of ledger event; ``fields`` maps each payload field to what it holds."""
+
+    name: str
+    summary: str
+    fields: Mapping[str, str]
+    optional: frozenset[str] = field(default_factory=frozenset)
+
+
+def _kinds(*kinds: EventKind) -> dict[str, EventKind]:
+    return {kind.name: kind for kind in kinds}
+
+
+COUNCIL = "the council's short name"
+MOTION = "the motion's id"
+BY = "username of who acted"
+
+CATALOGUE: dict[str, EventKind] = _kinds(
+    EventKind(
+        "demo.created",
+        "The first event of a demonstration database: which scenario it retells.",
+        {"scenario": "the scenario's title", "notice": "what is illustrative in it"},
+    ),
+    EventKind(
+        "council.founded",
+        "A council is founded with its constitution.",
+        {
+            "council": COUNCIL,
+            "name": "its name",
+            "kind": "workplace, consumer, federation or congress",
+            "constitution": "quorum and thresholds, as fractions",
+        },
+    ),
+    EventKind(
+        "council.affiliated",
+        "A council joins a federation or the congress.",
+        {"body": "the federation or congress", "member_council": COUNCIL, "admitted_by": BY},
+    ),
+    EventKind(
+        "council.constitution_changed",
+        "A carried constitution motion changes a council's rules.",
+        {"council": COUNCIL, "motion": MOTION, "constitution": "the new constitution"},
+    ),
+    EventKind(
+        "member.joined",
+        "Someone takes a seat in a council.",
+        {
+            "council": COUNCIL,
+            "member": "username",
+            "role": "member, delegate or officer",
+            "represents": "for a delegate, the council whose mandate they carry",
+            "how": "invitation, open sign-up, election or the administrator's bootstrap",
+        },
+    ),
+    EventKind(
+        "member.role_changed",
+        "A member's role changes (an officer appointed).",
+        {"council": COUNCIL, "member": "username", "role": "the new role"},
+    ),
+    EventKind(
+        "motion.tabled",
+        "A member tables a motion.",
+        {
+            "council": COUNCIL,
+            "motion": MOTION,
+            "number": "its number in the council",
+            "kind": "ordinary, election, recall or constitution",
+            "title": "its title",
+            "tabled_by": BY,
+        },
+    ),
+    EventKind(
+        "motion.decided",
+        "A motion is carried or defeated by its ballot.",
+        {"council": COUNCIL, "motion": MOTION, "status": "carried or defeated", "ballot": "id"},
+    ),
+    EventKind(
+        "amendment.proposed",
+        "A member proposes a new text for a motion.",
+        {"council": COUNCIL, "motion": MOTION, "amendment": "its number", "proposed_by": BY},
+    ),
+    EventKind(
+        "amendment.decided",
+        "An amendment's ballot carries or defeats it.",
+        {"council": COUNCIL, "motion": MOTION, "amendment": "number", "status": "the outcome"},
+    ),
+    EventKind(
+        "ballot.opened",
+        "A motion (or an amendment) is put to the vote.",
+        {
+            "council": COUNCIL,
+            "motion": MOTION,
+            "ballot": "the ballot's id",
+            "amendment": "the amendment's number, or null",
+            "method": "the voting method",
+            "options": "the options in order",
+            "secret": "whether the ballot is secret",
+            "opens_at": "ISO 8601",
+            "closes_at": "ISO 8601",
+            "opened_by": BY,
+        },
+    ),
+    EventKind(
+        "ballot.closed",
+        "A ballot is tallied: its result, the roll and the digest of its papers.",
+        {
+            "council": COUNCIL,
+            "motion": MOTION,
+            "ballot": "the ballot's id",
+            "reason": "closing time, or every member on the roll has voted",
+            "tally": "the result: counts, quorum, threshold, winners",
+            "papers": "SHA-256 of the sorted papers",
+            "roll": "usernames of those who voted, sorted",
+        },
+    ),
+    EventKind(
+        "delegate.elected",
+        "A council elects a delegate with a mandate.",
+        {
+            "council": COUNCIL,
+            "delegate": "username",
+            "mandate": "the mandate's id",
+            "body": "the federation or congress they sit in, or null",
+            "instructions": "the mandate the council voted",
+            "motion": MOTION,
+        },
+    ),
+    EventKind(
+        "delegate.recalled",
+        "A council recalls its delegate.",
+        {"council": COUNCIL, "delegate": "username", "mandate": "id", "motion": MOTION},
+    ),
+    EventKind(
+        "demand.status_changed",
+        "A demand is raised, adopted, rejected, put in the plan or met.",
+        {
+            "council": COUNCIL,
+            "demand": "the demand's id",
+            "number": "its number in the council",
+            "status": "raised, open, in_plan, fulfilled or rejected",
+            "reason": "why, in words",
+            "motion": "the deciding motion's id, or null",
+            "responsible_body": "the council that must meet it, or null",
+        },
+    ),
+    EventKind(
+        "plan.products_registered",
+        "The congress adds products to the catalogue.",
+        {"congress": COUNCIL, "by": BY, "products": "[name, unit] pairs"},
+    ),
+    EventKind(
+        "plan.resources_registered",
+        "The congress registers natural resources (or labour) and their stocks.",
+        {"congress": COUNCIL, "by": BY, "resources": "[name, unit, available] triples"},
+    ),
+    EventKind(
+        "plan.techniques_declared",
+        "A workplace declares or revises its techniques.",
+        {
+            "workplace": COUNCIL,
+            "by": BY,
+            "how": "form or upload",
+            "techniques": "the first 50 technique names",
+            "count": "how many",
+            "declarations_sha256": "SHA-256 of the declared rows",
+            "round": "the open participatory round, or null",
+        },
+    ),
+    EventKind(
+        "plan.technique_withdrawn",
+        "A workplace withdraws a technique.",
+        {"workplace": COUNCIL, "technique": "its name", "by": BY},
+    ),
+    EventKind(
+        "plan.matter_tabled",
+        "A plan question (norms, priorities, rules, adoption) is put before a council.",
+        {
+            "council": COUNCIL,
+            "motion": MOTION,
+            "kind": "norms, priorities, rules or adoption",
+            "content": "what takes effect if carried",
+            "version": "for an adoption, the plan version's number",
+        },
+    ),
+    EventKind(
+        "plan.norms_in_force",
+        "A workplace's norms take effect.",
+        {"council": COUNCIL, "motion": MOTION, "content": "the norms"},
+    ),
+    EventKind(
+        "plan.priorities_in_force",
+        "The congress's priority classes take effect.",
+        {"council": COUNCIL, "motion": MOTION, "content": "the classes in order"},
+    ),
+    EventKind(
+        "plan.rules_in_force",
+        "The congress's planning rules take effect.",
+        {"council": COUNCIL, "motion": MOTION, "content": "the rules"},
+    ),
+    EventKind(
+        "plan.need_submitted",
+        "A consumer council submits or revises a need.",
+        {
+            "council": COUNCIL,
+            "product": "the product",
+            "use": "the priority class it serves",
+            "quantity": "exact decimal text",
+            "demand": "the demand it carries, or null",
+            "revision": "whether it replaces an earlier need",
+            "by": BY,
+            "round": "the open participatory round, or null",
+        },
+    ),
+    EventKind(
+        "plan.need_withdrawn",
+        "A consumer council withdraws a need.",
+        {"council": COUNCIL, "product": "the product", "use": "its use", "by": BY},
+    ),
+    EventKind(
+        "plan.draft_stored",
+        "A planning run stores a draft plan version.",
+        {
+            "congress": COUNCIL,
+            "version": "its number",
+            "content_hash": "SHA-256 of its content",
+            "summary": "objective, fulfilment, counts",
+            "by": BY,
+            "round": "the participatory round it closed, or null",
+        },
+    ),
+    EventKind(
+        "plan.adopted",
+        "The congress adopts a plan version by vote.",
+        {"congress": COUNCIL, "version": "number", "content_hash": "SHA-256", "motion": MOTION},
+    ),
+    EventKind(
+        "plan.round_opened",
+        "A participatory round opens with its prices.",
+        {
+            "congress": COUNCIL,
+            "series": "the series of rounds",
+            "round": "the round's number",
+            "deadline": "ISO 8601",
+            "prices": "hours per unit, by good",
+            "by": BY,
+        },
+    ),
+    EventKind(
+        "plan.round_closed",
+        "A participatory round is tallied and the prices move.",
+        {
+            "congress": COUNCIL,
+            "series": "the series",
+            "round": "the round's number",
+            "balanced": "whether every good is within tolerance",
+            "final": "whether the series ends here",
+            "max_imbalance_percent": "the worst good's imbalance",
+            "version": "the plan version computed, or null",
+            "new_prices": "hours per unit, by good",
+        },
+    ),
+    EventKind(
+        "deductions.set",
+        "The congress's deductions for the public and investment funds.",
+        {
+            "congress": COUNCIL,
+            "public_fund": "share, as a fraction",
+            "investment_fund": "share, as a fraction",
+            "overdraft_hours": "how far a member may overdraw",
+            "motion": "the carried motion, or null",
+            "set_by": BY,
+        },
+    ),
+    EventKind(
+        "hours.registered",
+        "A workplace registers hours worked by a member.",
+        {
+            "workplace": COUNCIL,
+            "worker": "username",
+            "period": "the plan period",
+            "key": "the workplace's reference",
+            "hours": "exact decimal text",
+            "registration": "the registration's id",
+        },
+    ),
+    EventKind(
+        "hours.sheet_registered",
+        "A workplace registers a whole time sheet.",
+        {
+            "workplace": COUNCIL,
+            "period": "the plan period",
+            "registrations": "how many lines",
+            "hours": "total, exact decimal text",
+            "sheet": "SHA-256 of the sorted lines",
+            "registered_by": BY,
+        },
+    ),
+    EventKind(
+        "hours.confirmed",
+        "A member confirms all their waiting registrations.",
+        {"worker": "username", "registrations": "how many"},
+    ),
+    EventKind(
+        "hours.credited",
+        "A confirmed registration is credited, after the deductions.",
+        {
+            "workplace": COUNCIL,
+            "worker": "username",
+            "registration": "id",
+            "period": "the plan period",
+            "deductions": "the deductions' id",
+            "transfers": "hours by transfer kind",
+        },
+    ),
+    EventKind(
+        "hours.credited_batch",
+        "Confirmed registrations credited together.",
+        {
+            "batch": "the batch's id",
+            "registrations": "how many",
+            "transfers": "how many transfers",
+            "deductions": "the deductions' id",
+            "range": "[first, last] registration id",
+        },
+    ),
+    EventKind(
+        "goods.consumed",
+        "A member takes goods from the social product at the plan's labour values.",
+        {"member": "username", "goods": "quantity and hours by product", "hours": "total"},
+    ),
+    EventKind(
+        "fulfilment.threshold_set",
+        "A workplace sets the deviation from the plan it flags.",
+        {"workplace": COUNCIL, "threshold": "a fraction", "set_by": BY},
+    ),
+    EventKind(
+        "fulfilment.reported",
+        "A workplace reports what it made against the plan.",
+        {
+            "workplace": COUNCIL,
+            "period": "the plan period",
+            "product": "the product",
+            "planned_output": "exact decimal text",
+            "actual_output": "exact decimal text",
+        },
+    ),
+)
+
+
+def check_payload(kind: str, payload: Mapping[str, Any]) -> None:
+    """Refuse a kind that is not in the catalogue, or a payload whose fields differ from it."""
+    entry = CATALOGUE.get(kind)
+    if entry is None:
+        raise ValueError(f"ledger event kind {kind!r} is not in the catalogue (core/events.py)")
+    given = set(payload) - {SEALS}
+    unknown = sorted(given - set(entry.fields))
+    missing = sorted(set(entry.fields) - entry.optional - given)
+    if unknown or missing:
+        raise ValueError(
+            f"ledger event {kind!r}: "
+            + "; ".join(
+                part
+                for part in (
+                    f"fields not in the catalogue: {', '.join(unknown)}" if unknown else "",
+                    f"missing fields: {', '.join(missing)}" if missing else "",
+                )
+                if part
+            )
+        )
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as the Markdown section of ``docs/architecture.md``."""
+    lines = []
+    for entry in sorted(CATALOGUE.values(), key=lambda e: e.name):
+        lines += [f"### `{entry.name}`", "", entry.summary, ""]
+        for name, meaning in entry.fields.items():
+            optional = " (optional)" if name in entry.optional else ""
+            lines.append(f"- `{name}`{optional}: {meaning}")
+        lines.append("")
+    return "\n".join(lines)
