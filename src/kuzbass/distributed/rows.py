@@ -57,9 +57,7 @@ def read_rows(ranks: Ranks, folder: Path, fmt: str | None, active: list[str] | N
         return _parquet_rows(ranks, folder, active)
     if fmt == "csv":
         return _scattered_rows(ranks, folder, active)
-    return ranks.agree(
-        lambda: _unsupported(fmt), "looking at the folder"
-    )  # every rank raises the same
+    return ranks.agree(lambda: _unsupported(fmt), "looking at the folder")  # raises everywhere
 
 
 def _unsupported(fmt: str) -> Rows:
