@@ -84,7 +84,6 @@ def on_ranks(folder: Path, out: Path) -> dict[str, object] | None:
     ranks.comm.Barrier()
     read = time.perf_counter()
     system = system_matrix(rows, ranks)
-    rows.inputs = None  # type: ignore[assignment]
     assert rows.labour is not None
     answer, report = solve(system, rows.labour, ranks)
     ranks.comm.Barrier()

@@ -77,7 +77,6 @@ def check(folder: Path, active: list[str] | None, fmt: str | None) -> Summary | 
     def task(ranks: Ranks) -> Summary | None:
         rows = _read(ranks, folder, fmt, active)
         negated = system_matrix(rows, ranks, shift=0.0)  # −Aᵀ: A's eigenvalues negated
-        rows.inputs = sp.csr_array((0, rows.n))
         rho, _, _ = spectral_radius(negated)
         if not rho < 1:
             _raise_not_productive(ranks, rows, negated, -1.0)
@@ -135,7 +134,6 @@ def _solved(
 ) -> pd.Series | None:
     """Solve on the ranks, check the answer like the one-process engine, gather it on rank 0."""
     system = system_matrix(rows, ranks)
-    rows.inputs = sp.csr_array((0, rows.n))  # the PETSc matrix holds them now
     with progress_bar(ranks.root, f"{what} on {ranks}", TOLERANCE) as report:
         answer, solved = solve(system, rhs, ranks, transpose, TOLERANCE, report)
     nonnegative = not ranks.any(bool(len(rhs)) and float(rhs.min()) < 0)

@@ -59,7 +59,8 @@ class DistributedSolve:
 
 def system_matrix(rows: Rows, ranks: Ranks, shift: float = 1.0) -> PETSc.Mat:
     """shift·I − Aᵀ as a PETSc matrix distributed by the ranks' rows: the system for shift 1;
-    for shift 0, −Aᵀ, whose eigenvalues are A's negated (for the spectral radius)."""
+    for shift 0, −Aᵀ, whose eigenvalues are A's negated (for the spectral radius). The rows
+    move into the matrix: ``rows.inputs`` is emptied."""
     owned = rows.owned(ranks.rank)
     count = owned.stop - owned.start
     diagonal = sp.csr_array(
@@ -67,6 +68,7 @@ def system_matrix(rows: Rows, ranks: Ranks, shift: float = 1.0) -> PETSc.Mat:
         shape=(count, rows.n),
     )
     local = sp.csr_array(diagonal - rows.inputs)
+    rows.inputs = sp.csr_array((0, rows.n))  # freed before PETSc copies ``local``
     local.sort_indices()
     size = ((count, rows.n), (count, rows.n))
     csr = (
