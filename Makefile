@@ -2,6 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+MPI_STAMP := $(VENV)/.mpi-installed
 
 .PHONY: demo test lint install
 
@@ -13,6 +14,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# MPI, PETSc and SLEPc for the engine on several machines (the tests run it on 2 ranks).
+$(MPI_STAMP): $(STAMP) scripts/install-mpi
+	bash scripts/install-mpi $(VENV)
+	touch $(MPI_STAMP)
+
 demo: $(STAMP)
 	$(VENV)/bin/kuzbass demo
 
@@ -21,8 +27,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
 
-test: $(STAMP) lint
+test: $(STAMP) $(MPI_STAMP) lint
 	bash scripts/test-services
-	$(VENV)/bin/pytest -n 2
+	KUZBASS_REQUIRE_MPI=1 $(VENV)/bin/pytest -n 2
 	# The platform's suite again on PostgreSQL: one member one vote must hold on both databases.
 	DATABASE_URL=postgresql://postgres@127.0.0.1:5432/kuzbass $(VENV)/bin/pytest -n 2 tests/platform

@@ -173,7 +173,7 @@ def test_parquet_written_by_others_with_plain_strings_and_many_row_groups(
         Economy.read(folder)
 
 
-def test_parquet_row_groups_carry_only_the_run_of_names_they_use(
+def test_parquet_row_groups_carry_only_the_names_they_use(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import pyarrow.parquet as pq
@@ -183,14 +183,53 @@ def test_parquet_row_groups_carry_only_the_run_of_names_they_use(
     monkeypatch.setattr(canonical, "ROW_GROUP", 500)
     original = generate(1000, 5, seed=4)
     original.write(tmp_path / "g", "parquet")
-    source = pq.ParquetFile(tmp_path / "g" / "inputs.parquet", read_dictionary=["technique"])
+    source = pq.ParquetFile(
+        tmp_path / "g" / "inputs.parquet", read_dictionary=["technique", "input"]
+    )
     goods = original.input_coefficients.nnz
     assert source.metadata.num_row_groups == -(-goods // 500) + 2  # labour rows start a group
-    first = source.read_row_group(0).column("technique").chunk(0).dictionary
+    group = source.read_row_group(1)
+    techniques = group.column("technique").chunk(0).dictionary.to_pylist()
+    inputs = group.column("input").chunk(0).dictionary.to_pylist()
+    names = [str(t) for t in original.techniques]
+    first = names.index(techniques[0])
+    assert techniques == names[first : first + len(techniques)]  # a run of the techniques
+    assert len(inputs) < 500 and inputs == sorted(inputs)  # the products used, in their order
+    used = {str(original.products[i]) for i in group.column("input").chunk(0).indices.to_numpy()}
+    assert used <= set(str(p) for p in original.products)
     last = source.read_row_group(source.num_row_groups - 1).column("input").chunk(0).dictionary
-    assert 0 < len(first) < 500 and first[0].as_py() == str(original.techniques[0])
     assert last.to_pylist() == ["labour"]
     _same(original, Economy.read(tmp_path / "g"))
+
+
+def test_a_share_of_the_row_groups_is_read_with_rows_named_in_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from kuzbass.economy import canonical
+
+    monkeypatch.setattr(canonical, "ROW_GROUP", 500)
+    original = generate(1000, 5, seed=4)
+    original.write(tmp_path / "g", "parquet")
+    groups = pq.ParquetFile(tmp_path / "g" / "inputs.parquet").num_row_groups
+    parts = [
+        canonical.read_canonical(tmp_path / "g", "parquet", share)
+        for share in (range(0, 3), range(3, groups))
+    ]
+    for matrix in ("input_coefficients", "resource_coefficients"):
+        whole = getattr(original, matrix).toarray()
+        np.testing.assert_allclose(sum(getattr(p, matrix).toarray() for p in parts), whole)
+    assert all(0 < p.input_coefficients.nnz < original.input_coefficients.nnz for p in parts)
+    inputs = pq.read_table(tmp_path / "g" / "inputs.parquet")
+    quantity = inputs.column("quantity").to_numpy().copy()
+    quantity[1234] = np.nan  # in the third row group of 500
+    broken = inputs.set_column(2, "quantity", pa.array(quantity))
+    pq.write_table(broken, tmp_path / "g" / "inputs.parquet", row_group_size=500)
+    canonical.read_canonical(tmp_path / "g", "parquet", range(3, groups))  # not in this share
+    with pytest.raises(EconomyError, match=r"inputs\.parquet row 1235: quantity is nan"):
+        canonical.read_canonical(tmp_path / "g", "parquet", range(0, 3))
 
 
 def test_parquet_with_dictionaries_of_its_own(tmp_path: Path, make_folder) -> None:

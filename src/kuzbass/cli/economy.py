@@ -10,6 +10,7 @@ import typer
 
 from kuzbass import files
 from kuzbass.cli.app import app
+from kuzbass.distributed import launched_by_mpi, launcher_rank
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,6 +108,13 @@ def write_table(frame: pd.DataFrame, out: Path | None) -> None:
 def check(economy: Path, active: Active = None, format: Source = None) -> None:
     """Summarise an economy (products, techniques, coefficients, spectral radius) or list its
     problems."""
+    if launched_by_mpi():
+        from kuzbass.distributed import commands
+
+        on_ranks = commands.check(economy, active, format and format.value)
+        if on_ranks is not None:
+            typer.echo(str(on_ranks))
+        return
     summary = _read(economy, format).check(active)
     typer.echo(str(summary))
 
@@ -114,6 +122,13 @@ def check(economy: Path, active: Active = None, format: Source = None) -> None:
 @app.command()
 def values(economy: Path, out: Out = None, active: Active = None, format: Source = None) -> None:
     """Labour values v = vA + l, as CSV product,value."""
+    if launched_by_mpi():
+        from kuzbass.distributed import commands
+
+        on_ranks = commands.labour_values(economy, active, format and format.value)
+        if on_ranks is not None:
+            write_table(on_ranks.rename_axis("product").reset_index(), out)
+        return
     from kuzbass.planning.balances import labour_values
 
     result = labour_values(_read(economy, format), active, progress=True)
@@ -130,6 +145,15 @@ def output(
     format: Source = None,
 ) -> None:
     """Gross output x = Ax + d for a final demand, as CSV product,quantity."""
+    if launched_by_mpi():
+        from kuzbass.distributed import commands
+
+        on_ranks = commands.gross_output(
+            economy, lambda: read_demand(demand), active, format and format.value
+        )
+        if on_ranks is not None:
+            write_table(on_ranks.rename_axis("product").reset_index(), out)
+        return
     from kuzbass.planning.balances import gross_output
 
     result = gross_output(_read(economy, format), read_demand(demand), active, progress=True)
@@ -239,9 +263,14 @@ def convert(
     to: Annotated[Format, typer.Option("--to", help="Format to write.")] = Format.csv,
     format: Source = None,
 ) -> None:
-    """Read an economy in any format and write it as a canonical CSV or Parquet folder."""
+    """Read an economy in any format and write it as a canonical CSV or Parquet folder.
+
+    Parquet is written in row groups that MPI ranks can share (see ``kuzbass.distributed``).
+    Under ``mpiexec`` only rank 0 converts."""
     from rich.console import Console
 
+    if launcher_rank() > 0:
+        return
     economy = _read(src, format)
     with Console(stderr=True).status(f"writing {dst}"):
         economy.write(dst, to.value)

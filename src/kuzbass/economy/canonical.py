@@ -23,8 +23,9 @@ without inputs (anywhere in the table) and all-zero rows or columns are allowed.
 
 Names are mapped to indexes with pyarrow compute on dictionary-encoded columns, so that a table of
 hundreds of millions of rows never becomes Python objects. The Parquet writer gives each row group
-only the run of names it uses, and the reader maps such a run by its offset: hashing millions of
-names is what a national-size read spends its time on otherwise.
+only the names it uses, and the reader maps a run of names by its offset and all other row groups'
+names by one lookup: hashing millions of names is what a national-size read spends its time on
+otherwise.
 """
 
 from __future__ import annotations
@@ -72,30 +73,44 @@ class _Table:
     """One table read from the folder, with the words to name its rows in errors.
 
     A large Parquet input table is not held whole: ``data`` is read again only to quote a bad
-    row in an error message.
+    row in an error message. ``groups`` are the row groups read (all when None); rows are named
+    by their place in the whole file.
     """
 
     def __init__(
-        self, name: str, data: pa.Table | None, csv: bool, path: Path | None = None, rows: int = 0
+        self,
+        name: str,
+        data: pa.Table | None,
+        csv: bool,
+        path: Path | None = None,
+        rows: int = 0,
+        groups: range | None = None,
     ) -> None:
         self.file = name
         self._data = data
         self.csv = csv
         self.path = path
         self.rows = rows if data is None else data.num_rows
+        self.groups = groups
+        self.first_row = 0
+        if groups is not None and path is not None:
+            metadata = pq.ParquetFile(path).metadata
+            self.first_row = sum(metadata.row_group(g).num_rows for g in range(groups.start))
 
     @property
     def data(self) -> pa.Table:
         if self._data is None:
             assert self.path is not None
-            self._data = pq.read_table(self.path)
+            source = pq.ParquetFile(self.path)
+            groups = range(source.num_row_groups) if self.groups is None else self.groups
+            self._data = source.read_row_groups(list(groups))
         return self._data
 
     def line(self, i: int) -> str:
         return f"line {i + 2}" if self.csv else f"row {i + 1}"
 
     def where(self, i: int) -> str:
-        return f"{self.file} {self.line(i)}"
+        return f"{self.file} {self.line(i + self.first_row)}"
 
     def value(self, column: str, i: int) -> object:
         return self.data.column(column)[i].as_py()
@@ -119,7 +134,9 @@ def detect_format(path: Path) -> str:
     )
 
 
-def _load(folder: Path, stem: str, csv: bool, problems: Problems) -> _Table | None:
+def _load(
+    folder: Path, stem: str, csv: bool, problems: Problems, share: range | None = None
+) -> _Table | None:
     required, optional = TABLES[stem]
     file = f"{stem}.{'csv' if csv else 'parquet'}"
     path = folder / file
@@ -132,9 +149,15 @@ def _load(folder: Path, stem: str, csv: bool, problems: Problems) -> _Table | No
         return None
     try:
         if not csv and stem == "inputs":
-            streamed = _streamable(path)
+            streamed = _streamable(path, share)
             if streamed is not None:
-                return _Table(file, None, False, path, streamed)
+                return _Table(file, None, False, path, streamed, share)
+            if share is not None:
+                problems.add(
+                    f"{file}: cannot be read in shares (expected the columns technique,input "
+                    f"with names and quantity with numbers)"
+                )
+                return None
         if csv:
             data = pacsv.read_csv(
                 path,
@@ -173,8 +196,9 @@ def _unreadable(path: Path, csv: bool, error: Exception) -> str:
     return f"cannot be read ({error})".replace("\n", " ")
 
 
-def _streamable(path: Path) -> int | None:
-    """Rows of an inputs.parquet that can be read one row group at a time (else None)."""
+def _streamable(path: Path, share: range | None = None) -> int | None:
+    """Rows of an inputs.parquet (of its row groups ``share``) that can be read one row group at
+    a time (else None)."""
     schema = pq.ParquetFile(path).schema_arrow
     if schema.names != ["technique", "input", "quantity"]:
         return None
@@ -185,7 +209,10 @@ def _streamable(path: Path) -> int | None:
     )
     if not names_ok or not pa.types.is_floating(schema.field("quantity").type):
         return None
-    return int(pq.ParquetFile(path).metadata.num_rows)
+    metadata = pq.ParquetFile(path).metadata
+    if share is None:
+        return int(metadata.num_rows)
+    return sum(metadata.row_group(g).num_rows for g in share)
 
 
 def _stream_inputs(
@@ -200,16 +227,19 @@ def _stream_inputs(
     tech = np.empty(len(table), dtype=np.int32)
     item = np.empty(len(table), dtype=np.int32)
     quantity = np.empty(len(table), dtype=np.float64)
+    techniques, inputs = NameCodes(technique_names), NameCodes(all_inputs)
     start = 0
-    for group in range(source.num_row_groups):
+    for group in range(source.num_row_groups) if table.groups is None else table.groups:
         part = source.read_row_group(group)
         stop = start + part.num_rows
-        codes(part.column("technique"), technique_names, out=tech[start:stop])
-        codes(part.column("input"), all_inputs, out=item[start:stop])
+        techniques.fill(part.column("technique"), tech[start:stop])
+        inputs.fill(part.column("input"), item[start:stop])
         for chunk in part.column("quantity").chunks:
             quantity[start : start + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
             start += len(chunk)
         del part
+    techniques.finish()
+    inputs.finish()
     return tech, item, quantity
 
 
@@ -223,13 +253,10 @@ def _strings(column: pa.ChunkedArray) -> pa.Array:
 def codes(column: pa.ChunkedArray, names: pa.Array, out: np.ndarray | None = None) -> np.ndarray:
     """Index of each value of ``column`` in ``names`` (−1 where absent), without Python objects.
 
-    A dictionary-encoded column is mapped through its dictionaries: a dictionary that is a run of
-    ``names`` (as kuzbass writes them) shifts its indices; any other costs one hash lookup per
-    distinct dictionary, then a gather of the small integer indices. ``out`` (int32) receives
-    them in place of a new array.
+    ``out`` (int32) receives them in place of a new array. See ``NameCodes``.
     """
-    names = names.cast(pa.large_string())
     if not pa.types.is_dictionary(column.type):
+        names = names.cast(pa.large_string())
         found = pc.index_in(column.cast(pa.large_string()), value_set=names)
         indices = np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int64)
         if out is None:
@@ -238,58 +265,108 @@ def codes(column: pa.ChunkedArray, names: pa.Array, out: np.ndarray | None = Non
         return out
     if out is None:
         out = np.empty(len(column), dtype=np.int32)
-    mapped: dict[tuple[int, ...], int | np.ndarray] = {}
-    start = 0
-    for chunk in column.chunks:
-        if not len(chunk):
-            continue
-        # the Parquet reader hands every batch of a row group the same dictionary buffers
-        key = tuple(b.address if b is not None else 0 for b in chunk.dictionary.buffers())
-        key += (len(chunk.dictionary), chunk.dictionary.offset)
-        if key not in mapped:
-            mapped[key] = _dictionary_map(chunk.dictionary.cast(pa.large_string()), names)
-        indices = chunk.indices
-        if chunk.null_count:
-            indices = indices.fill_null(0)
-        indices = indices.to_numpy(zero_copy_only=False)
-        target = out[start : start + len(chunk)]
-        mapping = mapped[key]
-        if isinstance(mapping, int):
-            np.add(indices, mapping, out=target, casting="unsafe")
-        else:
-            np.take(mapping, indices, out=target)
-        if chunk.null_count:
-            target[np.asarray(chunk.is_null().to_numpy(zero_copy_only=False))] = -1
-        start += len(chunk)
+    lookup = NameCodes(names)
+    lookup.fill(column, out)
+    lookup.finish()
     return out
 
 
-def _dictionary_map(dictionary: pa.Array, names: pa.Array) -> int | np.ndarray:
-    """Where ``dictionary``'s entries are in ``names`` (−1 where absent).
+class NameCodes:
+    """Indexes in ``names`` of the values of dictionary-encoded columns, a row group at a time.
 
-    A dictionary that is a run of ``names`` gives the run's offset, found by one scan and one
-    comparison. Otherwise the smaller side is hashed: a row group's few names are looked up by
-    scanning ``names``, not by hashing millions of them for each row group.
+    A dictionary that is a run of ``names`` (as kuzbass writes a row group's techniques) shifts
+    its indices by the run's offset; the next run is looked for where the last one ended. Any
+    other dictionary (a row group's inputs: a few names drawn from all products) is not hashed
+    against ``names`` on its own: its indices wait in ``out`` and all waiting dictionaries are
+    mapped by one lookup in ``names`` (``finish``, or when as many entries wait as ``names``
+    has), instead of one hash of millions of names per row group.
     """
-    if len(dictionary):
-        first = pc.index(names, dictionary[0]).as_py()
-        if (
-            first >= 0
-            and first + len(dictionary) <= len(names)
-            and dictionary.equals(names.slice(first, len(dictionary)))
-        ):
-            return int(first)
-    if 4 * len(dictionary) < len(names):
-        position = np.asarray(
-            pc.index_in(names, value_set=dictionary).fill_null(-1).to_numpy(), dtype=np.int64
-        )
-        known = np.flatnonzero(position >= 0)[::-1]  # the first of repeated names wins
-        mapping = np.full(len(dictionary), -1, dtype=np.int32)
-        mapping[position[known]] = known
-        if bool(np.all(mapping >= 0)):
-            return mapping
-    found = pc.index_in(dictionary, value_set=names)
-    return np.asarray(found.fill_null(-1).to_numpy(), dtype=np.int32)
+
+    def __init__(self, names: pa.Array) -> None:
+        self.names = names.cast(pa.large_string())
+        self.next_run = 0
+        self.waiting: list[tuple[pa.Array, np.ndarray]] = []
+        self.waiting_entries = 0
+
+    def fill(self, column: pa.ChunkedArray, out: np.ndarray) -> None:
+        """out[:] = the index in ``names`` of each value (−1 where absent or null; some only
+        after ``finish``)."""
+        mapped: dict[tuple[int, ...], int | pa.Array] = {}
+        start = 0
+        for chunk in column.chunks:
+            if not len(chunk):
+                continue
+            target = out[start : start + len(chunk)]
+            start += len(chunk)
+            indices = chunk.indices
+            if chunk.null_count:
+                indices = indices.fill_null(0)
+            indices = indices.to_numpy(zero_copy_only=False)
+            # the Parquet reader hands every batch of a row group the same dictionary buffers
+            key = tuple(b.address if b is not None else 0 for b in chunk.dictionary.buffers())
+            key += (len(chunk.dictionary), chunk.dictionary.offset)
+            if key not in mapped:
+                dictionary = chunk.dictionary.cast(pa.large_string())
+                offset = self._run_offset(dictionary)
+                mapped[key] = dictionary if offset is None else offset
+            mapping = mapped[key]
+            nulls = (
+                np.asarray(chunk.is_null().to_numpy(zero_copy_only=False))
+                if chunk.null_count
+                else None
+            )
+            if isinstance(mapping, int):
+                np.add(indices, mapping, out=target, casting="unsafe")
+                if nulls is not None:
+                    target[nulls] = -1
+            else:
+                target[:] = indices
+                if nulls is not None:
+                    target[nulls] = len(mapping)  # one past the dictionary: mapped to −1
+                self._wait(mapping, target)
+
+    def _run_offset(self, dictionary: pa.Array) -> int | None:
+        """Where ``dictionary`` lies in ``names`` as one run, or None."""
+        count = len(dictionary)
+        if not count or count > len(self.names):
+            return None
+        for first in (self.next_run, self.next_run - 1):
+            if 0 <= first <= len(self.names) - count and self.names[first] == dictionary[0]:
+                break
+        else:
+            if 4 * count < len(self.names):
+                return None  # a small dictionary waits for one lookup with the others
+            first = pc.index(self.names, dictionary[0]).as_py()
+        if first < 0 or first + count > len(self.names):
+            return None
+        if not dictionary.equals(self.names.slice(first, count)):
+            return None
+        self.next_run = first + count
+        return int(first)
+
+    def _wait(self, dictionary: pa.Array, target: np.ndarray) -> None:
+        if not self.waiting or self.waiting[-1][0] is not dictionary:
+            self.waiting_entries += len(dictionary)
+        self.waiting.append((dictionary, target))
+        if self.waiting_entries >= len(self.names):
+            self.finish()
+
+    def finish(self) -> None:
+        """Map every waiting dictionary's indices, with one hash of ``names``."""
+        if not self.waiting:
+            return
+        distinct: dict[int, pa.Array] = {id(d): d for d, _ in self.waiting}
+        starts = np.cumsum([0] + [len(d) for d in distinct.values()])
+        at = dict(zip(distinct, starts[:-1].tolist(), strict=True))
+        joined = pa.concat_arrays(list(distinct.values()))
+        found = pc.index_in(joined, value_set=self.names).fill_null(-1)
+        positions = np.asarray(found.to_numpy(), dtype=np.int32)
+        for dictionary, target in self.waiting:
+            first = at[id(dictionary)]
+            mapping = np.append(positions[first : first + len(dictionary)], -1)
+            np.take(mapping, target, out=target)
+        self.waiting = []
+        self.waiting_entries = 0
 
 
 def _numbers(
@@ -512,11 +589,19 @@ def _ordered(columns: np.ndarray) -> bool:
     return True
 
 
-def read_canonical(folder: Path, fmt: str) -> Economy:
-    """Read a canonical CSV or Parquet folder, or raise EconomyError listing every problem."""
+def read_canonical(folder: Path, fmt: str, share: range | None = None) -> Economy:
+    """Read a canonical CSV or Parquet folder, or raise EconomyError listing every problem.
+
+    ``share`` reads only these row groups of ``inputs.parquet`` (one MPI rank's share, see
+    ``kuzbass.distributed``): the coefficient matrices then hold only their rows, and errors
+    name rows by their place in the whole file.
+    """
     csv = fmt == "csv"
     problems = Problems()
-    tables = {stem: _load(folder, stem, csv, problems) for stem in TABLES}
+    tables = {
+        stem: _load(folder, stem, csv, problems, share if stem == "inputs" else None)
+        for stem in TABLES
+    }
     problems.raise_if_any()
     products_t = tables["products"]
     techniques_t = tables["techniques"]
@@ -773,17 +858,18 @@ def _check_csv_names(economy: Economy) -> None:
     problems.raise_if_any()
 
 
-ROW_GROUP = 1 << 26
-"""Rows per Parquet row group: the most pyarrow writes in one."""
+ROW_GROUP = 1 << 22
+"""Rows per Parquet row group: about fifty in a file of 10⁷ products, so that MPI ranks can each
+read a share of the rows (``kuzbass.distributed``); each is still large enough to be read in one
+go at full speed."""
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:
-    """Write ``table`` with each row group's name dictionaries cut to the run of names it uses.
+    """Write ``table`` with each row group's name dictionaries cut to the names it uses.
 
     A reader decodes and hashes every row group's dictionaries. The inputs are ordered by
-    technique, so each technique is in one row group's technique dictionary (twice: for its
-    product and its resource rows) instead of in every one, and the resource rows' input
-    dictionary holds only the resources: at 10⁷ products, 50 million names to hash instead of 80.
+    technique, so each row group's technique dictionary is its own run of techniques, and its
+    input dictionary only the products it uses, instead of all of them in every row group.
     """
     encoded = [c for c in table.column_names if c in NAME_COLUMNS]
     rows = ROW_GROUP
@@ -795,19 +881,31 @@ def _write_parquet(table: pa.Table, path: Path) -> None:
         write_statistics=False,  # min/max of names would cost 3× the write
     ) as writer:
         for batch in table.to_batches(max_chunksize=rows):
-            columns = [_run(column) for column in batch.columns]
+            columns = [_used(column) for column in batch.columns]
             writer.write_batch(pa.record_batch(columns, schema=table.schema), row_group_size=rows)
 
 
-def _run(column: pa.Array) -> pa.Array:
-    """A dictionary column re-encoded with only the run of its dictionary that it uses."""
+def _used(column: pa.Array) -> pa.Array:
+    """A dictionary column re-encoded with only the names it uses, in the dictionary's order:
+    the run from the first to the last when it uses most of the run (a row group's techniques,
+    which a reader maps by the run's offset), else those names alone (a row group's inputs)."""
     if not pa.types.is_dictionary(column.type) or len(column) == 0 or column.null_count:
         return column
     indices = column.indices.to_numpy()
     low, high = int(indices.min()), int(indices.max())
+    used = np.zeros(high - low + 1, dtype=bool)
+    used[indices - low] = True
+    count = int(np.count_nonzero(used))
+    if 2 * count > len(used):
+        return pa.DictionaryArray.from_arrays(
+            pa.array(indices - np.int32(low), type=column.type.index_type),
+            column.dictionary.slice(low, high - low + 1),
+        )
+    kept = np.flatnonzero(used)
+    position = np.cumsum(used, dtype=np.int32) - 1
     return pa.DictionaryArray.from_arrays(
-        pa.array(indices - np.int32(low), type=column.type.index_type),
-        column.dictionary.slice(low, high - low + 1),
+        pa.array(position[indices - low], type=column.type.index_type),
+        column.dictionary.take(pa.array(kept + low)),
     )
 
 
