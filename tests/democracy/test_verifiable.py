@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pysodium
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -324,12 +325,41 @@ def test_a_dealer_whose_share_does_not_match_its_commitments_is_named() -> None:
     started = [v.announce("b", names, 2, i) for i in (1, 2, 3)]
     announcements = [a for _, a in started]
     dealings = [v.deal(secret, announcements) for secret, _ in started]
-    liar = v.announce("b", names, 2, 2)[0]  # boris deals from a polynomial he did not announce
+    # boris deals, with his own channel key, from a polynomial he did not announce
+    liar = dataclasses.replace(
+        started[1][0], coefficients=v.announce("b", names, 2, 2)[0].coefficients
+    )
     dealings[1] = v.deal(liar, announcements)
     with pytest.raises(
         v.TrusteeError, match=r"trustee 2 \(boris\) dealt trustee 1 a share that does not match"
     ):
         v.finish(started[0][0], announcements, dealings)
+
+
+def test_a_relay_cannot_forge_or_reflect_a_share_to_blame_an_honest_dealer() -> None:
+    """The server relays the sealed shares. It must not be able to make an honest dealer look
+    like a cheat: neither with a share it sealed itself, nor by handing anna back a box she
+    exchanged with boris in the other direction."""
+    names = ("anna", "boris", "vera")
+    started = [v.announce("b", names, 2, i) for i in (1, 2, 3)]
+    announcements = [a for _, a in started]
+    anna = started[0][0]
+    forged = [v.deal(secret, announcements) for secret, _ in started]
+    _, relay_secret = pysodium.crypto_box_keypair()
+    nonce = pysodium.randombytes(pysodium.crypto_box_NONCEBYTES)
+    message = group.scalar_bytes(12345) + (2).to_bytes(8, "big") + (1).to_bytes(8, "big")
+    fake = pysodium.crypto_box(message, nonce, anna.channel_public, relay_secret)
+    forged[1]["shares"]["1"] = (nonce + fake).hex()
+    reflected = [v.deal(secret, announcements) for secret, _ in started]
+    reflected[1]["shares"]["1"] = reflected[0]["shares"]["2"]  # anna's own box to boris
+    for dealings in (forged, reflected):
+        with pytest.raises(
+            v.TrusteeError,
+            match=r"the share from trustee 2 \(boris\) to trustee 1 was not sealed by trustee 2",
+        ):
+            v.finish(anna, announcements, dealings)
+    honest = [v.deal(secret, announcements) for secret, _ in started]
+    assert v.finish(anna, announcements, honest)[0].decryption_key is not None
 
 
 def test_a_trustee_record_with_a_wrong_verification_key_is_named() -> None:
