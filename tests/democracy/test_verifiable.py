@@ -11,7 +11,14 @@ import pysodium
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.democracy.verifiable_setup import events_for, flip, hex_leaves, key_set_up, set_up
+from tests.democracy.verifiable_setup import (
+    cases_both_verifiers_must_agree_on,
+    events_for,
+    flip,
+    hex_leaves,
+    key_set_up,
+    set_up,
+)
 
 from kuzbass.democracy import verifiable as v
 from kuzbass.democracy.verifiable import group, papers, proofs, tally
@@ -402,3 +409,9 @@ def test_a_trustee_refuses_to_decrypt_a_ballot_opened_with_someone_elses_commitm
     total = v.encrypted_tally(setup.ballot, [])
     with pytest.raises(v.TrusteeError, match="not opened with this trustee's commitments"):
         v.partial_decryption(setup.ballot, impostor, total)
+
+
+def test_booleans_bad_names_and_broken_unicode_are_named_never_counted() -> None:
+    cases = cases_both_verifiers_must_agree_on()
+    found = [(what, v.verify_events(events).failure) for what, events, _ in cases]
+    assert found == [(what, failure) for what, _, failure in cases]

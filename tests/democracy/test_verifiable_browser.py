@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.democracy.verifiable_setup import events_for, flip, hex_leaves, set_up
+from tests.democracy.verifiable_setup import (
+    cases_both_verifiers_must_agree_on,
+    events_for,
+    flip,
+    hex_leaves,
+    set_up,
+)
 from tests.platform.browsing import CHROMIUM_ARGS
 
 from kuzbass import ledger
@@ -130,6 +136,15 @@ def test_the_browser_verifies_a_python_ballot_and_names_the_same_failures(page: 
         python = v.verify_events(tampered).failure
         assert python is not None
         assert page.evaluate(verify, tampered)["failure"] == python
+
+
+def test_booleans_bad_names_broken_unicode_and_odd_events_get_the_same_verdict(page: Any) -> None:
+    """Values that only an opener or server that recomputes every hash could publish: the
+    browser must neither count what Python refuses nor refuse what Python counts."""
+    cases = cases_both_verifiers_must_agree_on()
+    verify = "events => window.verifiable.verifyEvents(events).failure"
+    found = [(what, page.evaluate(verify, events)) for what, events, _ in cases]
+    assert found == [(what, failure) for what, _, failure in cases]
 
 
 def test_hash_and_canonical_json_agree_on_non_ascii_options(page: Any) -> None:

@@ -169,7 +169,8 @@ def _read_announcements(
     result = []
     for index, (name, item) in enumerate(zip(names, announcements, strict=True), start=1):
         who = f"trustee {index} ({name})"
-        if not isinstance(item, dict) or item.get("trustee") != index or item.get("name") != name:
+        number = item.get("trustee") if isinstance(item, dict) else None
+        if isinstance(number, bool) or number != index or item.get("name") != name:
             raise TrusteeError(f"{who}: announcement missing or out of order")
         try:
             channel = _channel_key(item["channel_key"])
@@ -333,7 +334,11 @@ def check_key_record(ballot: str, record: Any) -> KeyRecord:
     trustees = record["trustees"]
     threshold = record.get("threshold")
     names = [t.get("name") if isinstance(t, dict) else None for t in trustees]
-    if not isinstance(threshold, int) or not all(isinstance(n, str) for n in names):
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int)
+        or not all(isinstance(n, str) for n in names)
+    ):
         raise TrusteeError("the trustees' record needs an integer threshold and named trustees")
     _check_parameters(names, threshold)  # type: ignore[arg-type]
     checked = _read_announcements(ballot, names, threshold, trustees)  # type: ignore[arg-type]
