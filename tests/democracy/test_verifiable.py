@@ -4,6 +4,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.democracy.verifiable_setup import (
+    RFC_9496_INVALID,
     cases_both_verifiers_must_agree_on,
     events_for,
     flip,
@@ -51,6 +53,15 @@ def test_generator_multiples_are_rfc_9496_test_vectors() -> None:
     assert group.add(group.base_power(1), group.base_power(2)).hex() == vectors[2]
 
 
+def test_every_invalid_encoding_of_rfc_9496_and_the_identity_are_refused() -> None:
+    for text in RFC_9496_INVALID:
+        with pytest.raises(v.MalformedValueError, match="is not a ristretto255 group element"):
+            group.decode_element(text, "x")
+    with pytest.raises(v.MalformedValueError, match="is not a ristretto255 group element"):
+        group.decode_element("00" * 32, "x")
+    assert group.decode_element("00" * 32, "x", allow_identity=True) == group.IDENTITY
+
+
 def test_challenge_is_sha512_of_length_framed_parts() -> None:
     framed = b"".join(
         len(part).to_bytes(4, "big") + part
@@ -60,6 +71,40 @@ def test_challenge_is_sha512_of_length_framed_parts() -> None:
     assert group.challenge("tag", ["ballot", 7, group.GENERATOR]) == expected
     # framing keeps the parts apart: "ab" + "c" is not "a" + "bc"
     assert group.challenge("t", ["ab", "c"]) != group.challenge("t", ["a", "bc"])
+
+
+# ---- strong Fiat–Shamir: the statement is in every hash ----------------------------------
+# Bernhard, Pereira and Warinschi (2012) showed that a hash of the commitments alone ("weak"
+# Fiat–Shamir, as Helios had it) lets a prover pick the statement after the challenge. Each
+# forgery below satisfies the verification equations under such a weak hash; ours must refuse it.
+
+
+def test_a_weak_fiat_shamir_forgery_of_a_schnorr_proof_is_refused() -> None:
+    """Without knowing any secret: a 'key' X made to fit a proof chosen first."""
+    context = ["ballot", 1]
+    w, s = group.random_scalar(), group.random_scalar()
+    commitment = group.base_power(w)
+    c = group.challenge(papers.SIGNATURE_TAG, [*context, commitment])  # X left out
+    key = group.power(group.sub(commitment, group.base_power(s)), pow(c, -1, group.ORDER))
+    assert group.add(group.base_power(s), group.power(key, c)) == commitment  # fits, weakly
+    forged = proofs.Proof(c, s)
+    assert not proofs.verify_knowledge(papers.SIGNATURE_TAG, context, key, forged)
+
+
+def test_a_weak_fiat_shamir_forgery_of_a_partial_decryption_is_refused() -> None:
+    """A trustee who knows x_j publishes a factor other than α^x_j with a proof that fits it."""
+    x, alpha = group.random_scalar(), group.base_power(group.random_scalar())
+    key, context = group.base_power(x), ["fingerprint", 1, 0]
+    w, u = group.random_scalar(), group.random_scalar()
+    first, second = group.base_power(w), group.power(alpha, u)
+    c = group.challenge(tally.DECRYPTION_TAG, [*context, key, alpha, first, second])  # F left out
+    s = (w - x * c) % group.ORDER
+    factor = group.power(alpha, x + (u - w) * pow(c, -1, group.ORDER))
+    assert factor != group.power(alpha, x)
+    assert group.add(group.base_power(s), group.power(key, c)) == first  # fits, weakly
+    assert group.add(group.power(alpha, s), group.power(factor, c)) == second
+    forged = proofs.Proof(c, s)
+    assert not proofs.verify_equal_logs(tally.DECRYPTION_TAG, context, key, alpha, factor, forged)
 
 
 def test_the_committed_ballot_still_verifies_with_its_known_result() -> None:
@@ -277,6 +322,40 @@ def test_a_failing_proof_is_named() -> None:
         v.PaperRejectedError, match=r"the proof that the mark for 'no' is in 0\.\.1 fails"
     ):
         cast(ballot, paper)
+
+
+def test_proofs_cannot_be_moved_to_another_option_proof_kind_voter_or_ballot() -> None:
+    """Each move keeps the proof's statement (key, ciphertext, allowed values) and is re-signed
+    by a voter on the roll, so only the proof's other hash inputs (option index, tag and
+    context, credential, fingerprint) can catch it."""
+    setup = set_up("b", v.Question(("a", "b"), 1, 0, 2), voters=2)
+    ballot = setup.ballot
+    mine, _ = v.encrypt_paper(ballot, [1, 0], setup.credentials[0])
+    theirs, _ = v.encrypt_paper(ballot, [0, 1], setup.credentials[1])
+    swapped = copy.deepcopy(mine)  # option a's ciphertext and proofs given as option b's
+    swapped["choices"].reverse()
+    swapped["choice_proofs"].reverse()
+    copied = {**copy.deepcopy(theirs), "credential": mine["credential"]}  # Cortier–Smyth
+    stranger = v.credential_key("b", "a late voter")[1].hex()
+    wider = v.read_ballot(  # same key and question, one more voter: another fingerprint
+        v.open_ballot(
+            "b", ballot.question, setup.opened["trustees"], [*setup.opened["voters"], stranger]
+        )
+    )
+    moved = {**copy.deepcopy(mine), "fingerprint": wider.fingerprint}
+    single = set_up("b", v.Question(("a",), 1, 0, 1), voters=1)  # marks and totals both 0..1
+    kinds, _ = v.encrypt_paper(single.ballot, [1], single.credentials[0])
+    kinds["total_proof"] = kinds["choice_proofs"][0]
+    cases = [
+        (swapped, ballot, "the proof that the mark for 'a' is in 0..1 fails"),
+        (copied, ballot, "the proof that the mark for 'a' is in 0..1 fails"),
+        (moved, wider, "the proof that the mark for 'a' is in 0..1 fails"),
+        (kinds, single.ballot, "the proof that the marks add up to 0..1 fails"),
+    ]
+    for paper, where, failure in cases:
+        resign(where, paper, 0)
+        with pytest.raises(v.PaperRejectedError, match=re.escape(failure)):
+            cast(where, paper)
 
 
 def test_a_cheating_client_that_marks_two_options_fails_the_total_proof() -> None:
