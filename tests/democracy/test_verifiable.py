@@ -23,7 +23,7 @@ from tests.democracy.verifiable_setup import (
 )
 
 from kuzbass.democracy import verifiable as v
-from kuzbass.democracy.verifiable import group, papers, proofs, tally
+from kuzbass.democracy.verifiable import group, papers, proofs, tally, trustees
 from kuzbass.ledger import canonical_json
 
 FIXTURE = Path(__file__).parent / "data" / "verifiable-ballot.json"
@@ -179,6 +179,33 @@ def test_the_decrypted_tally_is_the_plain_count(
     assert report.ok, report.failure
     totals = [sum(column) for column in zip(*marks, strict=True)] or [0] * len(question.options)
     assert report.ballots[0].result == dict(zip(question.options, totals, strict=True))
+
+
+@given(
+    st.lists(scalars, min_size=1, max_size=5),
+    st.lists(st.integers(1, 9), min_size=5, max_size=9, unique=True),
+)
+def test_lagrange_coefficients_recover_the_constant_term_from_any_threshold_subset(
+    coefficients: list[int], indices: list[int]
+) -> None:
+    """Σ_j λ_j f(j) = f(0) for any t distinct trustee numbers, t = the polynomial's size."""
+    chosen = indices[: len(coefficients)]
+    shares = {j: sum(a * j**k for k, a in enumerate(coefficients)) % group.ORDER for j in chosen}
+    total = sum(trustees.lagrange_coefficient(j, chosen) * shares[j] for j in chosen)
+    assert total % group.ORDER == coefficients[0]
+
+
+def test_a_trustee_who_copies_anothers_commitments_and_proofs_is_refused() -> None:
+    """Copying trustee 1's commitments would give trustee 2 a share of the key it cannot use
+    and let trustee 1 decrypt alone; the proofs are bound to the trustee's number."""
+    names = ("anna", "boris", "vera")
+    announcements = [v.announce("b", names, 2, i)[1] for i in (1, 2, 3)]
+    for field in ("commitments", "commitment_proofs", "channel_key"):
+        announcements[1][field] = announcements[0][field]
+    with pytest.raises(
+        v.TrusteeError, match=r"trustee 2 \(boris\): the proof of knowledge of coefficient 0 fails"
+    ):
+        v.deal(v.announce("b", names, 2, 3)[0], announcements)
 
 
 def test_one_trustee_below_the_threshold_cannot_decrypt() -> None:
