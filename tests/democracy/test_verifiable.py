@@ -4,16 +4,26 @@ import copy
 import dataclasses
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+import pysodium
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.democracy.verifiable_setup import events_for, flip, hex_leaves, key_set_up, set_up
+from tests.democracy.verifiable_setup import (
+    RFC_9496_INVALID,
+    cases_both_verifiers_must_agree_on,
+    events_for,
+    flip,
+    hex_leaves,
+    key_set_up,
+    set_up,
+)
 
 from kuzbass.democracy import verifiable as v
-from kuzbass.democracy.verifiable import group, papers, proofs, tally
+from kuzbass.democracy.verifiable import group, papers, proofs, tally, trustees
 from kuzbass.ledger import canonical_json
 
 FIXTURE = Path(__file__).parent / "data" / "verifiable-ballot.json"
@@ -43,6 +53,15 @@ def test_generator_multiples_are_rfc_9496_test_vectors() -> None:
     assert group.add(group.base_power(1), group.base_power(2)).hex() == vectors[2]
 
 
+def test_every_invalid_encoding_of_rfc_9496_and_the_identity_are_refused() -> None:
+    for text in RFC_9496_INVALID:
+        with pytest.raises(v.MalformedValueError, match="is not a ristretto255 group element"):
+            group.decode_element(text, "x")
+    with pytest.raises(v.MalformedValueError, match="is not a ristretto255 group element"):
+        group.decode_element("00" * 32, "x")
+    assert group.decode_element("00" * 32, "x", allow_identity=True) == group.IDENTITY
+
+
 def test_challenge_is_sha512_of_length_framed_parts() -> None:
     framed = b"".join(
         len(part).to_bytes(4, "big") + part
@@ -52,6 +71,40 @@ def test_challenge_is_sha512_of_length_framed_parts() -> None:
     assert group.challenge("tag", ["ballot", 7, group.GENERATOR]) == expected
     # framing keeps the parts apart: "ab" + "c" is not "a" + "bc"
     assert group.challenge("t", ["ab", "c"]) != group.challenge("t", ["a", "bc"])
+
+
+# ---- strong Fiat–Shamir: the statement is in every hash ----------------------------------
+# Bernhard, Pereira and Warinschi (2012) showed that a hash of the commitments alone ("weak"
+# Fiat–Shamir, as Helios had it) lets a prover pick the statement after the challenge. Each
+# forgery below satisfies the verification equations under such a weak hash; ours must refuse it.
+
+
+def test_a_weak_fiat_shamir_forgery_of_a_schnorr_proof_is_refused() -> None:
+    """Without knowing any secret: a 'key' X made to fit a proof chosen first."""
+    context = ["ballot", 1]
+    w, s = group.random_scalar(), group.random_scalar()
+    commitment = group.base_power(w)
+    c = group.challenge(papers.SIGNATURE_TAG, [*context, commitment])  # X left out
+    key = group.power(group.sub(commitment, group.base_power(s)), pow(c, -1, group.ORDER))
+    assert group.add(group.base_power(s), group.power(key, c)) == commitment  # fits, weakly
+    forged = proofs.Proof(c, s)
+    assert not proofs.verify_knowledge(papers.SIGNATURE_TAG, context, key, forged)
+
+
+def test_a_weak_fiat_shamir_forgery_of_a_partial_decryption_is_refused() -> None:
+    """A trustee who knows x_j publishes a factor other than α^x_j with a proof that fits it."""
+    x, alpha = group.random_scalar(), group.base_power(group.random_scalar())
+    key, context = group.base_power(x), ["fingerprint", 1, 0]
+    w, u = group.random_scalar(), group.random_scalar()
+    first, second = group.base_power(w), group.power(alpha, u)
+    c = group.challenge(tally.DECRYPTION_TAG, [*context, key, alpha, first, second])  # F left out
+    s = (w - x * c) % group.ORDER
+    factor = group.power(alpha, x + (u - w) * pow(c, -1, group.ORDER))
+    assert factor != group.power(alpha, x)
+    assert group.add(group.base_power(s), group.power(key, c)) == first  # fits, weakly
+    assert group.add(group.power(alpha, s), group.power(factor, c)) == second
+    forged = proofs.Proof(c, s)
+    assert not proofs.verify_equal_logs(tally.DECRYPTION_TAG, context, key, alpha, factor, forged)
 
 
 def test_the_committed_ballot_still_verifies_with_its_known_result() -> None:
@@ -126,6 +179,33 @@ def test_the_decrypted_tally_is_the_plain_count(
     assert report.ok, report.failure
     totals = [sum(column) for column in zip(*marks, strict=True)] or [0] * len(question.options)
     assert report.ballots[0].result == dict(zip(question.options, totals, strict=True))
+
+
+@given(
+    st.lists(scalars, min_size=1, max_size=5),
+    st.lists(st.integers(1, 9), min_size=5, max_size=9, unique=True),
+)
+def test_lagrange_coefficients_recover_the_constant_term_from_any_threshold_subset(
+    coefficients: list[int], indices: list[int]
+) -> None:
+    """Σ_j λ_j f(j) = f(0) for any t distinct trustee numbers, t = the polynomial's size."""
+    chosen = indices[: len(coefficients)]
+    shares = {j: sum(a * j**k for k, a in enumerate(coefficients)) % group.ORDER for j in chosen}
+    total = sum(trustees.lagrange_coefficient(j, chosen) * shares[j] for j in chosen)
+    assert total % group.ORDER == coefficients[0]
+
+
+def test_a_trustee_who_copies_anothers_commitments_and_proofs_is_refused() -> None:
+    """Copying trustee 1's commitments would give trustee 2 a share of the key it cannot use
+    and let trustee 1 decrypt alone; the proofs are bound to the trustee's number."""
+    names = ("anna", "boris", "vera")
+    announcements = [v.announce("b", names, 2, i)[1] for i in (1, 2, 3)]
+    for field in ("commitments", "commitment_proofs", "channel_key"):
+        announcements[1][field] = announcements[0][field]
+    with pytest.raises(
+        v.TrusteeError, match=r"trustee 2 \(boris\): the proof of knowledge of coefficient 0 fails"
+    ):
+        v.deal(v.announce("b", names, 2, 3)[0], announcements)
 
 
 def test_one_trustee_below_the_threshold_cannot_decrypt() -> None:
@@ -271,6 +351,40 @@ def test_a_failing_proof_is_named() -> None:
         cast(ballot, paper)
 
 
+def test_proofs_cannot_be_moved_to_another_option_proof_kind_voter_or_ballot() -> None:
+    """Each move keeps the proof's statement (key, ciphertext, allowed values) and is re-signed
+    by a voter on the roll, so only the proof's other hash inputs (option index, tag and
+    context, credential, fingerprint) can catch it."""
+    setup = set_up("b", v.Question(("a", "b"), 1, 0, 2), voters=2)
+    ballot = setup.ballot
+    mine, _ = v.encrypt_paper(ballot, [1, 0], setup.credentials[0])
+    theirs, _ = v.encrypt_paper(ballot, [0, 1], setup.credentials[1])
+    swapped = copy.deepcopy(mine)  # option a's ciphertext and proofs given as option b's
+    swapped["choices"].reverse()
+    swapped["choice_proofs"].reverse()
+    copied = {**copy.deepcopy(theirs), "credential": mine["credential"]}  # Cortier–Smyth
+    stranger = v.credential_key("b", "a late voter")[1].hex()
+    wider = v.read_ballot(  # same key and question, one more voter: another fingerprint
+        v.open_ballot(
+            "b", ballot.question, setup.opened["trustees"], [*setup.opened["voters"], stranger]
+        )
+    )
+    moved = {**copy.deepcopy(mine), "fingerprint": wider.fingerprint}
+    single = set_up("b", v.Question(("a",), 1, 0, 1), voters=1)  # marks and totals both 0..1
+    kinds, _ = v.encrypt_paper(single.ballot, [1], single.credentials[0])
+    kinds["total_proof"] = kinds["choice_proofs"][0]
+    cases = [
+        (swapped, ballot, "the proof that the mark for 'a' is in 0..1 fails"),
+        (copied, ballot, "the proof that the mark for 'a' is in 0..1 fails"),
+        (moved, wider, "the proof that the mark for 'a' is in 0..1 fails"),
+        (kinds, single.ballot, "the proof that the marks add up to 0..1 fails"),
+    ]
+    for paper, where, failure in cases:
+        resign(where, paper, 0)
+        with pytest.raises(v.PaperRejectedError, match=re.escape(failure)):
+            cast(where, paper)
+
+
 def test_a_cheating_client_that_marks_two_options_fails_the_total_proof() -> None:
     setup = set_up("b", YES_NO, voters=1)
     lax = dataclasses.replace(setup.ballot, question=v.Question(YES_NO.options, 1, 0, 3))
@@ -324,12 +438,41 @@ def test_a_dealer_whose_share_does_not_match_its_commitments_is_named() -> None:
     started = [v.announce("b", names, 2, i) for i in (1, 2, 3)]
     announcements = [a for _, a in started]
     dealings = [v.deal(secret, announcements) for secret, _ in started]
-    liar = v.announce("b", names, 2, 2)[0]  # boris deals from a polynomial he did not announce
+    # boris deals, with his own channel key, from a polynomial he did not announce
+    liar = dataclasses.replace(
+        started[1][0], coefficients=v.announce("b", names, 2, 2)[0].coefficients
+    )
     dealings[1] = v.deal(liar, announcements)
     with pytest.raises(
         v.TrusteeError, match=r"trustee 2 \(boris\) dealt trustee 1 a share that does not match"
     ):
         v.finish(started[0][0], announcements, dealings)
+
+
+def test_a_relay_cannot_forge_or_reflect_a_share_to_blame_an_honest_dealer() -> None:
+    """The server relays the sealed shares. It must not be able to make an honest dealer look
+    like a cheat: neither with a share it sealed itself, nor by handing anna back a box she
+    exchanged with boris in the other direction."""
+    names = ("anna", "boris", "vera")
+    started = [v.announce("b", names, 2, i) for i in (1, 2, 3)]
+    announcements = [a for _, a in started]
+    anna = started[0][0]
+    forged = [v.deal(secret, announcements) for secret, _ in started]
+    _, relay_secret = pysodium.crypto_box_keypair()
+    nonce = pysodium.randombytes(pysodium.crypto_box_NONCEBYTES)
+    message = group.scalar_bytes(12345) + (2).to_bytes(8, "big") + (1).to_bytes(8, "big")
+    fake = pysodium.crypto_box(message, nonce, anna.channel_public, relay_secret)
+    forged[1]["shares"]["1"] = (nonce + fake).hex()
+    reflected = [v.deal(secret, announcements) for secret, _ in started]
+    reflected[1]["shares"]["1"] = reflected[0]["shares"]["2"]  # anna's own box to boris
+    for dealings in (forged, reflected):
+        with pytest.raises(
+            v.TrusteeError,
+            match=r"the share from trustee 2 \(boris\) to trustee 1 was not sealed by trustee 2",
+        ):
+            v.finish(anna, announcements, dealings)
+    honest = [v.deal(secret, announcements) for secret, _ in started]
+    assert v.finish(anna, announcements, honest)[0].decryption_key is not None
 
 
 def test_a_trustee_record_with_a_wrong_verification_key_is_named() -> None:
@@ -372,3 +515,9 @@ def test_a_trustee_refuses_to_decrypt_a_ballot_opened_with_someone_elses_commitm
     total = v.encrypted_tally(setup.ballot, [])
     with pytest.raises(v.TrusteeError, match="not opened with this trustee's commitments"):
         v.partial_decryption(setup.ballot, impostor, total)
+
+
+def test_booleans_bad_names_and_broken_unicode_are_named_never_counted() -> None:
+    cases = cases_both_verifiers_must_agree_on()
+    found = [(what, v.verify_events(events).failure) for what, events, _ in cases]
+    assert found == [(what, failure) for what, _, failure in cases]

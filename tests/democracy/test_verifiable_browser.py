@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.democracy.verifiable_setup import events_for, flip, hex_leaves, set_up
+from tests.democracy.verifiable_setup import (
+    RFC_9496_INVALID,
+    cases_both_verifiers_must_agree_on,
+    events_for,
+    flip,
+    hex_leaves,
+    set_up,
+)
 from tests.platform.browsing import CHROMIUM_ARGS
 
 from kuzbass import ledger
@@ -130,6 +137,34 @@ def test_the_browser_verifies_a_python_ballot_and_names_the_same_failures(page: 
         python = v.verify_events(tampered).failure
         assert python is not None
         assert page.evaluate(verify, tampered)["failure"] == python
+
+
+def test_booleans_bad_names_broken_unicode_and_odd_events_get_the_same_verdict(page: Any) -> None:
+    """Values that only an opener or server that recomputes every hash could publish: the
+    browser must neither count what Python refuses nor refuse what Python counts."""
+    cases = cases_both_verifiers_must_agree_on()
+    verify = "events => window.verifiable.verifyEvents(events).failure"
+    found = [(what, page.evaluate(verify, events)) for what, events, _ in cases]
+    assert found == [(what, failure) for what, _, failure in cases]
+
+
+def test_the_browser_refuses_what_libsodium_refuses(page: Any) -> None:
+    """RFC 9496's invalid encodings and the identity, as elements; ℓ and above, as scalars."""
+    refused = """([elements, scalars]) => [
+        ...elements.map((e) => { try { window.verifiable.decodeElement(e, "x"); return null; }
+                                 catch (error) { return error.message; } }),
+        ...scalars.map((s) => { try { window.verifiable.decodeScalar(s, "x"); return null; }
+                                catch (error) { return error.message; } }),
+    ]"""
+    elements = [*RFC_9496_INVALID, "00" * 32]
+    scalars = [scalar.to_bytes(32, "little").hex() for scalar in (group.ORDER, 2**256 - 1)]
+    expected = [f"x: {e} is not a ristretto255 group element" for e in elements] + [
+        f"x: {s} is not reduced modulo the group order" for s in scalars
+    ]
+    assert page.evaluate(refused, [elements, scalars]) == expected
+    for text in elements:
+        with pytest.raises(v.MalformedValueError, match=f"^x: {text} is not a ristretto255"):
+            group.decode_element(text, "x")
 
 
 def test_hash_and_canonical_json_agree_on_non_ascii_options(page: Any) -> None:

@@ -88,7 +88,7 @@ def deal(
     announcements: Annotated[Path, typer.Option(help="JSON list of every trustee's announcement.")],
     out: Out,
 ) -> None:
-    """Step 2: check everyone's announcement, then seal a share for each other trustee."""
+    """Step 2: check everyone's announcement, then box a share for each other trustee."""
     from kuzbass.democracy import verifiable
 
     try:

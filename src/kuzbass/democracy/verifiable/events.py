@@ -109,9 +109,9 @@ def _check_decrypted(count: BallotCount, payload: Any) -> dict[str, int]:
     ballot = count.ballot
     if not isinstance(payload, dict) or payload.get("fingerprint") != ballot.fingerprint:
         raise TallyError("the decryption is not for this ballot's fingerprint")
-    if payload.get("papers") != len(count.papers):
+    if _spelled(payload.get("papers")) != _spelled(len(count.papers)):
         raise TallyError(
-            f"the decryption counts {payload.get('papers')!r} papers, the ledger has "
+            f"the decryption counts {_spelled(payload.get('papers'))} papers, the ledger has "
             f"{len(count.papers)}"
         )
     tally = encrypted_tally(ballot, count.papers)
@@ -126,7 +126,7 @@ def _check_decrypted(count: BallotCount, payload: Any) -> dict[str, int]:
             ballot.question.options, combine(ballot, tally, checked, len(count.papers)), strict=True
         )
     )
-    if payload.get("result") != result:
+    if _spelled(payload.get("result")) != _spelled(result):
         raise TallyError(
             f"the published result {_spelled(payload.get('result'))} is not the decrypted "
             f"{_spelled(result)}"
@@ -271,7 +271,9 @@ def _verify(
                 counts[ballot.id] = BallotCount(ballot)
                 continue
             named = payload.get("ballot")
-            count = counts.get(named) if isinstance(named, str) else None
+            if not isinstance(named, str):
+                raise MalformedValueError("the event names no ballot (its ballot is not a string)")
+            count = counts.get(named)
             if count is None:
                 raise MalformedValueError(f"ballot {named!r} was never opened")
             if count.result is not None:

@@ -127,9 +127,15 @@ def power(element: Element, exponent: Scalar) -> Element:
     return bytes(pysodium.crypto_scalarmult_ristretto255(scalar_bytes(exponent), element))
 
 
+_NOT_UNICODE = "a string is not valid Unicode (a lone surrogate)"
+
+
 def _frame(part: bytes | str | int) -> bytes:
     if isinstance(part, str):
-        data = part.encode()
+        try:
+            data = part.encode()
+        except UnicodeEncodeError:
+            raise MalformedValueError(f"cannot be hashed: {_NOT_UNICODE}") from None
     elif isinstance(part, int):
         data = part.to_bytes(8, "big")
     else:
@@ -158,3 +164,5 @@ def json_digest(value: Any) -> bytes:
         return hashlib.sha256(canonical_json(value)).digest()
     except TypeError as error:
         raise MalformedValueError(f"cannot be hashed: {error}") from None
+    except UnicodeEncodeError:
+        raise MalformedValueError(f"cannot be hashed: {_NOT_UNICODE}") from None

@@ -2,7 +2,7 @@
 
 Each of n trustees, on their own machine, draws a polynomial f_i of degree t − 1 and publishes
 g^(its coefficients) with proofs of knowledge (``announce``); sends every other trustee j the
-share f_i(j), sealed with libsodium's ``crypto_box_seal`` to j's channel key (``deal``); and,
+share f_i(j), boxed with libsodium's ``crypto_box`` from i's channel key to j's (``deal``); and,
 once all shares have come, checks each against the dealer's published coefficients, adds them
 into its decryption key x_j = Σ_i f_i(j) and publishes g^(x_j) with a proof of knowledge
 (``finish``). The joint key is Π_i g^(f_i(0)); any t trustees can decrypt, fewer learn nothing.
@@ -11,6 +11,7 @@ Nobody ever holds the whole decryption key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -150,6 +151,14 @@ class _Announcement:
     commitments: tuple[Element, ...]
 
 
+def _channel_key(text: Any) -> bytes:
+    """The 32 bytes of a channel key spelled as 64 lowercase hex characters (one spelling only,
+    as for every other value), or nothing."""
+    if isinstance(text, str) and re.fullmatch(r"[0-9a-f]{64}", text):
+        return bytes.fromhex(text)
+    return b""
+
+
 def _read_announcements(
     ballot: str, names: Sequence[str], threshold: int, announcements: Sequence[Any]
 ) -> list[_Announcement]:
@@ -160,10 +169,11 @@ def _read_announcements(
     result = []
     for index, (name, item) in enumerate(zip(names, announcements, strict=True), start=1):
         who = f"trustee {index} ({name})"
-        if not isinstance(item, dict) or item.get("trustee") != index or item.get("name") != name:
+        number = item.get("trustee") if isinstance(item, dict) else None
+        if isinstance(number, bool) or number != index or item.get("name") != name:
             raise TrusteeError(f"{who}: announcement missing or out of order")
         try:
-            channel = bytes.fromhex(item["channel_key"])
+            channel = _channel_key(item["channel_key"])
             commitments = tuple(
                 decode_element(c, f"{who} commitment {k}")
                 for k, c in enumerate(item["commitments"])
@@ -203,17 +213,52 @@ def verification_key_from_commitments(commitments: Sequence[Sequence[Element]], 
     return total
 
 
+def _direction(dealer: int, recipient: int) -> bytes:
+    """Who dealt a share to whom, boxed with the share: a box between two channel keys opens in
+    both directions, so without this the server could hand a trustee's own box back to them."""
+    return dealer.to_bytes(8, "big") + recipient.to_bytes(8, "big")
+
+
 def deal(secret: TrusteeSecret, announcements: Sequence[Any]) -> dict[str, Any]:
-    """Step 2: check everyone's announcement, then seal share f_i(j) for every other trustee j."""
+    """Step 2: check everyone's announcement, then box share f_i(j) for every other trustee j.
+
+    ``crypto_box`` authenticates the dealer: only i (or j) can make a box that opens with i's
+    public and j's secret channel key, so the server that relays it cannot forge a bad share and
+    have an honest dealer blamed for it (``crypto_box_seal`` would let anyone seal to j).
+    """
     checked = _read_announcements(secret.ballot, secret.names, secret.threshold, announcements)
-    shares = {
-        str(other.index): pysodium.crypto_box_seal(
-            scalar_bytes(_evaluate(secret.coefficients, other.index)), other.channel_key
-        ).hex()
-        for other in checked
-        if other.index != secret.index
-    }
+    shares = {}
+    for other in checked:
+        if other.index == secret.index:
+            continue
+        share = _evaluate(secret.coefficients, other.index)
+        message = scalar_bytes(share) + _direction(secret.index, other.index)
+        nonce = pysodium.randombytes(pysodium.crypto_box_NONCEBYTES)
+        box = pysodium.crypto_box(message, nonce, other.channel_key, secret.channel_secret)
+        shares[str(other.index)] = (nonce + box).hex()
     return {"trustee": secret.index, "shares": shares}
+
+
+def _open_share(secret: TrusteeSecret, dealer: _Announcement, dealing: Any) -> Scalar:
+    """The share ``dealer`` boxed for this trustee, or a TrusteeError that says whether it is
+    missing or was not made by the dealer (forged or damaged on the way, so not the dealer's
+    fault)."""
+    me, who = secret.index, f"trustee {dealer.index} ({secret.names[dealer.index - 1]})"
+    try:
+        boxed = bytes.fromhex(dealing["shares"][str(me)])
+    except (KeyError, TypeError, ValueError):
+        raise TrusteeError(f"{who} dealt no share to trustee {me}") from None
+    nonce, box = boxed[: pysodium.crypto_box_NONCEBYTES], boxed[pysodium.crypto_box_NONCEBYTES :]
+    try:
+        message = pysodium.crypto_box_open(box, nonce, dealer.channel_key, secret.channel_secret)
+    except ValueError:
+        message = b""
+    if len(message) != 48 or message[32:] != _direction(dealer.index, me):
+        raise TrusteeError(
+            f"the share from {who} to trustee {me} was not sealed by trustee {dealer.index} "
+            "(forged or damaged on the way); ask them to deal again"
+        )
+    return scalar(message[:32])
 
 
 def finish(
@@ -222,7 +267,8 @@ def finish(
     """Step 3: open and check the shares dealt to this trustee; publish the verification key.
 
     A share that does not match its dealer's published commitments is refused naming the
-    dealer: the setup must then start again without that trustee.
+    dealer: the setup must then start again without that trustee. A share the dealer did not
+    box (forged or damaged by whoever relayed it) is refused without blaming the dealer.
     """
     checked = _read_announcements(secret.ballot, secret.names, secret.threshold, announcements)
     me = secret.index
@@ -232,13 +278,7 @@ def finish(
         if dealer.index == me:
             continue
         who = f"trustee {dealer.index} ({secret.names[dealer.index - 1]})"
-        try:
-            sealed = bytes.fromhex(by_dealer[dealer.index]["shares"][str(me)])
-            share = scalar(
-                pysodium.crypto_box_seal_open(sealed, secret.channel_public, secret.channel_secret)
-            )
-        except (KeyError, TypeError, ValueError):
-            raise TrusteeError(f"{who} dealt no readable share to trustee {me}") from None
+        share = _open_share(secret, dealer, by_dealer.get(dealer.index))
         expected = verification_key_from_commitments([dealer.commitments], me)
         if base_power(share) != expected:
             raise TrusteeError(
@@ -294,7 +334,11 @@ def check_key_record(ballot: str, record: Any) -> KeyRecord:
     trustees = record["trustees"]
     threshold = record.get("threshold")
     names = [t.get("name") if isinstance(t, dict) else None for t in trustees]
-    if not isinstance(threshold, int) or not all(isinstance(n, str) for n in names):
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int)
+        or not all(isinstance(n, str) for n in names)
+    ):
         raise TrusteeError("the trustees' record needs an integer threshold and named trustees")
     _check_parameters(names, threshold)  # type: ignore[arg-type]
     checked = _read_announcements(ballot, names, threshold, trustees)  # type: ignore[arg-type]

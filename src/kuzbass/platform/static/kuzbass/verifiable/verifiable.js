@@ -82,9 +82,16 @@ const basePower = (n) => (mod(n) === 0n ? Point.ZERO : G.multiply(mod(n)));
 const power = (point, n) => point.multiplyUnsafe(mod(n));
 const secretPower = (point, n) => (mod(n) === 0n ? Point.ZERO : point.multiply(mod(n)));
 
+// TextEncoder would silently write a lone surrogate as U+FFFD; Python refuses to encode it.
+const NOT_UNICODE = "cannot be hashed: a string is not valid Unicode (a lone surrogate)";
+const wellFormed = (text) => {
+  if (!text.isWellFormed()) throw new Error(NOT_UNICODE);
+  return text;
+};
+
 function frame(part) {
   let data;
-  if (typeof part === "string") data = utf8ToBytes(part);
+  if (typeof part === "string") data = utf8ToBytes(wellFormed(part));
   else if (typeof part === "number") {
     data = new Uint8Array(8);
     new DataView(data.buffer).setBigUint64(0, BigInt(part));
@@ -104,22 +111,21 @@ export function challenge(tag, parts) {
 
 // Canonical JSON, as kuzbass.ledger.canonical_json: sorted keys, no whitespace, UTF-8.
 export function canonicalJson(value) {
-  if (value === null || typeof value === "boolean" || typeof value === "string") {
-    return JSON.stringify(value);
-  }
+  if (value === null || typeof value === "boolean") return JSON.stringify(value);
+  if (typeof value === "string") return JSON.stringify(wellFormed(value));
   if (typeof value === "number") {
     if (!Number.isInteger(value)) throw new Error(`${value} is not an integer`);
     return String(value);
   }
   if (Array.isArray(value)) return "[" + value.map(canonicalJson).join(",") + "]";
-  const keys = Object.keys(value).sort();
+  const keys = Object.keys(value).map(wellFormed).sort();
   return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonicalJson(value[k])).join(",") + "}";
 }
 
 // JSON with sorted keys for messages (the same words as the Python verifier's).
 const spelled = (value) => {
   try {
-    return canonicalJson(value);
+    return canonicalJson(value === undefined ? null : value);
   } catch {
     return JSON.stringify(value);
   }
@@ -246,7 +252,13 @@ function readKeyRecord(ballotId, record) {
   }
   const { threshold, trustees } = record;
   const names = trustees.map((t) => t && t.name);
-  if (!Number.isInteger(threshold) || threshold < 1 || threshold > names.length) {
+  if (!Number.isInteger(threshold) || names.some((n) => typeof n !== "string")) {
+    throw new Error("the trustees' record needs an integer threshold and named trustees");
+  }
+  if (new Set(names).size !== names.length || names.some((n) => !n.trim())) {
+    throw new Error(`trustees must have distinct non-empty names, got [${names.map(quote).join(", ")}]`);
+  }
+  if (threshold < 1 || threshold > names.length) {
     throw new Error(`threshold ${threshold} must be between 1 and the number of trustees ${names.length}`);
   }
   const context = keyContext(ballotId, names, threshold);
@@ -254,7 +266,7 @@ function readKeyRecord(ballotId, record) {
     const index = i + 1;
     const who = `trustee ${index} (${names[i]})`;
     if (item.trustee !== index) throw new Error(`${who}: announcement missing or out of order`);
-    const channel = hexToBytes(item.channel_key);
+    const channel = typeof item.channel_key === "string" && HEX64.test(item.channel_key) ? hexToBytes(item.channel_key) : new Uint8Array(0);
     const commitments = item.commitments.map((c, k) => decodeElement(c, `${who} commitment ${k}`));
     const proofs = item.commitment_proofs.map((p, k) => readProof(p, `${who} commitment proof ${k}`));
     if (channel.length !== 32 || commitments.length !== threshold || proofs.length !== threshold) {
@@ -458,7 +470,13 @@ export function checkPaper(ballot, paper, seenTrackers = new Set(), usedCredenti
         `not for ballot ${quote(ballot.id)} (${ballot.fingerprint.slice(0, 16)}…): a paper for another ballot or another key`,
     );
   }
-  if (paper.tracker !== tracker(paper)) throw new Error(`${name}: tracker is not the hash of the paper ${tracker(paper)}`);
+  let expected;
+  try {
+    expected = tracker(paper);
+  } catch (error) {
+    throw new Error(`${name}: ${error.message}`);
+  }
+  if (paper.tracker !== expected) throw new Error(`${name}: tracker is not the hash of the paper ${expected}`);
   const credential = decodeElement(paper.credential, `${name}: credential`);
   const question = ballot.question;
   const ciphertexts = readCiphertexts(paper.choices, question.options.length, `${name}: choices`);
@@ -573,7 +591,7 @@ function checkDecrypted(count, payload) {
     throw new Error("the decryption is not for this ballot's fingerprint");
   }
   if (payload.papers !== papers.length) {
-    throw new Error(`the decryption counts ${payload.papers} papers, the ledger has ${papers.length}`);
+    throw new Error(`the decryption counts ${spelled(payload.papers)} papers, the ledger has ${papers.length}`);
   }
   const tally = encryptedTally(ballot, papers);
   if (canonicalJson(payload.encrypted_tally) !== canonicalJson(tallyJson(tally))) {
@@ -589,6 +607,8 @@ function checkDecrypted(count, payload) {
   return result;
 }
 
+const isObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
+
 export const KINDS = { opened: "ballot.opened", cast: "ballot.encrypted_paper", decrypted: "ballot.decrypted" };
 
 // Recheck every verifiable ballot in a list of ledger events ({kind, payload, sequence}), or only
@@ -603,9 +623,12 @@ export function verifyEvents(events, ballotId = null) {
   for (const [position, event] of events.entries()) {
     const { kind, payload } = event;
     const where = `event ${event.sequence ?? position + 1} (${kind})`;
-    if (!Object.values(KINDS).includes(kind) || !payload || typeof payload !== "object") continue;
-    const id = kind === KINDS.opened ? payload.verifiable && payload.verifiable.ballot : payload.ballot;
-    if ((kind === KINDS.opened && !payload.verifiable) || (ballotId !== null && id !== ballotId)) continue;
+    // The same events as Python's: objects only, and an opened ballot is a verifiable one when
+    // its payload has the field at all (a null record is then named, not skipped).
+    if (!Object.values(KINDS).includes(kind) || !isObject(payload)) continue;
+    if (kind === KINDS.opened && !("verifiable" in payload)) continue;
+    const id = kind === KINDS.opened ? (isObject(payload.verifiable) ? payload.verifiable.ballot : undefined) : payload.ballot;
+    if (ballotId !== null && id !== ballotId) continue;
     try {
       if (kind === KINDS.opened) {
         const ballot = readBallot(payload.verifiable);
@@ -615,6 +638,7 @@ export function verifyEvents(events, ballotId = null) {
         counts.set(ballot.id, { ballot, papers: [], trackers: new Set(), credentials: new Set(), result: null });
         continue;
       }
+      if (typeof id !== "string") throw new Error("the event names no ballot (its ballot is not a string)");
       const count = counts.get(id);
       if (!count) throw new Error(`ballot ${quote(id)} was never opened`);
       if (count.result !== null) throw new Error(`ballot ${quote(id)} was already decrypted`);
