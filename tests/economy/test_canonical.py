@@ -228,7 +228,7 @@ def test_a_share_of_the_row_groups_is_read_with_rows_named_in_the_whole_file(
     broken = inputs.set_column(2, "quantity", pa.array(quantity))
     pq.write_table(broken, tmp_path / "g" / "inputs.parquet", row_group_size=500)
     canonical.read_canonical(tmp_path / "g", "parquet", range(3, groups))  # not in this share
-    with pytest.raises(EconomyError, match=r"inputs\.parquet row 1235: quantity is nan"):
+    with pytest.raises(EconomyError, match=r"inputs\.parquet row 1235: .*quantity is nan"):
         canonical.read_canonical(tmp_path / "g", "parquet", range(0, 3))
 
 
