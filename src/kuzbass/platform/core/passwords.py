@@ -1,0 +1,77 @@
+"""Passwords: hashing that cannot be used to slow the whole server, and the answer to a login
+locked out after too many failures.
+
+Argon2 is slow on purpose (about 0.1 s and 100 MB per hash, on every core it can get). A flood of
+logins would otherwise run dozens of hashes at once and slow every page for everyone; here at
+most ``KUZBASS_PASSWORD_CHECKS`` hashes run at once in each server process, and a request that
+finds them all busy is refused at once with 429 (retry in a second) instead of queueing.
+Failed logins are counted by django-axes, per account and per address (settings.py).
+"""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.http import HttpRequest, HttpResponse
+
+WAIT_SECONDS = 0.05
+"""How long a password check waits for a free slot before the request is refused."""
+
+
+class PasswordChecksBusyError(Exception):
+    """Every password-check slot is taken; the request should be retried shortly."""
+
+    def __init__(self) -> None:
+        super().__init__("too many logins at once: try again in a second")
+
+
+@cache
+def _slots(count: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(count)
+
+
+@contextmanager
+def password_slot() -> Iterator[None]:
+    """Hold one of the process's password-check slots, or raise ``PasswordChecksBusyError``."""
+    slots = _slots(settings.KUZBASS_PASSWORD_CHECKS)
+    if not slots.acquire(timeout=WAIT_SECONDS):
+        raise PasswordChecksBusyError
+    try:
+        yield
+    finally:
+        slots.release()
+
+
+class BoundedArgon2PasswordHasher(Argon2PasswordHasher):
+    """Django's Argon2 hasher (same algorithm name, so stored hashes still verify), run only
+    inside a password-check slot."""
+
+    def encode(self, password: str, salt: str) -> str:
+        with password_slot():
+            return super().encode(password, salt)
+
+    def verify(self, password: str, encoded: str) -> bool:
+        with password_slot():
+            return super().verify(password, encoded)
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: Any
+) -> HttpResponse:
+    """django-axes' answer once an account or an address has failed too often (429)."""
+    from kuzbass.platform.core.middleware import refusal
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response: HttpResponse = refusal(
+        request,
+        429,
+        f"too many failed logins for this account or from this address: "
+        f"try again in {minutes} minutes",
+        "password",
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
