@@ -31,7 +31,8 @@ def test_an_account_is_locked_after_ten_failures_from_any_address(
 ) -> None:
     for attempt in range(settings.AXES_FAILURE_LIMIT):
         address = f"10.0.0.{attempt + 1}"  # a new address each time: the account is counted
-        assert login_page(Client(REMOTE_ADDR=address), "anna", WRONG).status_code == 200
+        failed = login_page(Client(REMOTE_ADDR=address), "anna", WRONG)
+        assert failed.status_code == (200 if attempt + 1 < settings.AXES_FAILURE_LIMIT else 429)
     locked = login_page(Client(REMOTE_ADDR="10.0.1.1"), "anna", password)
     assert locked.status_code == 429
     assert "too many failed logins" in locked.content.decode()
@@ -45,7 +46,7 @@ def test_an_address_is_locked_after_ten_failures_on_any_accounts(
     client = Client(REMOTE_ADDR="192.0.2.7")
     for attempt in range(settings.AXES_FAILURE_LIMIT):
         refused = api_login(client, f"nobody{attempt}", WRONG)
-        assert refused.status_code == 400
+        assert refused.status_code == (400 if attempt + 1 < settings.AXES_FAILURE_LIMIT else 429)
     locked = api_login(client, "anna", password)
     assert locked.status_code == 429
     assert locked.json()["detail"].startswith("too many failed logins")

@@ -242,7 +242,7 @@ LOGGING = {
     "handlers": {
         "out": {"class": "logging.FileHandler", "filename": LOG_FILE, "formatter": "plain"}
         if LOG_FILE
-        else {"class": "logging.StreamHandler", "formatter": "plain"},
+        else {"class": "kuzbass.platform.core.logs.StderrHandler", "formatter": "plain"},
     },
     "loggers": {
         # Every 500, with its traceback (the visitor sees a plain error page, never this).

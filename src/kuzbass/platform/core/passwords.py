@@ -1,7 +1,7 @@
 """Passwords: hashing that cannot be used to slow the whole server, and the answer to a login
 locked out after too many failures.
 
-Argon2 is slow on purpose (about 0.1 s and 100 MB per hash, on every core it can get). A flood of
+Argon2 is slow on purpose (about 0.2 s and 100 MB per hash). A flood of
 logins would otherwise run dozens of hashes at once and slow every page for everyone; here at
 most ``KUZBASS_PASSWORD_CHECKS`` hashes run at once in each server process, and a request that
 finds them all busy is refused at once with 429 (retry in a second) instead of queueing.
@@ -48,7 +48,11 @@ def password_slot() -> Iterator[None]:
 
 class BoundedArgon2PasswordHasher(Argon2PasswordHasher):
     """Django's Argon2 hasher (same algorithm name, so stored hashes still verify), run only
-    inside a password-check slot."""
+    inside a password-check slot, and on one thread: Django's default of 8 lanes runs 8 threads
+    per hash, which take every core from the pages. Hashes stored with 8 lanes are rehashed
+    with one at the next login (Django's ``must_update``)."""
+
+    parallelism = 1
 
     def encode(self, password: str, salt: str) -> str:
         with password_slot():
