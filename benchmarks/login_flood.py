@@ -106,7 +106,8 @@ def measure(data: Path, checks: int, args: argparse.Namespace) -> list[list[str]
                 break
             except requests.ConnectionError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the server did not start; see {data / 'server.log'}") from None
+                    log = data / "server.log"
+                    raise SystemExit(f"the server did not start; see {log}") from None
                 time.sleep(0.5)
         quiet = page_latencies(base, args.seconds)
         stop, outcomes = threading.Event(), []

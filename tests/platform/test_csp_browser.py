@@ -69,7 +69,7 @@ def test_pages_with_charts_forms_and_htmx_work_under_the_policy(
         assert visit(page, url) == [], url
 
     assert visit(page, f"{base}/motions/{decided.pk}/") == []  # the tally's chart
-    assert page.locator(f"#ballot-{tallied.pk} [data-chart-source] .main-svg").count() == 1
+    assert page.locator(f"#ballot-{tallied.pk} [data-chart-source] .main-svg").count() >= 1
 
     log_in(page, base, "andrei", logins["andrei"])  # a form posted under the policy
     assert visit(page, f"{base}/motions/{motion.pk}/") == []

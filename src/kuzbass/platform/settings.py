@@ -20,7 +20,8 @@ Switches, all environment variables (README.md, "Running it for real"):
 - ``KUZBASS_PASSWORD_CHECKS`` (1): password hashes run at once per server process; more
   logins at the same moment get 429 at once (``core.passwords``).
 
-The Content-Security-Policy is always on: scripts and styles come from this site only.
+The Content-Security-Policy is always on: scripts come from this site's files only (no inline
+script, no eval); inline styles are allowed, as plotly.js writes its own while drawing.
 """
 
 import os
@@ -29,7 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from kuzbass.platform.core import files
 
@@ -221,7 +222,8 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF],
+        # plotly.js adds its own <style> elements as it draws; styles cannot run code.
+        "style-src": [SELF, UNSAFE_INLINE],
         "img-src": [SELF, "data:"],
         "connect-src": [SELF],
         "font-src": [SELF],
