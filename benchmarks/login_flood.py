@@ -3,7 +3,7 @@
     nice python benchmarks/login_flood.py [--flooders 8] [--seconds 10] [--workers 2]
 
 All on 127.0.0.1, SQLite in a temporary data folder. For each setting of
-``KUZBASS_PASSWORD_CHECKS`` (password hashes at once per server process: 1000, i.e. unbounded,
+``KUZBASS_PASSWORD_CHECKS`` (password hashes at once on the machine: 1000, i.e. unbounded,
 as before this change, then 1, the default), it starts ``kuzbass serve`` (gunicorn, gthread) with
 one member whose password is hashed with Argon2 (Django's parameters), and measures:
 
@@ -125,7 +125,7 @@ def measure(data: Path, checks: int, args: argparse.Namespace) -> list[list[str]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
-    label = "unbounded (before)" if checks >= 1000 else f"{checks} per process (after)"
+    label = "unbounded (before)" if checks >= 1000 else f"{checks} at once (after)"
     rows = []
     for name, latencies, answered in (
         ("no flood", quiet, ""),

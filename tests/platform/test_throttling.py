@@ -71,7 +71,7 @@ def test_a_login_finding_every_password_slot_busy_gets_429_at_once(
     anna = brigade["members"][0]
     anna.set_password(password)
     anna.save()
-    with passwords.password_slot():  # the one slot of this process, taken by another login
+    with passwords.password_slot():  # the machine's one slot, taken by another login
         started = time.perf_counter()
         page = login_page(Client(), "anna", password)
         api = api_login(Client(), "anna", password)

@@ -17,8 +17,9 @@ Switches, all environment variables (README.md, "Running it for real"):
   this file (0600) instead of stderr.
 - ``KUZBASS_LOGIN_FAILURES`` (10) and ``KUZBASS_LOGIN_COOLOFF_MINUTES`` (15): after that many
   failed logins for one account, or from one address, logins for it wait that long.
-- ``KUZBASS_PASSWORD_CHECKS`` (1): password hashes run at once per server process; more
-  logins at the same moment get 429 at once (``core.passwords``).
+- ``KUZBASS_PASSWORD_CHECKS`` (1): password hashes run at once on the machine (all server
+  processes sharing the data folder); more logins at the same moment get 429 at once
+  (``core.passwords``).
 
 The Content-Security-Policy is always on: scripts come from this site's files only (no inline
 script, no eval); inline styles are allowed, as plotly.js writes its own while drawing.

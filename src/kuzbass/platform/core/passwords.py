@@ -3,15 +3,17 @@ locked out after too many failures.
 
 Argon2 is slow on purpose (about 0.2 s and 100 MB per hash). A flood of
 logins would otherwise run dozens of hashes at once and slow every page for everyone; here at
-most ``KUZBASS_PASSWORD_CHECKS`` hashes run at once in each server process, and a request that
-finds them all busy is refused at once with 429 (retry in a second) instead of queueing.
+most ``KUZBASS_PASSWORD_CHECKS`` hashes run at once on the machine (1 by default: on a 2-core
+server the other core stays with the pages), and a request that finds them all busy is refused
+at once with 429 (retry in a second) instead of queueing.
 Failed logins are counted by django-axes, per account and per address (settings.py).
 """
 
-import threading
+import fcntl
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -29,21 +31,38 @@ class PasswordChecksBusyError(Exception):
         super().__init__("too many logins at once: try again in a second")
 
 
-@cache
-def _slots(count: int) -> threading.BoundedSemaphore:
-    return threading.BoundedSemaphore(count)
+def _try_slot(index: int) -> int | None:
+    """The open, locked slot file ``index``, or None when another check holds it."""
+    path = settings.DATA_DIR / f"password-check-{index}.lock"
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        return None
+    return descriptor
 
 
 @contextmanager
 def password_slot() -> Iterator[None]:
-    """Hold one of the process's password-check slots, or raise ``PasswordChecksBusyError``."""
-    slots = _slots(settings.KUZBASS_PASSWORD_CHECKS)
-    if not slots.acquire(timeout=WAIT_SECONDS):
-        raise PasswordChecksBusyError
-    try:
-        yield
-    finally:
-        slots.release()
+    """Hold one of the machine's password-check slots, or raise ``PasswordChecksBusyError``.
+
+    The slots are locked files in the data folder, so every server process (and thread) on the
+    machine shares them: ``KUZBASS_PASSWORD_CHECKS`` hashes at once in all, whatever the number
+    of gunicorn workers. The kernel releases a lock whose process dies."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        for index in range(settings.KUZBASS_PASSWORD_CHECKS):
+            descriptor = _try_slot(index)
+            if descriptor is not None:
+                try:
+                    yield
+                finally:
+                    os.close(descriptor)  # closing releases the lock
+                return
+        if time.monotonic() >= deadline:
+            raise PasswordChecksBusyError
+        time.sleep(0.005)
 
 
 class BoundedArgon2PasswordHasher(Argon2PasswordHasher):
