@@ -65,6 +65,10 @@ def environment(data: Path, checks: int) -> dict[str, str]:
     return variables
 
 
+def p95(latencies: list[float]) -> float:
+    return statistics.quantiles(latencies, n=20)[-1] if len(latencies) > 1 else latencies[0]
+
+
 def page_latencies(base: str, seconds: float) -> list[float]:
     session, latencies = requests.Session(), []
     deadline = time.monotonic() + seconds
@@ -136,7 +140,7 @@ def measure(data: Path, checks: int, args: argparse.Namespace) -> list[list[str]
                 label,
                 name,
                 f"{1000 * statistics.median(latencies):.1f}",
-                f"{1000 * statistics.quantiles(latencies, n=20)[-1]:.1f}",
+                f"{1000 * p95(latencies):.1f}",
                 str(len(latencies)),
                 str(answered.count(200)) if answered else "",
                 str(answered.count(429)) if answered else "",
