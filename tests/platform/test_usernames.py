@@ -82,3 +82,16 @@ def test_the_admin_refuses_a_look_alike(brigade: dict[str, Any], password: str) 
     assert response.status_code == 200  # the form again, with the refusal
     assert "mixes alphabets" in response.content.decode()
     assert not get_user_model().objects.filter(username="\u0430nna").exists()
+
+
+def test_create_officer_refuses_a_look_alike_of_an_existing_account(
+    brigade: dict[str, Any], password: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from kuzbass.cli import app
+
+    command = ["platform", "create-officer", "--council", "ninth-brigade", "--password-stdin"]
+    refused = CliRunner().invoke(app, [*command, "--username", "CHAIR"], input=f"{password}\n")
+    assert refused.exit_code == 1 and "looks like the existing 'chair'" in refused.output
+    assert not get_user_model().objects.filter(username="CHAIR").exists()
