@@ -50,6 +50,19 @@ def test_api_refuses_nul_and_lone_surrogates(
     assert Motion.objects.count() == 0 and LedgerEvent.objects.count() == events
 
 
+def test_a_json_body_sent_as_plain_text_is_checked_too(
+    brigade: dict[str, Any], password: str
+) -> None:
+    anna = Session("anna", password)
+    response = anna.client.post(
+        "/api/councils/ninth-brigade/motions",
+        '{"title": "Soap", "text": "\\u0000"}',
+        content_type="text/plain",
+        headers={"X-CSRFToken": anna.client.cookies["csrftoken"].value},
+    )
+    assert response.status_code == 400 and response.json()["field"] == "text"
+
+
 def test_escaped_backslashes_and_real_pairs_are_ordinary_text(
     brigade: dict[str, Any], password: str
 ) -> None:

@@ -72,7 +72,7 @@ def unstorable_field(request: HttpRequest) -> str | None:
         for key, values in request.POST.lists():
             if not all(map(is_storable, [key, *values])):
                 return key if is_storable(key) else "form"
-    elif request.content_type == "application/json":
+    else:  # the API parses any other body as JSON, whatever its content type says
         return _json_body_field(request)
     return None
 
