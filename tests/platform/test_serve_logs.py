@@ -56,7 +56,7 @@ def test_serve_keeps_files_private_and_logs_errors(tmp_path: Path) -> None:
         assert broken.status_code == 500
         assert "Traceback" not in broken.text and "councils_council" not in broken.text
         deadline = time.monotonic() + 10
-        while "no such table" not in log.read_text() and time.monotonic() < deadline:
+        while '"GET / HTTP/1.1" 500' not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.2)
         written = log.read_text()
         assert "Internal Server Error: /" in written and "Traceback" in written
