@@ -54,9 +54,10 @@ def test_a_number_is_finite_and_positive_or_refused_by_name(value: float) -> Non
         number = checks.check_number(value, "output", where="line 3")
     except InvalidInputError as error:
         assert error.field == "output" and error.message.startswith("line 3: output")
-        assert not (value > 0 and value < float("inf"))
+        assert not checks.SMALLEST_QUANTITY <= value <= checks.LARGEST_QUANTITY
     else:
-        assert number == value and 0 < number < float("inf")
+        assert number == value
+        assert checks.SMALLEST_QUANTITY <= number <= checks.LARGEST_QUANTITY
 
 
 @given(st.fractions())
@@ -64,7 +65,8 @@ def test_a_share_lies_in_zero_to_one(value: Fraction) -> None:
     try:
         share = checks.check_share(str(value), "public_fund")
     except InvalidInputError as error:
-        assert "public_fund" in error.message and not 0 <= value < 1
+        fits = len(f"{value.numerator}/{value.denominator}") <= checks.SHARE_LENGTH
+        assert "public_fund" in error.message and not (0 <= value < 1 and fits)
     else:
         assert share == value and 0 <= share < 1
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 
 from kuzbass.platform.core import clock as service_clock
@@ -335,9 +336,9 @@ def test_password_change_and_logout(
     change_password: Callable[[Client], Any],
 ) -> None:
     client = Client()
-    assert client.login(username="anna", password=password)
+    assert client.login(request=HttpRequest(), username="anna", password=password)
     assert "Change password" in client.get("/accounts/password_change/").content.decode()
     assert change_password(client).status_code == 302
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/dashboard/").status_code == 302
-    assert Client().login(username="anna", password=new_password)
+    assert Client().login(request=HttpRequest(), username="anna", password=new_password)

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import connection
+from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ from kuzbass.platform.sessions import ModelBackend
 
 def _logged_in(username: str, password: str) -> Client:
     client = Client()
-    assert client.login(username=username, password=password)
+    assert client.login(request=HttpRequest(), username=username, password=password)
     assert client.get("/dashboard/").status_code == 200
     return client
 

@@ -2,6 +2,7 @@
 ``kuzbass platform ...`` for the administrator (found a council, appoint its first officer)."""
 
 import getpass
+import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -78,17 +79,28 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(2, min=1, help="gunicorn worker processes."),
     threads: int = typer.Option(4, min=1, help="Threads per worker."),
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the access log and server errors here (0600); default: KUZBASS_LOG_FILE, "
+            "else stderr."
+        ),
+    ] = None,
 ) -> None:
     """Migrate the database, then serve the councils platform with gunicorn.
 
     SQLite in the data folder (./var or KUZBASS_DATA_DIR) unless DATABASE_URL is set. Static files
     (htmx, plotly.js, the stylesheet) are collected into the data folder and served by whitenoise.
+    Every request goes to the access log and every server error, with its traceback, to the same
+    log; visitors see a plain error page.
     """
     from gunicorn.app.base import BaseApplication
 
     from kuzbass.cli.quiet import no_solver_banner
 
     require_free_port(host, port)
+    if log_file is not None:
+        os.environ["KUZBASS_LOG_FILE"] = str(log_file.resolve())
     _django()
     from django.conf import settings
     from django.core.management import call_command
@@ -98,6 +110,8 @@ def serve(
     call_command("collectstatic", interactive=False, verbosity=0)
     from kuzbass.platform.wsgi import application
 
+    log = settings.LOG_FILE or "-"
+
     class Server(BaseApplication):
         def load_config(self) -> None:
             options: dict[str, Any] = {
@@ -105,8 +119,8 @@ def serve(
                 "workers": workers,
                 "threads": threads,
                 "worker_class": "gthread",
-                "accesslog": None,
-                "errorlog": "-",
+                "accesslog": log,
+                "errorlog": log,
                 "timeout": 60,
                 "keepalive": 5,
             }
@@ -258,6 +272,8 @@ def create_officer(
     from django.core.exceptions import ValidationError
     from django.db import transaction
 
+    from kuzbass.platform.core.errors import ServiceError
+    from kuzbass.platform.core.usernames import check_username
     from kuzbass.platform.councils import services
     from kuzbass.platform.councils.models import Council
 
@@ -269,6 +285,11 @@ def create_officer(
     with transaction.atomic():
         user = user_model.objects.filter(username=username).first()
         if user is None:
+            try:
+                username = check_username(username)
+            except ServiceError as error:
+                console.print(f"[red]{error.message}")
+                raise typer.Exit(1) from error
             password = (
                 sys.stdin.readline().rstrip("\n")
                 if password_stdin

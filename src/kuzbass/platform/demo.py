@@ -88,6 +88,7 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
     from django.db import transaction
 
     from kuzbass.platform.accounts import services as accounts
+    from kuzbass.platform.core.usernames import check_username
     from kuzbass.platform.councils import services as councils
     from kuzbass.platform.councils.models import Council, Role
     from kuzbass.platform.ledger.services import append_event, verify_database
@@ -123,7 +124,7 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
         password = _password()
         first, _, last = member.display_name.partition(" ")
         people[member.username] = users.objects.create_user(
-            member.username, password=password, first_name=first, last_name=last
+            check_username(member.username), password=password, first_name=first, last_name=last
         )
         first_role = member.memberships[0]
         roles = f"{first_role.role} of {first_role.council}" + (

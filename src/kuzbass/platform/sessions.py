@@ -25,6 +25,9 @@ class SessionStore(DatabaseSessionStore):
     """``django.contrib.sessions.backends.db`` reading a session with one precompiled statement."""
 
     def load(self) -> dict[str, Any]:
+        if not (self.session_key or "").isalnum():  # Django's keys are; a forged one reads nothing
+            self._session_key = None
+            return {}
         using = router.db_for_read(self.model)
         connection = connections[using]
         with connection.cursor() as cursor:

@@ -3,18 +3,50 @@
 The database is the embedded SQLite file ``kuzbass.sqlite3`` in the data folder (``./var`` or
 ``KUZBASS_DATA_DIR``) unless ``DATABASE_URL`` names another one (PostgreSQL in deployments).
 The secret key comes from ``DJANGO_SECRET_KEY`` or is generated once into the data folder, so it
-is never part of the repository.
+is never part of the repository. The data folder is 0700; the database, its journals, the key and
+the log are 0600.
+
+Switches, all environment variables (README.md, "Running it for real"):
+
+- ``KUZBASS_SECURE_COOKIES=1``: session and CSRF cookies only over HTTPS.
+- ``KUZBASS_HSTS_SECONDS=N``: send Strict-Transport-Security for N seconds (0: not sent).
+- ``KUZBASS_BEHIND_PROXY=1``: a reverse proxy terminates HTTPS; trust its
+  ``X-Forwarded-Proto: https`` and take the client's address (for login throttling) from the
+  last entry of its ``X-Forwarded-For``. Only set it when the proxy sets both headers.
+- ``KUZBASS_LOG_FILE=path``: the access log and every server error (with its traceback) go to
+  this file (0600) instead of stderr.
+- ``KUZBASS_LOGIN_FAILURES`` (10) and ``KUZBASS_LOGIN_COOLOFF_MINUTES`` (15): after that many
+  failed logins for one account, or from one address, logins for it wait that long.
+- ``KUZBASS_PASSWORD_CHECKS`` (1): password hashes run at once on the machine (all server
+  processes sharing the data folder); more logins at the same moment get 429 at once
+  (``core.passwords``).
+
+The Content-Security-Policy is always on: scripts come from this site's files only (no inline
+script, no eval); inline styles are allowed, as plotly.js writes its own while drawing.
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+
+from kuzbass.platform.core import files
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DATA_DIR = Path(os.environ.get("KUZBASS_DATA_DIR", Path.cwd() / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR = files.private_folder(
+    Path(os.environ.get("KUZBASS_DATA_DIR", Path.cwd() / "var")).resolve()
+)
+
+
+def _switch(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _whole_number(name: str, default: int) -> int:
+    return int(os.environ.get(name, "").strip() or default)
 
 
 def _secret_key() -> str:
@@ -24,10 +56,8 @@ def _secret_key() -> str:
         return from_environment
     key_file = DATA_DIR / "secret_key"
     if not key_file.exists():
-        temporary = key_file.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(secrets.token_urlsafe(50))
-        temporary.chmod(0o600)
-        os.replace(temporary, key_file)
+        files.write_private_text(key_file, secrets.token_urlsafe(50))
+    files.make_private(key_file)
     return key_file.read_text().strip()
 
 
@@ -53,6 +83,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "axes",
+    "csp",
+    "kuzbass.platform.core",
     "kuzbass.platform.ledger",
     "kuzbass.platform.councils",
     "kuzbass.platform.plans",
@@ -62,6 +95,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kuzbass.platform.core.middleware.RequestGuard",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -70,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kuzbass.platform.urls"
@@ -119,10 +156,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's database sessions and model backend, with their per-request reads precompiled.
 SESSION_ENGINE = "kuzbass.platform.sessions"
-AUTHENTICATION_BACKENDS = ["kuzbass.platform.sessions.ModelBackend"]
+# django-axes first: it refuses a locked-out account or address before any password is hashed.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "kuzbass.platform.sessions.ModelBackend",
+]
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "kuzbass.platform.core.passwords.BoundedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -156,6 +197,62 @@ STATICFILES_FINDERS = [
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+KUZBASS_PASSWORD_CHECKS = max(1, _whole_number("KUZBASS_PASSWORD_CHECKS", 1))
+
+# Login throttling (django-axes, counting in the database so every server process agrees):
+# an account, or an address, that fails this often waits before it may try again.
+AXES_FAILURE_LIMIT = _whole_number("KUZBASS_LOGIN_FAILURES", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=_whole_number("KUZBASS_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kuzbass.platform.core.passwords.login_locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # keep failed attempts only, not who logged in when from where
+AXES_VERBOSE = False
+
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if _switch("KUZBASS_BEHIND_PROXY") else None
+)
+if _switch("KUZBASS_BEHIND_PROXY"):
+    AXES_CLIENT_IP_CALLABLE = "kuzbass.platform.core.middleware.forwarded_client_address"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _switch("KUZBASS_SECURE_COOKIES")
+SECURE_HSTS_SECONDS = _whole_number("KUZBASS_HSTS_SECONDS", 0)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # plotly.js adds its own <style> elements as it draws; styles cannot run code.
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+LOG_FILE = os.environ.get("KUZBASS_LOG_FILE", "").strip()
+if LOG_FILE:
+    files.create_private_file(Path(LOG_FILE))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "out": {"class": "logging.FileHandler", "filename": LOG_FILE, "formatter": "plain"}
+        if LOG_FILE
+        else {"class": "kuzbass.platform.core.logs.StderrHandler", "formatter": "plain"},
+    },
+    "loggers": {
+        # Every 500, with its traceback (the visitor sees a plain error page, never this).
+        "django.request": {"handlers": ["out"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["out"], "level": "WARNING", "propagate": False},
+        "axes": {"handlers": ["out"], "level": "WARNING", "propagate": False},
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 from tests.platform.conftest import PASSWORD
@@ -16,7 +17,7 @@ from kuzbass.platform.plans.models import Need, PlanVersion, Technique
 
 def client_for(user: Any) -> Client:
     client = Client()
-    assert client.login(username=user.get_username(), password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.get_username(), password=PASSWORD)
     return client
 
 

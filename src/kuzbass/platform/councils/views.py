@@ -47,6 +47,8 @@ MOTION_EVENTS = (
     "council.constitution_changed",
 )
 BALLOT_EVENTS = ("ballot.opened", "ballot.closed", "motion.decided")
+MODEL_BACKEND = "kuzbass.platform.sessions.ModelBackend"
+"""The backend that logs in a person who has just registered (django-axes' comes first)."""
 
 
 def _refusal(form: django_forms.Form, error: ServiceError) -> None:
@@ -161,7 +163,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                     password=form.cleaned_data["password"],
                     email=form.cleaned_data["email"],
                 )
-                login(request, membership.user)
+                login(request, membership.user, backend=MODEL_BACKEND)
             else:
                 return render(
                     request,

@@ -57,9 +57,16 @@ def consume(actor: Visitor, lines: Mapping[str, Any]) -> list[Consumption]:
                 f"{', '.join(sorted(values))})",
                 field="product",
             )
-        amount = check_hours(quantity, f"quantity of {product}")
+        amount = check_hours(quantity, f"quantity of {product}", places=4)
         value = Decimal(values[product])
-        priced.append((product, amount, value, seconds_of(amount * value)))
+        seconds = seconds_of(amount * value)
+        if seconds < 1:
+            raise InvalidInputError(
+                f"quantity of {product} {amount} costs less than a second of labour "
+                f"({value} h per unit): nothing to record",
+                field="quantity",
+            )
+        priced.append((product, amount, value, seconds))
     member = account_for(AccountKind.MEMBER, user=actor)
     Account.objects.select_for_update().get(pk=member.pk)  # one consumption at a time per member
     deductions = current_deductions()

@@ -20,7 +20,12 @@ from kuzbass.platform.accounts.models import (
 from kuzbass.platform.accounts.services.deductions import fraction_text
 from kuzbass.platform.core import clock
 from kuzbass.platform.core.actors import Visitor, require_user
-from kuzbass.platform.core.checks import check_council_kind, check_hours, check_share
+from kuzbass.platform.core.checks import (
+    check_council_kind,
+    check_hours,
+    check_share,
+    check_text,
+)
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.core.permissions import require_officer
 from kuzbass.platform.councils.models import Council, CouncilKind
@@ -54,7 +59,7 @@ def set_deviation_threshold(
 
 def _quantities(values: Mapping[str, Any] | None, field: str) -> dict[str, str]:
     return {
-        str(k): str(check_hours(v, f"{field} {k}", allow_zero=True))
+        check_text(k, field, max_length=120): str(check_hours(v, f"{field} {k}", allow_zero=True))
         for k, v in (values or {}).items()
     }
 
@@ -78,9 +83,9 @@ def report_fulfilment(
     lock_ledger()
     require_officer(actor, workplace)
     check_council_kind(workplace, CouncilKind.WORKPLACE, "registers hours worked")
-    period = (period or "").strip()
-    if not period:
-        raise InvalidInputError("period must be given", field="period")
+    period = check_text(period, "period", max_length=20)
+    product = check_text(product, "product", max_length=100)
+    plan_version = check_text(plan_version, "plan_version", max_length=100, required=False)
     planned_in = _quantities(inputs_planned, "planned input")
     received = _quantities(inputs_received, "input received")
     unknown = sorted(set(received) - set(planned_in))

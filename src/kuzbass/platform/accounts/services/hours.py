@@ -25,13 +25,22 @@ from kuzbass.platform.accounts.services.balances import account_for
 from kuzbass.platform.accounts.services.deductions import current_deductions, split_hours
 from kuzbass.platform.core import clock
 from kuzbass.platform.core.actors import Actor, Visitor, require_user
-from kuzbass.platform.core.checks import check_council_kind, check_hours
+from kuzbass.platform.core.checks import check_council_kind, check_hours, check_text
 from kuzbass.platform.core.errors import InvalidInputError, NotAllowedError, RefusedError
 from kuzbass.platform.core.permissions import active_membership, require_officer
 from kuzbass.platform.councils.models import Council, CouncilKind
 from kuzbass.platform.ledger.services import append_event, lock_ledger
 
 MOST_HOURS_PER_REGISTRATION = Decimal(24 * 31)
+
+
+def _period(period: Any) -> str:
+    period = check_text(period, "period", max_length=20, required=False)
+    if not period:
+        raise InvalidInputError(
+            "period must be given (up to 20 characters, e.g. 1989-07)", field="period"
+        )
+    return period
 
 
 @transaction.atomic
@@ -65,13 +74,9 @@ def register_hours(
     seconds = seconds_of(amount)
     if seconds == 0:
         raise InvalidInputError(f"hours {amount} rounds to no time at all", field="hours")
-    period = (period or "").strip()
-    key = (key or "").strip()
-    if not period or len(period) > 20:
-        raise InvalidInputError(
-            "period must be given (up to 20 characters, e.g. 1989-07)", field="period"
-        )
-    if not key or len(key) > 80:
+    period = _period(period)
+    key = check_text(key, "key", max_length=80, required=False)
+    if not key:
         raise InvalidInputError("reference must be given (up to 80 characters)", field="key")
     if HourRegistration.objects.filter(workplace=workplace, key=key).exists():
         raise RefusedError(
@@ -182,11 +187,7 @@ def register_sheet(
 
     require_officer(actor, workplace)
     check_council_kind(workplace, CouncilKind.WORKPLACE, "registers hours worked")
-    period = (period or "").strip()
-    if not period or len(period) > 20:
-        raise InvalidInputError(
-            "period must be given (up to 20 characters, e.g. 1989-07)", field="period"
-        )
+    period = _period(period)
     lines = list(lines)
     names = {line.worker for line in lines}
     members = dict(
@@ -211,8 +212,8 @@ def register_sheet(
             raise InvalidInputError(
                 f"line {number}: hours {amount} is more than a month has", field="hours"
             )
-        key = (line.key or "").strip()
-        if not key or len(key) > 80 or key in keys:
+        key = check_text(line.key, f"line {number}: key", max_length=80, required=False)
+        if not key or key in keys:
             raise InvalidInputError(
                 f"line {number}: reference {key!r} is empty, too long or repeated", field="key"
             )

@@ -25,6 +25,7 @@ from kuzbass.democracy import (
 from kuzbass.platform import statements
 from kuzbass.platform.core import clock
 from kuzbass.platform.core.actors import Actor, Visitor, require_user
+from kuzbass.platform.core.checks import BALLOT_OPTIONS, check_count, check_text
 from kuzbass.platform.core.errors import (
     InvalidInputError,
     NotAllowedError,
@@ -65,7 +66,10 @@ def electorate_size(ballot: Ballot) -> int:
 
 def check_options(motion: Motion, method: str, options: Sequence[str] | None) -> list[str]:
     """The options of a ballot: yes/no/abstain for decisions, candidates for elections."""
-    names = [str(option).strip() for option in options or []]
+    check_count(options or [], "options", most=BALLOT_OPTIONS)
+    names = [
+        check_text(option, "options", max_length=200, required=False) for option in options or []
+    ]
     if motion.kind == MotionKind.ELECTION:
         if method == VotingMethod.MAJORITY:
             raise InvalidInputError(

@@ -7,7 +7,12 @@ from django.db import transaction
 from kuzbass.democracy import Constitution
 from kuzbass.platform.core import clock
 from kuzbass.platform.core.actors import Visitor, require_user
-from kuzbass.platform.core.checks import check_text
+from kuzbass.platform.core.checks import (
+    DESCRIPTION_LENGTH,
+    SHARE_LENGTH,
+    check_share_text,
+    check_text,
+)
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.core.permissions import require_officer
 from kuzbass.platform.councils.models import (
@@ -21,10 +26,19 @@ from kuzbass.platform.ledger.services import append_event, lock_ledger
 
 def check_constitution(values: dict[str, Any], field: str = "constitution") -> Constitution:
     """A constitution from its fractions, or ``InvalidInputError`` saying which is wrong."""
+    if isinstance(values, dict):
+        for name, share in values.items():
+            check_share_text(share, f"{field}: {name}")
     try:
-        return Constitution.from_dict(values)
+        constitution = Constitution.from_dict(values)
     except (ValueError, TypeError, KeyError, ZeroDivisionError) as error:
         raise InvalidInputError(f"{field}: {error}", field=field) from error
+    for name, share in constitution.to_dict().items():
+        if len(share) > SHARE_LENGTH:
+            raise InvalidInputError(
+                f"{field}: {name} {share} is longer than {SHARE_LENGTH} characters", field=field
+            )
+    return constitution
 
 
 def check_council(
@@ -66,7 +80,9 @@ def found_council(
         name=name,
         slug=slug,
         kind=kind,
-        description=description,
+        description=check_text(
+            description, "description", max_length=DESCRIPTION_LENGTH, required=False
+        ),
         open_signup=open_signup,
         delegate_seats=delegate_seats,
     )

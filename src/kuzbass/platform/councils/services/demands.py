@@ -4,7 +4,7 @@ from django.db import transaction
 
 from kuzbass.platform.core import clock
 from kuzbass.platform.core.actors import Actor, Visitor, require_user
-from kuzbass.platform.core.checks import check_text
+from kuzbass.platform.core.checks import DESCRIPTION_LENGTH, check_text
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.core.permissions import require_member, require_officer
 from kuzbass.platform.councils.models import (
@@ -79,7 +79,9 @@ def raise_demand(
         council=council,
         number=next_number(Demand.objects.filter(council=council)),
         title=check_text(title, "title", max_length=200),
-        description=check_text(description, "description", required=False),
+        description=check_text(
+            description, "description", max_length=DESCRIPTION_LENGTH, required=False
+        ),
         category=category,
         raised_by=actor,
         raised_at=clock.now(),

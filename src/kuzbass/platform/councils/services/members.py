@@ -14,6 +14,7 @@ from kuzbass.platform.core.actors import Actor, Visitor, require_user
 from kuzbass.platform.core.checks import check_text
 from kuzbass.platform.core.errors import InvalidInputError, NotAllowedError, RefusedError
 from kuzbass.platform.core.permissions import active_membership, require_officer
+from kuzbass.platform.core.usernames import check_username
 from kuzbass.platform.councils.models import Council, Invitation, Membership, Role
 from kuzbass.platform.ledger.services import append_event, lock_ledger
 
@@ -140,11 +141,7 @@ def accept_invitation(token: str, user: Visitor) -> Membership:
 def register_and_accept(token: str, *, username: str, password: str, email: str = "") -> Membership:
     """Create an account from an invitation link and join the council, all or nothing."""
     find_invitation(token)
-    user_model = get_user_model()
-    username = check_text(username, "username", max_length=150)
-    if user_model.objects.filter(username=username).exists():
-        raise RefusedError(f"the username {username!r} is taken", field="username")
-    user = user_model(username=username, email=email)
+    user = get_user_model()(username=check_username(username), email=email)
     try:
         validate_password(password, user)
     except ValidationError as error:

@@ -9,7 +9,7 @@ from django.db.models import Max, QuerySet
 from kuzbass.democracy import MotionKind
 from kuzbass.platform.core import clock
 from kuzbass.platform.core.actors import Visitor, require_user
-from kuzbass.platform.core.checks import check_text
+from kuzbass.platform.core.checks import DESCRIPTION_LENGTH, check_text
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.core.permissions import require_member
 from kuzbass.platform.councils.models import (
@@ -61,7 +61,7 @@ def check_recall(council: Council, mandate: Mandate | None) -> None:
 
 def check_election(council: Council, delegate_to: Council | None, instructions: str) -> str:
     """The mandate's clean instructions, or why the election cannot be held."""
-    instructions = check_text(instructions, "mandate_instructions")
+    instructions = check_text(instructions, "mandate_instructions", max_length=DESCRIPTION_LENGTH)
     if delegate_to is not None:
         if not Affiliation.objects.filter(
             body=delegate_to, member_council=council, ended_at__isnull=True
@@ -250,5 +250,5 @@ def comment(actor: Visitor, motion: Motion, *, text: str) -> Comment:
     actor = require_user(actor)
     require_member(actor, motion.council)
     return Comment.objects.create(
-        motion=motion, author=actor, text=check_text(text, "comment", max_length=5000)
+        motion=motion, author=actor, text=check_text(text, "comment", max_length=DESCRIPTION_LENGTH)
     )

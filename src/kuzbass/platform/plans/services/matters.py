@@ -10,7 +10,14 @@ from django.db import transaction
 from kuzbass.ledger import float_text
 from kuzbass.platform.core import clock
 from kuzbass.platform.core.actors import Actor, Visitor, require_user
-from kuzbass.platform.core.checks import check_council_kind, check_number, check_text
+from kuzbass.platform.core.checks import (
+    DAYS_PER_PERIOD,
+    check_council_kind,
+    check_count,
+    check_number,
+    check_text,
+    check_whole_number,
+)
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.councils.models import Council, CouncilKind, Motion
 from kuzbass.platform.councils.services import table_motion
@@ -66,22 +73,14 @@ def propose_norms(
     time (× workers), which bounds the labour its techniques may use."""
     actor = require_user(actor)
     check_council_kind(workplace, CouncilKind.WORKPLACE, "votes norms")
-    hours = check_number(hours_per_shift, "hours_per_shift")
-    days = check_number(days_per_period, "days_per_period")
-    if hours > 24:
-        raise InvalidInputError(
-            f"hours_per_shift {hours:g} is more than a day", field="hours_per_shift"
-        )
+    hours = check_number(hours_per_shift, "hours_per_shift", most=24)
+    days = check_number(days_per_period, "days_per_period", most=DAYS_PER_PERIOD)
     content: dict[str, Any] = {
         "hours_per_shift": float_text(hours),
         "days_per_period": float_text(days),
     }
     if workers is not None:
-        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-            raise InvalidInputError(
-                f"workers {workers!r} must be a whole number ≥ 1", field="workers"
-            )
-        content["workers"] = workers
+        content["workers"] = check_whole_number(workers, "workers", low=1, high=10**8)
     crew = f", {workers} workers" if workers is not None else ""
     return _table_matter(
         actor,
@@ -99,6 +98,7 @@ def propose_priorities(actor: Visitor, congress: Council, classes: list[str]) ->
     """Table the congress's motion ordering the uses of the product (class 1 first)."""
     actor = require_user(actor)
     check_council_kind(congress, CouncilKind.CONGRESS, "votes priority classes")
+    check_count(classes, "classes", most=50)
     names = [check_text(name, "priority class", max_length=80) for name in classes]
     if not names:
         raise InvalidInputError("name at least one priority class", field="classes")

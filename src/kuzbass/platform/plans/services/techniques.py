@@ -21,7 +21,15 @@ from kuzbass.economy.model import LABOUR, Economy
 from kuzbass.ledger import float_text
 from kuzbass.platform.core import clock
 from kuzbass.platform.core.actors import Actor, Visitor, require_user
-from kuzbass.platform.core.checks import check_council_kind, check_number, check_text
+from kuzbass.platform.core.checks import (
+    NAME_LENGTH,
+    check_council_kind,
+    check_count,
+    check_number,
+    check_text,
+    is_storable,
+    unstorable_message,
+)
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.core.permissions import require_officer
 from kuzbass.platform.councils.models import Council, CouncilKind
@@ -158,8 +166,9 @@ def _technique_row(
             f"{where}: technique names may not start with {CATALOGUE_PREFIX}", field="name"
         )
     parsed_inputs: dict[str, float] = {}
+    check_count(inputs or {}, f"{where}: inputs", most=10_000)
     for item, quantity in (inputs or {}).items():
-        item = check_text(item, f"{where}: input name", max_length=120)
+        item = check_text(item, f"{where}: input name", max_length=NAME_LENGTH)
         if item in parsed_inputs:
             raise InvalidInputError(f"{where}: input {item!r} is given twice", field="inputs")
         parsed_inputs[item] = check_number(
@@ -295,7 +304,9 @@ def upload_techniques(
         capacity = float(economy.technique_capacity[i])
         rows.append(
             {
-                "name": str(economy.techniques[i]),
+                "name": check_text(
+                    str(economy.techniques[i]), "techniques.csv: technique", max_length=NAME_LENGTH
+                ),
                 "product": str(economy.products[economy.technique_product[i]]),
                 "output": output,
                 "labour": labour,
@@ -311,6 +322,15 @@ def upload_techniques(
     return stored
 
 
+def _csv_text(data: bytes, name: str) -> str:
+    """An uploaded table as text with ``\\n`` line ends, whatever ends its lines came with
+    (CR-only from old spreadsheets, CRLF, LF), and without the trailing blank lines."""
+    text = io.StringIO(data.decode("utf-8-sig", errors="replace"), newline=None).read()
+    if not is_storable(text):
+        raise InvalidInputError(unstorable_message(name), field="files")
+    return text.rstrip("\n")
+
+
 def _read_upload(files: Mapping[str, bytes]) -> Any:
     """Read the upload with the catalogue written as products.csv and resources.csv.
 
@@ -323,8 +343,7 @@ def _read_upload(files: Mapping[str, bytes]) -> Any:
     filler = f"{CATALOGUE_PREFIX}nothing"
     with tempfile.TemporaryDirectory(prefix="kuzbass-upload-") as folder:
         base = Path(folder)
-        techniques = files["techniques.csv"].decode("utf-8-sig", errors="replace").rstrip("\r\n")
-        inputs = files["inputs.csv"].decode("utf-8-sig", errors="replace").rstrip("\r\n")
+        techniques, inputs = (_csv_text(files[name], name) for name in UPLOAD_FILES)
         catalogue = [*Product.objects.values_list("name", "unit"), (filler, "-")]
         registered = list(Resource.objects.values_list("name", "unit", "available"))
         resources = [
