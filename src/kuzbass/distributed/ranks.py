@@ -42,7 +42,8 @@ class Ranks:
         """Run ``step``, which talks to no other rank, then stop every rank if one failed.
 
         Rank 0 then raises the problems of all ranks (each said once; its own error as it was
-        when no other rank had more to say); the other ranks exit quietly with status 1.
+        when no other rank had more to say); the other ranks leave quietly with status 0, so
+        that the job's status is rank 0's (and mpiexec does not stop rank 0 mid-message).
         ``doing`` says what the step does, for the message when a rank runs out of memory.
         """
         own: EconomyError | LeontiefError | None = None
@@ -62,7 +63,7 @@ class Ranks:
         problems = list(dict.fromkeys(p for rank_problems in everyone for p in rank_problems))
         if problems:
             if not self.root:
-                raise SystemExit(1)
+                raise SystemExit(0)
             if own is not None and own.problems == problems:
                 raise own
             raise EconomyError(problems)
