@@ -3,7 +3,7 @@
 Writes random folders in Cockshott's 5yearplan CSV layout (flows.csv, cap.csv, dep.csv,
 labtarg.csv), reads them with ``Economy.read`` and solves the DESIGN.md formulation twice:
 
-- peer: every variable and row of DESIGN.md "Multi-year plans" (out, flow, stock, acc, lab,
+- peer: every variable and row of docs/design.md "Multi-year plans" (out, flow, stock, acc, lab,
   final, f), passed to HiGHS in one call (kuzbass.planning.variable_by_variable);
 - ours: ``kuzbass plan``'s whole call (kuzbass.planning.optimal_plan): the reduced formulation,
   solved by the capital-blocks interior-point method from 400 balance rows (80 industries × 5

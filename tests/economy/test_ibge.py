@@ -79,6 +79,26 @@ def test_a_year_with_negative_flows_moves_them_to_final_demand() -> None:
     _identities(economy, float(table.employment.sum()))
 
 
+def test_a_year_whose_final_demand_runs_down_a_stock_plans_without_that_target(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "brazil-2012"
+    imported = runner.invoke(app, ["import", "ibge", str(folder), "--year", "2012"])
+    assert imported.exit_code == 0, imported.output
+    result = runner.invoke(app, ["plan", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "1 product with a negative final demand (a stock run down): planned with no target "
+        "for them ('Impressão e reprodução de gravações')"
+    ) in " ".join(result.stderr.split())
+    plan = json.loads(result.stdout)
+    planned = {row["product"] for row in plan["targets"]}
+    assert "Impressão e reprodução de gravações" not in planned
+    assert len(planned) == 67
+    # printing must now be made, not drawn from stock: a little less of the rest is reachable
+    assert 0.999 < plan["objective"] < 1.0
+
+
 def test_level_51_in_2005_reads_with_the_use_tables_names() -> None:
     table = read_ibge(2005, 51)
     assert len(table.sectors) == 51 and len(set(table.sectors)) == 51

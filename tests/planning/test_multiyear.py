@@ -1,4 +1,4 @@
-"""Multi-year plans: the reduced formulation against DESIGN.md's variable-by-variable one."""
+"""Multi-year plans: the reduced formulation against docs/design.md's variable-by-variable LP."""
 
 from __future__ import annotations
 

@@ -64,9 +64,12 @@ def plan_command(
     from kuzbass.cli.quiet import no_solver_banner
     from kuzbass.economy import Economy
     from kuzbass.planning.optimal import optimal_plan
+    from kuzbass.planning.targets import stock_run_downs
 
     console = Console(stderr=as_json)
     loaded = Economy.read(economy)
+    if targets is None:
+        _say_stock_run_downs(console, stock_run_downs(loaded))
     no_solver_banner()
     with _solver_chatter_to_stderr(), console.status("planning…") as status:
         result = optimal_plan(
@@ -87,6 +90,18 @@ def plan_command(
         _summary(console, result)
     if not result.optimal:
         raise typer.Exit(1)
+
+
+def _say_stock_run_downs(console: Console, products: list[str]) -> None:
+    if not products:
+        return
+    named = ", ".join(repr(p) for p in products[:3]) + (", …" if len(products) > 3 else "")
+    console.print(
+        f"{len(products)} product{'' if len(products) == 1 else 's'} with a negative final "
+        f"demand (a stock run down): "
+        f"planned with no target for them ({named})",
+        highlight=False,
+    )
 
 
 @contextlib.contextmanager

@@ -46,7 +46,11 @@ def read_targets(path: str | Path, economy: Economy, years: int) -> pd.DataFrame
 
 
 def economy_targets(economy: Economy, years: int) -> pd.DataFrame:
-    """The economy's own targets within the first ``years`` years, checked like a targets file."""
+    """The economy's own targets within the first ``years`` years, checked like a targets file.
+
+    A negative final demand (a stock run down, as inventory changes are in national tables) is
+    no target to produce: it is left out, and ``stock_run_downs`` names it for the user.
+    """
     if economy.targets is None or not len(economy.targets):
         return _frame([])
     rows = []
@@ -54,8 +58,25 @@ def economy_targets(economy: Economy, years: int) -> pd.DataFrame:
         year = record.get("year", 1)
         if pd.notna(year) and int(year) > years:
             continue
+        if _is_negative(record.get("quantity")):
+            continue
         rows.append(_check_row(record, f"economy target {number}", economy, years))
     return _frame(rows)
+
+
+def stock_run_downs(economy: Economy) -> list[str]:
+    """The products whose final demand in the economy is negative (left out of its targets)."""
+    if economy.targets is None or not len(economy.targets):
+        return []
+    negative = [_is_negative(q) for q in economy.targets["quantity"]]
+    return [str(p) for p in economy.targets["product"][negative]]
+
+
+def _is_negative(value: object) -> bool:
+    try:
+        return float(value) < 0  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False  # not a number: the check of the row names it
 
 
 def _check_row(record: dict, where: str, economy: Economy, years: int) -> dict:
