@@ -2,6 +2,7 @@
 through gunicorn, with nothing fetched from another host."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -44,6 +45,12 @@ def test_serve_migrates_and_serves(tmp_path: Path) -> None:
         assert (tmp_path / "kuzbass.sqlite3").exists() and (tmp_path / "secret_key").exists()
         plotly = requests.get(f"{base}/static/plotly/plotly.min.js", timeout=10)
         assert plotly.status_code == 200 and len(plotly.content) > 1_000_000
+        # the pages name static files by a hash of their content, kept by browsers for a year
+        hashed = re.search(r'data-plotly="(/static/plotly/plotly\.min\.\w{12}\.js)"', home.text)
+        assert hashed is not None, home.text
+        kept = requests.get(f"{base}{hashed[1]}", timeout=10)
+        assert kept.content == plotly.content
+        assert "immutable" in kept.headers["Cache-Control"]
         htmx = requests.get(f"{base}/static/django_htmx/htmx-2.min.js", timeout=10)
         assert htmx.status_code == 200
         schema = requests.get(f"{base}/api/openapi.json", timeout=10)

@@ -196,7 +196,7 @@ STATICFILES_FINDERS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "kuzbass.platform.staticfinders.HashedStaticFiles"},
 }
 
 KUZBASS_PASSWORD_CHECKS = max(1, _whole_number("KUZBASS_PASSWORD_CHECKS", 1))

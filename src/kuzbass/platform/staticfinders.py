@@ -1,4 +1,5 @@
-"""Serve plotly.js from the plotly Python package, so that chart pages need no CDN."""
+"""Static files: plotly.js served from the plotly Python package (chart pages need no CDN), and
+names that carry a hash of the content, so that browsers may keep them for a year."""
 
 from pathlib import Path
 from typing import Any
@@ -6,6 +7,7 @@ from typing import Any
 import plotly
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.files.storage import FileSystemStorage
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 PLOTLY_STATIC_PATH = "plotly/plotly.min.js"
 _PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
@@ -30,3 +32,17 @@ class PlotlyFinder(BaseFinder):
 
     def list(self, ignore_patterns: Any) -> Any:
         yield "plotly.min.js", self.storage
+
+
+class HashedStaticFiles(CompressedManifestStaticFilesStorage):
+    """Hashed, compressed names once ``collectstatic`` has run (``kuzbass serve`` and ``kuzbass
+    demo`` run it; whitenoise then serves them with a year's caching); before that, as in the
+    tests, the plain names, so that a page never fails for want of a manifest."""
+
+    manifest_strict = False
+
+    def hashed_name(self, name: str, content: Any = None, filename: str | None = None) -> str:
+        try:
+            return super().hashed_name(name, content, filename)
+        except ValueError:
+            return name  # not collected (the tests serve the plain files through the finders)
