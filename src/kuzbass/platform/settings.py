@@ -178,10 +178,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
+# The language comes from the browser (Accept-Language) or the switch on every page (a cookie);
+# numbers and dates follow it (thousands separators on).
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
+USE_THOUSAND_SEPARATOR = True
 TIME_ZONE = "UTC"
 USE_TZ = True
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("ledger/<int:sequence>/", views.ledger_event, name="ledger_event"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("language/", include("django.conf.urls.i18n")),  # set_language: the switch's POST
     path("plans/", include("kuzbass.platform.plans.urls")),
     path("", include("kuzbass.platform.accounts.urls")),
     path("admin/", admin.site.urls),
