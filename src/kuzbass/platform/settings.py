@@ -179,12 +179,12 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
 # The language comes from the browser (Accept-Language) or the switch on every page (a cookie);
-# numbers and dates follow it (thousands separators on).
+# dates follow it. Thousands separators are not switched on globally (ids and form values in
+# templates are numbers too): quantities are grouped by the quantity filter.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
-USE_THOUSAND_SEPARATOR = True
 TIME_ZONE = "UTC"
 USE_TZ = True
 
