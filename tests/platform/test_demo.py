@@ -89,3 +89,33 @@ def test_the_command_refuses_a_folder_holding_someone_elses_database(tmp_path: P
     assert "is not a demo database" in refused.stdout
     assert "Nothing was changed" in refused.stdout
     assert (theirs / "kuzbass.sqlite3").stat().st_mtime_ns == before
+
+
+def test_ledger_verify_after_the_demo_finds_the_demo_database(tmp_path: Path) -> None:
+    """As the README says: `make demo`, then `kuzbass ledger verify`, in the same folder."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    for name in ("DATABASE_URL", "KUZBASS_DATA_DIR"):
+        environment.pop(name, None)
+
+    def kuzbass(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kuzbass", *args],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+
+    loaded = kuzbass("demo", "--no-serve")
+    assert loaded.returncode == 0, loaded.stderr
+    verified = kuzbass("ledger", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "ok:" in verified.stdout + verified.stderr
+    elsewhere = kuzbass("--data-dir", str(tmp_path / "var"), "ledger", "verify")
+    assert elsewhere.returncode == 0, elsewhere.stdout + elsewhere.stderr
+    nowhere = kuzbass("--data-dir", str(tmp_path / "nowhere"), "ledger", "verify")
+    assert nowhere.returncode == 2
+    assert str(tmp_path / "nowhere") in nowhere.stderr
+    assert not (tmp_path / "nowhere" / "kuzbass.sqlite3").exists()

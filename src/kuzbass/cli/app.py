@@ -1,5 +1,7 @@
 """The Typer app that every area's command module adds its commands to."""
 
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,5 +22,14 @@ def options(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")
     ] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="The platform's data folder (SQLite database, keys, logs) for every command "
+            "that opens the database (default: KUZBASS_DATA_DIR or ./var).",
+        ),
+    ] = None,
 ) -> None:
     """Options for every command (``HandledGroup`` reads ``--debug``)."""
+    if data_dir is not None:
+        os.environ["KUZBASS_DATA_DIR"] = str(data_dir.resolve())

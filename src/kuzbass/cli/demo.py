@@ -31,14 +31,15 @@ def demo(
     data_dir: Annotated[
         Path | None,
         typer.Option(
-            help="Folder for the demo's database (default: KUZBASS_DATA_DIR or ./var, then demo/)."
+            help="Folder for the demo's database (default: --data-dir, KUZBASS_DATA_DIR or ./var, "
+            "where every other command looks too)."
         ),
     ] = None,
 ) -> None:
     """The Kuzbass 1989 story: councils, demands, the old plan's shortages and unpaid wages next
     to the plan the councils adopt, hours credited — then the web pages on 127.0.0.1:8000.
 
-    Uses its own SQLite database in its own folder and starts afresh on every run; it refuses a
+    Uses a SQLite database in the data folder and starts afresh on every run; it refuses a
     database that holds anything the demo did not create. Illustrative numbers, fictional members.
     """
     if serve:
@@ -46,7 +47,7 @@ def demo(
 
         require_free_port(host, port)  # before the story is loaded, not after
     base = Path(os.environ.get("KUZBASS_DATA_DIR", Path.cwd() / "var"))
-    folder = (data_dir or base / "demo").resolve()
+    folder = (data_dir or base).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     if os.environ.pop("DATABASE_URL", None):
         console.print("[yellow]DATABASE_URL is ignored: the demo keeps its own SQLite database.")
