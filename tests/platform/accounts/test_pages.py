@@ -108,8 +108,8 @@ def test_statistics_are_public_and_draw_with_local_plotly(economy: dict[str, Any
     page = Client().get(reverse("statistics")).content.decode()
     assert "/static/plotly/plotly.min.js" in page
     assert "https://" not in page.replace("https://www.w3.org", "")
-    assert re.search(r'id="fund-public_fund">1\.50<', page)
-    assert "1 report flagged" in page
+    assert re.search(r'id="fund-public_fund">1\.5<', page)
+    assert "1 of 1 report flagged" in page
     assert "-30.0%" in page
 
 

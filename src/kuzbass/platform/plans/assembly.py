@@ -305,8 +305,10 @@ def plan_content(
         priced = marginal.marginal_prices(economy, pd.Series(net, index=economy.products))
         product_price = priced.prices.to_numpy(dtype=float)
         own_cost = marginal.labour_per_unit(economy)
+        least_hours: float | None = priced.hours
     else:
         pricing = "round"
+        least_hours = None
         product_price = np.array([prices.get(name, 0.0) for name in economy.products])
         crew = np.array([name.startswith("labour at ") for name in economy.resources])
         resource_price = np.array([prices.get(name, 0.0) for name in economy.resources])
@@ -314,6 +316,9 @@ def plan_content(
 
     unit_cost = economy.input_coefficients.T @ product_price + own_cost
     unit_price = product_price[economy.technique_product]
+    unit_rent = unit_price - unit_cost
+    rounding = np.abs(unit_rent) <= LOSS_TOLERANCE * np.maximum(1.0, np.abs(unit_price))
+    unit_rent = np.where(rounding, 0.0, unit_rent)
     declared_positions = assembly.kept
     workplaces = declared.technique_workplace[declared_positions]
     hours = marginal.labour_per_unit(economy) * q
@@ -329,11 +334,11 @@ def plan_content(
             "hours": hours,
             "unit_price": unit_price,
             "unit_cost": unit_cost,
-            "unit_rent": unit_price - unit_cost,
+            "unit_rent": unit_rent,
         }
     )
 
-    parts = _workplace_parts(economy, workplaces, q, hours, unit_price, unit_cost, assembly)
+    parts = _workplace_parts(economy, workplaces, q, hours, unit_price, unit_rent, assembly)
     target_fulfilment = result.targets["fulfilment"].to_numpy(dtype=float)
     need_fulfilment = np.where(
         assembly.need_target >= 0, target_fulfilment[np.maximum(assembly.need_target, 0)], 0.0
@@ -373,6 +378,7 @@ def plan_content(
         "status": result.status,
         "mode": result.mode,
         "pricing": pricing,
+        "least_hours": least_hours,
         "objective": result.objective,
         "gap": result.gap,
         "minimum_fulfilment": result.minimum_fulfilment,
@@ -405,7 +411,7 @@ def _workplace_parts(
     q: np.ndarray,
     hours: np.ndarray,
     unit_price: np.ndarray,
-    unit_cost: np.ndarray,
+    unit_rent: np.ndarray,
     assembly: Assembly,
 ) -> dict[str, WorkplacePart]:
     """Each workplace's outputs, the inputs it will receive, its hours and its balance at prices."""
@@ -419,7 +425,7 @@ def _workplace_parts(
         sp.csc_array((q, (economy.technique_product, np.arange(m))), shape=(economy.n_products, m))
         @ belongs
     )
-    balance = np.bincount(workplace_of, weights=(unit_price - unit_cost) * q, minlength=len(slugs))
+    balance = np.bincount(workplace_of, weights=unit_rent * q, minlength=len(slugs))
     revenue = np.bincount(workplace_of, weights=unit_price * q, minlength=len(slugs))
     worked = np.bincount(workplace_of, weights=hours, minlength=len(slugs))
     parts: dict[str, WorkplacePart] = {

@@ -114,6 +114,7 @@ class PlanContent(TypedDict):
     status: str
     mode: str
     pricing: str  # "margin": prices at the margin of the least-hours plan; "round": a round's
+    least_hours: float | None  # the fewest hours that make the same net outputs ("margin" only)
     objective: float | None
     gap: float | None
     minimum_fulfilment: float | None
