@@ -9,8 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from kuzbass.platform import demo
 from kuzbass.platform.accounts import services
-from kuzbass.platform.accounts.models import HourRegistration, Transfer
+from kuzbass.platform.accounts.models import HourRegistration, Transfer, hours
+from kuzbass.platform.core.numbers import format_quantity
+from kuzbass.platform.councils.models import Council
+from kuzbass.platform.plans import services as plans
 
 
 def _client(user: Any) -> Client:
@@ -104,37 +108,60 @@ def test_statistics_are_public_and_draw_with_local_plotly(economy: dict[str, Any
     page = Client().get(reverse("statistics")).content.decode()
     assert "/static/plotly/plotly.min.js" in page
     assert "https://" not in page.replace("https://www.w3.org", "")
-    assert re.search(r'id="fund-public_fund">1\.50<', page)
-    assert "1 report flagged" in page
+    assert re.search(r'id="fund-public_fund">1\.5<', page)
+    assert "1 of 1 report flagged" in page
     assert "-30.0%" in page
 
 
-def _row(page: str, technique: str) -> str:
-    """The table row of a workplace on the comparison page."""
-    table = page[page.index("<table") :]
-    return next(row for row in table.split("<tr") if f">{technique}<" in row)
+def _row(page: str, row_id: str) -> str:
+    """One table row of the comparison page, by its id."""
+    start = page.index(f'id="{row_id}"')
+    return page[start : page.index("</tr>", start)]
 
 
-def test_self_accounting_flags_the_pits_that_could_not_pay(db: None) -> None:
+def test_without_an_adopted_plan_the_comparison_says_so(db: None) -> None:
     page = Client().get(reverse("self_accounting"))
     assert page.status_code == 200
-    text = page.content.decode()
-    severnaya = _row(text, "coal-severnaya")
-    assert 'class="flagged"' in severnaya
-    assert "no — only 0.48 of them" in severnaya
-    assert "below cost" in severnaya
+    assert "no plan has been adopted yet" in page.content.decode()
 
 
-def test_an_uploaded_price_list_with_unknown_goods_is_refused(db: None) -> None:
-    upload = SimpleUploadedFile(
+def test_self_accounting_of_the_demo_plan_in_rubles_and_in_hours(db: None) -> None:
+    demo.load()
+    version = plans.adopted_version()
+    text = Client().get(reverse("self_accounting")).content.decode()
+    assert f"version {version.number}, adopted by the congress" in text
+    # money: at 1989 state prices the marginal Vorkuta pit cannot pay its wages ...
+    severnaya = _row(text, "money-severnaya-pit")
+    assert 'class="flagged"' in severnaya and "no — only" in severnaya
+    assert "coal: 11,000\u00a0rubles per thousand tonnes" in severnaya
+    # ... while Mezhdurechensk pays them, and is not flagged
+    mezhdurechensk = _row(text, "money-mezhdurechensk-pit")
+    assert "flagged" not in mezhdurechensk and "<td>yes</td>" in mezhdurechensk
+    # hours: at the plan's prices no pit loses; the better pits earn differential rent
+    content = version.plan_content
+    for slug in ("severnaya-pit", "mezhdurechensk-pit", "karaganda-pit"):
+        row = _row(text, f"hours-{slug}")
+        assert "flagged" not in row and "loss" not in row and "rubles" not in row
+    rent = content["workplaces"]["mezhdurechensk-pit"]["balance"]
+    assert rent > 0
+    assert f"<td>{format_quantity(rent, grouping=',')}</td>" in _row(
+        text, "hours-mezhdurechensk-pit"
+    )
+    # the hours credited are the ones registered in the database for that council
+    council = Council.objects.get(slug="mezhdurechensk-pit")
+    credited = hours(services.credited_seconds(council.registrations.all()))
+    assert credited > 0
+    assert f"<td>{format_quantity(credited, grouping=',')}</td>" in _row(
+        text, "hours-mezhdurechensk-pit"
+    )
+
+    unknown = SimpleUploadedFile(
         "prices.csv", b"product,price_rubles\ncoal,30\nvodka,5\n", content_type="text/csv"
     )
-    answer = Client().post(reverse("self_accounting"), {"price_list": upload})
+    answer = Client().post(reverse("self_accounting"), {"price_list": unknown})
     assert answer.status_code == 400
-    assert "goods the economy does not have: vodka" in answer.content.decode()
+    assert "goods the adopted plan does not have: vodka" in answer.content.decode()
 
-
-def test_a_fair_price_list_pays_the_severnaya_wages(db: None) -> None:
     from kuzbass.scenarios import loader
 
     prices = loader.state_prices_1989()
@@ -143,8 +170,7 @@ def test_a_fair_price_list_pays_the_severnaya_wages(db: None) -> None:
     upload = SimpleUploadedFile("prices.csv", csv.encode(), content_type="text/csv")
     text = Client().post(reverse("self_accounting"), {"price_list": upload}).content.decode()
     assert "Prices: uploaded price list" in text
-    severnaya = _row(text, "coal-severnaya")
-    assert "no — only" not in severnaya
+    assert "no — only" not in _row(text, "money-severnaya-pit")
 
 
 @pytest.mark.parametrize("path", ["/api/accounts/funds", "/api/accounts/fulfilment"])

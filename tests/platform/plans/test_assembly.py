@@ -1,10 +1,19 @@
 """Properties of the assembly from declarations to an Economy (pure: no database)."""
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kuzbass.platform.plans.assembly import DEFAULT_OPERATING_HOURS, Declarations, assemble
+from kuzbass.planning import optimal_plan
+from kuzbass.platform.plans.assembly import (
+    DEFAULT_OPERATING_HOURS,
+    Declarations,
+    assemble,
+    plan_content,
+)
 
 
 @st.composite
@@ -84,3 +93,50 @@ def test_every_kept_technique_can_run_and_every_need_is_placed(declared: Declara
     if "a" in set(declared.technique_workplace[built.kept]):
         row = economy.resources.get_loc("labour at a")
         assert economy.resource_available[row] == 360.0
+
+
+def two_pits() -> Declarations:
+    """A cheap pit (1 h a tonne, at most 400 t) and a dear one (3 h a tonne); the town needs
+    150 t of coal and there are 1,000 h of labour."""
+    return Declarations(
+        products={"coal": "t"},
+        resources={"labour": ("hours", 1000.0)},
+        technique_name=np.array(["coal-cheap", "coal-dear"], dtype=object),
+        technique_workplace=np.array(["raspadskaya", "komsomolskaya"], dtype=object),
+        technique_product=np.array(["coal", "coal"], dtype=object),
+        technique_output=np.array([100.0, 100.0]),
+        technique_labour=np.array([100.0, 300.0]),
+        technique_capacity=np.array([400.0, np.nan]),
+        technique_norm_hours=np.full(2, DEFAULT_OPERATING_HOURS),
+        input_technique=np.array([], dtype=np.int64),
+        input_item=np.array([], dtype=object),
+        input_quantity=np.array([], dtype=float),
+        need_council=np.array(["town"], dtype=object),
+        need_product=np.array(["coal"], dtype=object),
+        need_use=np.array(["basic needs"], dtype=object),
+        need_quantity=np.array([150.0]),
+        need_demand=np.array([None], dtype=object),
+    )
+
+
+def test_a_workplace_is_flagged_only_where_it_loses_at_the_margin() -> None:
+    declared = two_pits()
+    built = assemble(declared)
+    result = optimal_plan(built.economy, built.targets)
+    # a plan that makes the same 200 t with the dear pit alone, the cheap one idle
+    wasteful = result.intensities.copy()
+    wasteful["intensity"] = wasteful["technique"].map({"coal-cheap": 0.0, "coal-dear": 200.0})
+    content = plan_content(
+        declared, built, replace(result, intensities=wasteful), need_threshold=0.5
+    )
+    # 200 t could be made with 200 h at the cheap pit: one more tonne costs 1 h
+    assert {p["product"]: p["price"] for p in content["products"]}["coal"] == pytest.approx(1.0)
+    (flag,) = [f for f in content["flags"] if f["kind"] == "self-accounting"]
+    assert flag["message"] == (
+        "komsomolskaya: at the plan's prices its output is worth 200\u00a0h but costs 600\u00a0h "
+        "— a loss of 400\u00a0h at the margin: the same outputs could be made with fewer hours"
+    )
+    # the plan the engine chose runs the cheap pit first: nothing is flagged
+    chosen = plan_content(declared, built, result, need_threshold=0.5)
+    assert [f for f in chosen["flags"] if f["kind"] == "self-accounting"] == []
+    assert chosen["workplaces"]["raspadskaya"]["balance"] == pytest.approx(800.0)

@@ -1,4 +1,5 @@
-"""Flags before adoption: the 1989 self-accounting trap and resources over-used."""
+"""Flags before adoption: the 1989 self-accounting trap (now rent, not a flag) and resources
+over-used."""
 
 from typing import Any
 
@@ -8,7 +9,7 @@ from kuzbass.platform.councils import services as councils
 from kuzbass.platform.plans import services
 
 
-def test_a_pit_whose_coal_is_priced_below_its_cost_is_flagged(
+def test_the_dearer_pit_sets_the_price_and_the_cheaper_one_earns_rent(
     economy: dict[str, Any],
     make_council: Any,
     make_user: Any,
@@ -35,18 +36,20 @@ def test_a_pit_whose_coal_is_priced_below_its_cost_is_flagged(
     # the cheap pit runs to capacity (400 h); the other 600 h make 200 t at the dear pit
     assert techniques["coal-cheap"]["intensity"] == pytest.approx(400)
     assert techniques["coal-dear"]["intensity"] == pytest.approx(200)
-    # coal is priced at the labour value of the technique the plan runs most: 1 h a tonne
+    # one more tonne would come from the dear pit: coal is priced at 3 h a tonne, the margin;
+    # its labour value with the technique run most (1 h) stays on record
     coal = {p["product"]: p for p in version.content["products"]}["coal"]
+    assert version.content["pricing"] == "margin"
+    assert coal["price"] == pytest.approx(3.0)
     assert coal["labour_value"] == pytest.approx(1.0)
-    assert techniques["coal-dear"]["unit_cost"] == pytest.approx(3.0)
-    (flag,) = [f for f in version.content["flags"] if f["kind"] == "self-accounting"]
-    assert flag["subject"] == "komsomolskaya"
-    assert flag["message"] == (
-        "komsomolskaya: at the plan's prices its output is worth 200 h but costs 600 h "
-        "— the price assigned is below its cost"
-    )
+    assert techniques["coal-dear"]["unit_rent"] == pytest.approx(0.0)
+    assert techniques["coal-cheap"]["unit_rent"] == pytest.approx(2.0)
+    # both pits cover their costs: no self-accounting flag; the cheap pit's surplus is rent
+    assert [f for f in version.content["flags"] if f["kind"] == "self-accounting"] == []
     part = services.workplace_part(version, dear)
-    assert part["balance"] == pytest.approx(-400) and part["flags"] == [flag]
+    assert part["balance"] == pytest.approx(0.0) and part["cost"] == pytest.approx(600)
+    cheap = services.workplace_part(version, economy["mine"])
+    assert cheap["revenue"] == pytest.approx(1200) and cheap["balance"] == pytest.approx(800)
 
 
 def test_a_resource_proposals_overuse_is_flagged(economy: dict[str, Any]) -> None:
@@ -69,7 +72,10 @@ def test_a_resource_proposals_overuse_is_flagged(economy: dict[str, Any]) -> Non
     version = services.run_planning_round(economy["kon"], economy["congress"])
     (flag,) = [f for f in version.content["flags"] if f["kind"] == "resource"]
     assert flag["subject"] == "ore"
-    assert "the proposals use 25 of 10 available — over-used by 15" in flag["message"]
+    assert (
+        "the proposals use 25\u00a0t of 10\u00a0t available — over-used by 15\u00a0t"
+        in flag["message"]
+    )
     # the plan itself respects the stock: 10 t of ore make 40 t of coal
     resources = {r["resource"]: r for r in version.content["resources"]}
     assert resources["ore"]["use"] == pytest.approx(10)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from tests.platform.conftest import PASSWORD
 
 from kuzbass.platform.core import clock as service_clock
+from kuzbass.platform.core.numbers import format_quantity
 from kuzbass.platform.plans import services
 from kuzbass.platform.plans.models import Need, PlanVersion, Technique
 
@@ -82,6 +83,16 @@ def test_the_cycle_through_the_pages(declared: dict[str, Any], carry: Any) -> No
     )
     page = congress.get(response.url).content.decode()
     assert version.content_hash in page and "chart-flows" in page and "chart-labour" in page
+    # every number with its unit and its term linked to the glossary
+    glossary = reverse("plans:glossary")
+    for term in ("price", "labour-value", "rent", "valuation", "fulfilment"):
+        assert f'href="{glossary}#{term}"' in page
+    products = page[page.index('id="products"') :]
+    products = products[: products.index("</table>")]
+    price = {p["product"]: p for p in version.content["products"]}["coal"]["price"]
+    assert f"{format_quantity(price, 'h', grouping=',')} per t" in products
+    assert "e+0" not in page and "e-0" not in page
+    assert Client().get(glossary).status_code == 200
     town = client_for(declared["mayor"])
     response = town.post(
         reverse("plans:need", args=["vorkuta"]),
@@ -122,7 +133,7 @@ def test_round_pages_publish_prices_and_close_after_the_deadline(
     mine = client_for(declared["pit"]).get(reverse("plans:council", args=["severnaya"]))
     row = re.search(r"<tr><td>coal-severnaya</td>.*?</tr>", mine.content.decode(), re.S)
     assert row is not None  # coal is priced at its labour value, 2 h, and costs 200 h / 100 t
-    assert row.group(0).endswith("<td>2.0000</td><td>2.0000</td></tr>")
+    assert row.group(0).endswith("<td>2</td><td>2</td></tr>")
     clock(timedelta(hours=2))
     response = congress.post(reverse("plans:close_round", args=[participatory.pk]))
     assert response.status_code == 302

@@ -312,8 +312,20 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 def self_accounting(request: HttpRequest) -> HttpResponse:
-    """Public: money balances under a price list next to the labour-time accounts."""
+    """Public: for the adopted plan, money balances under a price list next to the accounts in
+    hours at the plan's prices and the hours credited."""
+    from kuzbass.platform.plans.services import versions
+
     form = forms.PriceListForm(request.POST or None, request.FILES or None)
+    try:
+        version = versions.adopted_version()
+    except versions.NoAdoptedPlan as error:
+        return render(
+            request,
+            "accounts/self_accounting.html",
+            {"result": None, "form": form, "no_plan": error.message},
+            status=200 if request.method == "GET" else 409,
+        )
     prices = None
     status = 200
     if request.method == "POST":
@@ -326,23 +338,24 @@ def self_accounting(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     try:
-        result = comparison.compare(prices) if status == 200 else comparison.compare()
+        result = comparison.compare(version, prices if status == 200 else None)
     except comparison.PriceListUploadError as error:
         form.add_error("price_list", str(error))
-        result, status = comparison.compare(), 400
+        result, status = comparison.compare(version), 400
+    names = [r["council"].name if r["council"] else r["slug"] for r in result.money]
     chart = _figure(
         [
             {
                 "type": "bar",
                 "name": _("share of wages payable under the price list"),
-                "x": [r["technique"] for r in result.rows],
-                "y": [round(100 * r["wage_share_payable"], 1) for r in result.rows],
+                "x": names,
+                "y": [round(100 * r["wage_share_payable"], 1) for r in result.money],
             },
             {
                 "type": "bar",
                 "name": _("share of hours credited as labour time"),
-                "x": [r["technique"] for r in result.rows],
-                "y": [100] * len(result.rows),
+                "x": names,
+                "y": [100] * len(result.money),
             },
         ],
         _("Wages payable under self-accounting vs hours credited (%)"),
@@ -355,7 +368,7 @@ def self_accounting(request: HttpRequest) -> HttpResponse:
             "result": result,
             "form": form,
             "chart": chart,
-            "unpaid": [r for r in result.rows if not r["wages_payable"]],
+            "unpaid": [r for r in result.money if not r["wages_payable"]],
         },
         status=status,
     )

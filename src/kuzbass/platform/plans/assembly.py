@@ -17,7 +17,9 @@ import scipy.sparse as sp
 
 from kuzbass.economy.model import LABOUR, Economy
 from kuzbass.planning import PlanResult, balances
+from kuzbass.planning import prices as marginal
 from kuzbass.planning.result import json_records, json_safe
+from kuzbass.platform.core.numbers import format_quantity
 from kuzbass.platform.plans.content import Flag, PlanContent, Reason, Shortage, WorkplacePart
 
 DEFAULT_OPERATING_HOURS = 8.0 * 20.0
@@ -27,6 +29,9 @@ TOP_FLOWS = 60
 """How many of the largest flows between sectors a plan keeps for its Sankey diagram."""
 
 UNIT_TOLERANCE = 1e-9
+
+LOSS_TOLERANCE = 1e-6
+"""A workplace's loss below this share of its output's worth is the solver's rounding."""
 
 
 def workplace_labour(slug: str) -> str:
@@ -283,35 +288,40 @@ def plan_content(
 ) -> PlanContent:
     """Everything a plan version shows: totals, each council's part, shortages, flows and flags.
 
-    ``prices`` are the prices assigned to goods (a participatory round's); without them the
-    plan's own labour values price products, labour costs one hour per hour and natural
-    resources nothing — the prices against which the self-accounting flag weighs each workplace.
+    ``prices`` are the prices assigned to goods (a participatory round's); without them products
+    are priced at the margin (:mod:`kuzbass.planning.prices`: the hours one more unit costs when
+    the plan's net outputs are made with the fewest hours under the same capacities). A technique's
+    cost is its own hours plus its inputs at these prices; worth beyond cost is differential rent,
+    worth below cost a loss at the margin — what the self-accounting flag weighs.
     """
     economy = assembly.economy
     intensities = result.intensities[result.intensities["year"] == 1]
     q = intensities["intensity"].to_numpy(dtype=float)
     values = labour_values(economy, q)
     if prices is None:
-        product_price = values.to_numpy(dtype=float)
-        resource_price = np.where(np.asarray(economy.resources) == LABOUR, 1.0, 0.0)
-        crew = np.array([name.startswith("labour at ") for name in economy.resources])
-        resource_price = np.where(crew, 0.0, resource_price)
+        pricing = "margin"
+        planned = np.clip(q, 0.0, economy.technique_capacity)
+        net = np.maximum(marginal.net_matrix(economy) @ planned, 0.0)
+        priced = marginal.marginal_prices(economy, pd.Series(net, index=economy.products))
+        product_price = priced.prices.to_numpy(dtype=float)
+        own_cost = marginal.labour_per_unit(economy)
+        least_hours: float | None = priced.hours
     else:
+        pricing = "round"
+        least_hours = None
         product_price = np.array([prices.get(name, 0.0) for name in economy.products])
-        resource_price = np.array([prices.get(name, 0.0) for name in economy.resources])
         crew = np.array([name.startswith("labour at ") for name in economy.resources])
-        resource_price = np.where(crew, 0.0, resource_price)
+        resource_price = np.array([prices.get(name, 0.0) for name in economy.resources])
+        own_cost = economy.resource_coefficients.T @ np.where(crew, 0.0, resource_price)
 
-    unit_cost = economy.input_coefficients.T @ product_price + (
-        economy.resource_coefficients.T @ resource_price
-    )
+    unit_cost = economy.input_coefficients.T @ product_price + own_cost
     unit_price = product_price[economy.technique_product]
+    unit_rent = unit_price - unit_cost
+    rounding = np.abs(unit_rent) <= LOSS_TOLERANCE * np.maximum(1.0, np.abs(unit_price))
+    unit_rent = np.where(rounding, 0.0, unit_rent)
     declared_positions = assembly.kept
     workplaces = declared.technique_workplace[declared_positions]
-    labour_row = economy.resources.get_loc(LABOUR)
-    labour_only = np.zeros(economy.n_resources)
-    labour_only[labour_row] = 1.0
-    hours = (economy.resource_coefficients.T @ labour_only) * q
+    hours = marginal.labour_per_unit(economy) * q
 
     techniques = pd.DataFrame(
         {
@@ -324,10 +334,11 @@ def plan_content(
             "hours": hours,
             "unit_price": unit_price,
             "unit_cost": unit_cost,
+            "unit_rent": unit_rent,
         }
     )
 
-    parts = _workplace_parts(economy, workplaces, q, hours, unit_price, unit_cost, assembly)
+    parts = _workplace_parts(economy, workplaces, q, hours, unit_price, unit_rent, assembly)
     target_fulfilment = result.targets["fulfilment"].to_numpy(dtype=float)
     need_fulfilment = np.where(
         assembly.need_target >= 0, target_fulfilment[np.maximum(assembly.need_target, 0)], 0.0
@@ -348,6 +359,8 @@ def plan_content(
     shortages = _shortages(result, assembly)
     flows = _flows(economy, q, values.to_numpy(dtype=float))
     resources = result.resources[result.resources["year"] == 1].drop(columns=["year"]).copy()
+    unit_of = dict(zip(economy.resources, economy.resource_units, strict=True))
+    resources["unit"] = [str(unit_of.get(name, "")) for name in resources["resource"]]
     resources["proposed_use"] = [
         assembly.proposed_use.get(name, 0.0) for name in resources["resource"]
     ]
@@ -364,6 +377,8 @@ def plan_content(
     content = {
         "status": result.status,
         "mode": result.mode,
+        "pricing": pricing,
+        "least_hours": least_hours,
         "objective": result.objective,
         "gap": result.gap,
         "minimum_fulfilment": result.minimum_fulfilment,
@@ -396,7 +411,7 @@ def _workplace_parts(
     q: np.ndarray,
     hours: np.ndarray,
     unit_price: np.ndarray,
-    unit_cost: np.ndarray,
+    unit_rent: np.ndarray,
     assembly: Assembly,
 ) -> dict[str, WorkplacePart]:
     """Each workplace's outputs, the inputs it will receive, its hours and its balance at prices."""
@@ -410,7 +425,7 @@ def _workplace_parts(
         sp.csc_array((q, (economy.technique_product, np.arange(m))), shape=(economy.n_products, m))
         @ belongs
     )
-    balance = np.bincount(workplace_of, weights=(unit_price - unit_cost) * q, minlength=len(slugs))
+    balance = np.bincount(workplace_of, weights=unit_rent * q, minlength=len(slugs))
     revenue = np.bincount(workplace_of, weights=unit_price * q, minlength=len(slugs))
     worked = np.bincount(workplace_of, weights=hours, minlength=len(slugs))
     parts: dict[str, WorkplacePart] = {
@@ -418,6 +433,7 @@ def _workplace_parts(
             "hours": float(worked[w]),
             "available_hours": assembly.working_time.get(str(slug)),
             "revenue": float(revenue[w]),
+            "cost": float(revenue[w] - balance[w]),
             "balance": float(balance[w]),
             "outputs": [],
             "inputs": [],
@@ -494,21 +510,31 @@ def _flows(economy: Economy, q: np.ndarray, values: np.ndarray) -> list[dict[str
 def flags(content: PlanContent, assembly: Assembly) -> list[Flag]:
     """What must be seen before adoption.
 
-    - ``self-accounting``: a workplace whose plan price does not cover its cost at the same
-      prices (1989: coal paid below its cost, wages unpaid);
+    - ``self-accounting``: a workplace whose output is worth less than it costs at the plan's
+      prices (1989: coal paid below its cost, wages unpaid). At prices at the margin this is a
+      real loss — the same outputs could be made with fewer hours; a workplace worth more than
+      its cost earns differential rent and is not flagged;
     - ``need``: a need met below the congress's threshold;
     - ``resource``: a resource (or a workplace's working time) over-used by the proposals.
     """
     found: list[Flag] = []
+    margin = content.get("pricing") == "margin"
     for slug, part in sorted(content["workplaces"].items()):
-        if part["balance"] < -UNIT_TOLERANCE * max(1.0, part["revenue"]):
+        if part["balance"] < -LOSS_TOLERANCE * max(1.0, part["revenue"]):
+            worth = format_quantity(part["revenue"], "h")
+            cost = format_quantity(part["revenue"] - part["balance"], "h")
+            why = (
+                f"a loss of {format_quantity(-part['balance'], 'h')} at the margin: the same "
+                "outputs could be made with fewer hours"
+                if margin
+                else "the price assigned is below its cost"
+            )
             found.append(
                 {
                     "kind": "self-accounting",
                     "subject": slug,
-                    "message": f"{slug}: at the plan's prices its output is worth "
-                    f"{part['revenue']:.6g} h but costs {part['revenue'] - part['balance']:.6g} h "
-                    "— the price assigned is below its cost",
+                    "message": f"{slug}: at the plan's prices its output is worth {worth} but "
+                    f"costs {cost} — {why}",
                 }
             )
     threshold = content["need_threshold"]
@@ -526,13 +552,15 @@ def flags(content: PlanContent, assembly: Assembly) -> list[Flag]:
     for resource in content["resources"]:
         available = resource["available"]
         proposed = resource["proposed_use"]
+        unit = str(resource.get("unit") or "")
         if available is not None and proposed > available * (1 + 1e-9):
             found.append(
                 {
                     "kind": "resource",
                     "subject": resource["resource"],
-                    "message": f"{resource['resource']}: the proposals use {proposed:.6g} of "
-                    f"{available:.6g} available — over-used by {proposed - available:.6g}",
+                    "message": f"{resource['resource']}: the proposals use "
+                    f"{format_quantity(proposed, unit)} of {format_quantity(available, unit)} "
+                    f"available — over-used by {format_quantity(proposed - available, unit)}",
                 }
             )
     return found

@@ -5,6 +5,8 @@ Each figure comes with a short text description, for screen readers and as its c
 
 from typing import Any
 
+from kuzbass.platform.core.numbers import format_quantity
+
 MOST_BARS = 40
 
 
@@ -26,7 +28,7 @@ def fulfilment(content: dict[str, Any]) -> dict[str, Any]:
     targets = targets[:MOST_BARS]
     labels = [f"{t['product']} (class {t['priority']})" for t in targets]
     values = [round(100 * t["fulfilment"], 3) for t in targets]
-    lowest = f"{labels[0]} at {values[0]:.1f}%" if labels else "none"
+    lowest = f"{labels[0]} at {format_quantity(values[0], '%')}" if labels else "none"
     return _figure(
         "chart-fulfilment",
         "Fulfilment by target (%)",
@@ -62,7 +64,7 @@ def labour_allocation(content: dict[str, Any]) -> dict[str, Any]:
     return _figure(
         "chart-labour",
         "Labour allocation (hours)",
-        f"{total:,.1f} hours in all, over {len(content['workplaces'])} workplaces.",
+        f"{format_quantity(total, 'h')} in all, over {len(content['workplaces'])} workplaces.",
         data,
         barmode="group",
     )

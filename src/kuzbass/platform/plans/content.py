@@ -47,6 +47,7 @@ class TechniqueRow(TypedDict):
     hours: float
     unit_price: float
     unit_cost: float
+    unit_rent: float
 
 
 class ItemQuantity(TypedDict):
@@ -55,11 +56,14 @@ class ItemQuantity(TypedDict):
 
 
 class WorkplacePart(TypedDict):
-    """What the plan asks of one workplace, and its balance at the plan's prices."""
+    """What the plan asks of one workplace, and its account at the plan's prices (hours): what its
+    output is worth (``revenue``), what it costs (its hours and inputs) and ``balance`` = worth −
+    cost: differential rent when positive, a loss when negative."""
 
     hours: float
     available_hours: float | None
     revenue: float
+    cost: float
     balance: float
     outputs: list[ItemQuantity]
     inputs: list[ItemQuantity]
@@ -109,6 +113,8 @@ class Flag(TypedDict):
 class PlanContent(TypedDict):
     status: str
     mode: str
+    pricing: str  # "margin": prices at the margin of the least-hours plan; "round": a round's
+    least_hours: float | None  # the fewest hours that make the same net outputs ("margin" only)
     objective: float | None
     gap: float | None
     minimum_fulfilment: float | None

@@ -1,6 +1,7 @@
 """The plan pages, under /plans/ (namespace ``plans``)."""
 
 from django.urls import path
+from django.views.generic import TemplateView
 
 from kuzbass.platform.plans import views
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("rounds/open/", views.open_round, name="open_round"),
     path("catalogue/", views.register, name="register"),
     path("diff/", views.diff, name="diff"),
+    path("glossary/", TemplateView.as_view(template_name="plans/glossary.html"), name="glossary"),
     path("versions/<int:pk>/", views.version_detail, name="version"),
     path("versions/<int:pk>/adopt/", views.propose_adoption, name="adopt"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),

@@ -209,6 +209,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .values_list("number", flat=True)
     )
     previous = max((n for n in numbers if n < version.number), default=None)
+    units = {row["product"]: row["unit"] for row in content["products"]}
     context = {
         "version": version,
         "content": content,
@@ -219,8 +220,17 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
             charts.labour_allocation(content),
             charts.sankey(content),
         ],
-        "needs": content["needs"][:PAGE_ROWS],
-        "techniques": sorted(content["techniques"], key=lambda t: -t["hours"])[:PAGE_ROWS],
+        "needs": [
+            {**need, "unit": units.get(need["product"], "")}
+            for need in content["needs"][:PAGE_ROWS]
+        ],
+        "techniques": [
+            {**technique, "unit": units.get(technique["product"], "")}
+            for technique in sorted(content["techniques"], key=lambda t: -t["hours"])[:PAGE_ROWS]
+        ],
+        "products": content["products"],
+        "priority_classes": len({target["priority"] for target in content["targets"]}),
+        "total_hours": version.summary.get("total_hours"),
         "diff_form": forms.DiffForm(
             numbers=numbers, initial={"old": previous or version.number, "new": version.number}
         ),

@@ -126,6 +126,7 @@ def compute_plan(
     Raises ``RefusedError`` with the reason when there is nothing to plan or no plan exists.
     """
     from kuzbass.planning import PlanInputError, optimal_plan
+    from kuzbass.planning.prices import PriceError
 
     declared = read_declarations(congress)
     if len(declared.technique_name) == 0:
@@ -153,8 +154,8 @@ def compute_plan(
         content = assembly.plan_content(
             declared, built, result, need_threshold=rules["need_threshold"], prices=prices
         )
-    except (EconomyError, LeontiefError) as error:
-        raise RefusedError(f"labour values could not be computed: {error}") from error
+    except (EconomyError, LeontiefError, PriceError) as error:
+        raise RefusedError(f"labour values or prices could not be computed: {error}") from error
     summary: PlanSummary = {
         "mode": mode,
         "objective": content["objective"],
@@ -257,6 +258,7 @@ def workplace_part(version: PlanVersion, workplace: Council) -> dict[str, Any]:
             "hours": 0.0,
             "available_hours": None,
             "revenue": 0.0,
+            "cost": 0.0,
             "balance": 0.0,
             "outputs": [],
             "inputs": [],
