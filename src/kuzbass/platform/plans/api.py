@@ -111,6 +111,7 @@ class PrioritiesIn(Schema):
 class RulesIn(Schema):
     round_limit: int
     need_threshold: float
+    tolerance_percent: float = 3.0
 
 
 class MotionRef(Schema):
