@@ -209,7 +209,7 @@ def test_congress_priorities_drive_the_priorities_mode(
         )
 
 
-def test_a_need_from_an_adopted_demand_puts_the_demand_in_plan(
+def test_a_demand_is_in_plan_only_while_an_adopted_version_includes_its_need(
     declared: dict[str, Any],
     carry: Any,
     join: Any,
@@ -232,10 +232,31 @@ def test_a_need_from_an_adopted_demand_puts_the_demand_in_plan(
         demand=demand,
     )
     demand.refresh_from_db()
-    assert demand.status == DemandStatus.IN_PLAN
+    assert demand.status == DemandStatus.OPEN  # a need alone is not the plan
     assert need.demand == demand and need.quantity == 120
     assert Need.objects.count() == 1  # the town's soap need was revised, not doubled
     version = services.run_planning_round(declared["kon"], declared["congress"])
     (row,) = services.consumer_part(version, declared["town"])
     assert row["demand"] == demand.pk
+    demand.refresh_from_db()
+    assert demand.status == DemandStatus.OPEN  # a draft is not the plan either
+    carry(
+        services.propose_adoption(declared["kon"], declared["congress"], version), [declared["kon"]]
+    )
+    demand.refresh_from_db()
+    assert demand.status == DemandStatus.IN_PLAN
+    assert f"plan version {version.number}, adopted" in demand.history.last().reason
+    services.submit_need(declared["mayor"], declared["town"], product="coal", quantity=10)
+    services.submit_need(
+        declared["mayor"], declared["town"], product="soap", quantity=0, demand=demand
+    )
+    later = services.run_planning_round(declared["kon"], declared["congress"])
+    carry(
+        services.propose_adoption(declared["kon"], declared["congress"], later), [declared["kon"]]
+    )
+    demand.refresh_from_db()
+    assert demand.status == DemandStatus.OPEN
+    assert f"plan version {later.number}, adopted by the congress, has no need" in (
+        demand.history.last().reason
+    )
     assert verify_database().ok

@@ -230,3 +230,50 @@ def test_a_town_budget_follows_its_members_accounts_after_deductions(
         submit_proposal(declared["mayor"], declared["town"], needs={"soap": 50})
     proposal = submit_proposal(declared["mayor"], declared["town"], needs={"soap": 40})
     assert proposal.budget == pytest.approx(80) and proposal.needs == {"soap": 40.0}
+
+
+def test_the_proposal_page_opens_filled_in_with_prices_and_keeps_data_on_refusal(
+    declared: dict[str, Any],
+) -> None:
+    from django.test import Client
+
+    _open(declared)
+    officer = Client()
+    officer.force_login(declared["lather"])
+    page = officer.get("/plans/councils/soapworks/proposal/").content.decode()
+    assert 'name="outputs:soap" value="10.0"' in page  # the standing proposal, not blank
+    assert 'name="inputs:coal" value="5.0"' in page
+    assert "2.0000" in page  # soap's price beside its line
+    assert "worth 20.00 hours" in page
+    refused = officer.post(
+        "/plans/councils/soapworks/proposal/", {"outputs:soap": "-3", "inputs:coal": "5"}
+    )
+    assert refused.status_code == 400
+    text = refused.content.decode()
+    assert "must be ≥ 0" in text and 'name="outputs:soap" value="-3"' in text
+    assert Proposal.objects.get(council=declared["soapworks"]).outputs == {"soap": 10.0}
+    done = officer.post(
+        "/plans/councils/soapworks/proposal/",
+        {"outputs:soap": "20", "inputs:coal": "10", "inputs:labour": "20"},
+    )
+    assert done.status_code == 302
+    assert Proposal.objects.get(council=declared["soapworks"]).outputs == {"soap": 20.0}
+    town = Client()
+    town.force_login(declared["mayor"])
+    page = town.get("/plans/councils/vorkuta/proposal/").content.decode()
+    assert 'name="needs:soap" value="100.0"' in page
+    assert "The basket costs 200.00 hours of a budget of 0.00 hours" in page
+    assert Client().get("/plans/councils/vorkuta/proposal/").status_code == 302  # log in first
+
+
+def test_opening_a_round_from_the_page_lands_on_the_round(declared: dict[str, Any]) -> None:
+    from django.test import Client
+
+    services.run_planning_round(declared["kon"], declared["congress"])
+    chair = Client()
+    chair.force_login(declared["kon"])
+    deadline = (service_clock.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = chair.post("/plans/rounds/open/", {"deadline": deadline})
+    participatory = services.open_round()
+    assert participatory is not None
+    assert response.status_code == 302 and response.url == f"/plans/rounds/{participatory.pk}/"

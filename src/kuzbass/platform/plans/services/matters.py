@@ -6,6 +6,7 @@ the transaction that closes its ballot (:func:`apply_matter`, through ``plans.si
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from kuzbass.ledger import float_text
 from kuzbass.platform.core import clock
@@ -19,8 +20,9 @@ from kuzbass.platform.core.checks import (
     check_whole_number,
 )
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
-from kuzbass.platform.councils.models import Council, CouncilKind, Motion
+from kuzbass.platform.councils.models import Council, CouncilKind, Demand, DemandStatus, Motion
 from kuzbass.platform.councils.services import table_motion
+from kuzbass.platform.councils.services.demands import set_demand_status
 from kuzbass.platform.ledger.services import append_event, lock_ledger
 from kuzbass.platform.plans.models import (
     MatterKind,
@@ -272,6 +274,35 @@ def _end_series(version: PlanVersion, moment: Any) -> None:
         )
 
 
+def _follow_adoption(version: PlanVersion) -> None:
+    """Demands follow the adopted version: "in plan" when it includes a need naming the demand
+    (citing the version, again at each later adoption), back to "open" when it no longer does."""
+    delivered: dict[int, list[str]] = {}
+    for need in version.plan_content["needs"]:
+        if need["demand"] is not None and need["delivered"] > 0:
+            delivered.setdefault(int(need["demand"]), []).append(
+                f"{need['delivered']:g} {need['product']} to {need['council']}"
+            )
+    following = Demand.objects.select_for_update().filter(
+        Q(pk__in=list(delivered)) | Q(status=DemandStatus.IN_PLAN)
+    )
+    for demand in following.select_related("council", "responsible_body"):
+        if demand.pk in delivered and demand.status in (DemandStatus.OPEN, DemandStatus.IN_PLAN):
+            set_demand_status(
+                demand,
+                DemandStatus.IN_PLAN,
+                reason=f"plan version {version.number}, adopted by the congress, delivers "
+                + "; ".join(delivered[demand.pk]),
+            )
+        elif demand.pk not in delivered and demand.status == DemandStatus.IN_PLAN:
+            set_demand_status(
+                demand,
+                DemandStatus.OPEN,
+                reason=f"plan version {version.number}, adopted by the congress, has no need "
+                "that names this demand",
+            )
+
+
 def apply_matter(matter: PlanMatter) -> None:
     """Put a carried matter into force (called in the ballot's closing transaction)."""
     moment = clock.now()
@@ -289,6 +320,7 @@ def apply_matter(matter: PlanMatter) -> None:
         matter.applied_at = moment
         matter.save(update_fields=["applied_at"])
         _end_series(version, moment)
+        _follow_adoption(version)
         append_event(
             "plan.adopted",
             {
