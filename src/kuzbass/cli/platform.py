@@ -312,8 +312,10 @@ def create_officer(
 
 @platform_app.command("close-due")
 def close_due() -> None:
-    """Close and tally every ballot whose closing time has passed."""
+    """Close and tally every ballot and participatory round whose closing time has passed."""
     existing_database()
     from kuzbass.platform.councils import services
+    from kuzbass.platform.plans.services import close_due_rounds
 
     console.print(f"closed {services.close_due_ballots()} ballots")
+    console.print(f"closed {close_due_rounds()} participatory rounds")

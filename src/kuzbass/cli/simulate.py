@@ -136,3 +136,95 @@ def participatory(
         err=True,
     )
     raise typer.Exit(1)
+
+
+@simulate_app.command("platform")
+def platform_rounds(
+    economy: Annotated[
+        Path, typer.Argument(help="ECONOMY.json (see docs/participatory-schema.md).")
+    ],
+    data_dir: Annotated[
+        Path,
+        typer.Option(help="Folder for the rehearsal's own SQLite database (created; must be new)."),
+    ],
+    rounds: Annotated[int, typer.Option(min=1, max=200, help="The congress's round limit.")] = 200,
+    out: Annotated[
+        Path | None, typer.Option(help="Write every round (round, good, price, supply, demand).")
+    ] = None,
+    plan_out: Annotated[
+        Path | None, typer.Option(help="Write the plan (council, good, proposed, planned).")
+    ] = None,
+) -> None:
+    """Rehearse the rounds on the platform with robot councils answering through the JSON API.
+
+    The councils' answers are the simulation's, so the price path is ``simulate participatory``'s.
+    Exits with 2 on a bad file or a used --data-dir, with 1 when the rounds end unbalanced.
+    """
+    import os
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from kuzbass.planning.participatory_schema import EconomyFileError, read_economy
+
+    console = Console(stderr=True)
+    if not economy.is_file():
+        raise typer.BadParameter(f"{economy} is not a file", param_hint="ECONOMY")
+    try:
+        model = read_economy(economy)
+    except EconomyFileError as error:
+        console.print(Text(f"{economy}: {error}", style="red"), soft_wrap=True)
+        raise typer.Exit(2) from error
+    folder = data_dir.resolve()
+    if (folder / "kuzbass.sqlite3").exists():
+        console.print(f"[red]{folder} already holds a database: choose a new --data-dir")
+        raise typer.Exit(2)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["KUZBASS_DATA_DIR"] = str(folder)
+    os.environ.pop("DATABASE_URL", None)
+
+    from django.core.management import call_command
+
+    from kuzbass.cli.quiet import no_solver_banner
+    from kuzbass.platform import setup
+
+    no_solver_banner()
+    setup()
+    call_command("migrate", interactive=False, verbosity=0)
+    from kuzbass.platform.rehearsal import plan_rows, rehearse
+
+    with console.status("robot councils answering") as status:
+        result = rehearse(
+            model,
+            rounds,
+            lambda number, worst: status.update(f"round {number}: worst good {worst:.2f}% out"),
+        )
+    names = model.goods.names
+    if out is not None:
+
+        def write_rounds(stream: IO[str]) -> None:
+            writer = csv.writer(stream)
+            writer.writerow(["round", "good", "price", "supply", "demand"])
+            for row in result.rounds:
+                writer.writerows(
+                    (row.round, n, row.prices[n], row.supply[n], row.demand[n]) for n in names
+                )
+
+        files.write_text(out, write_rounds)
+    if plan_out is not None:
+
+        def write_plan(stream: IO[str]) -> None:
+            writer = csv.writer(stream)
+            writer.writerow(["council", "good", "proposed", "planned"])
+            writer.writerows(plan_rows(result.version))
+
+        files.write_text(plan_out, write_plan)
+    last = result.rounds[-1]
+    if last.balanced:
+        typer.echo(
+            f"Balanced in {last.round} rounds; plan version {result.version.number} "
+            f"{'adopted by the congress' if result.adopted else 'not adopted'}."
+        )
+        return
+    typer.echo(f"Not balanced after {last.round} rounds.", err=True)
+    raise typer.Exit(1)

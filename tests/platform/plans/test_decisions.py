@@ -1,11 +1,9 @@
 """Declarations, norms, priorities, needs from demands, and the errors that change nothing."""
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from kuzbass.platform.core import clock as service_clock
 from kuzbass.platform.core import errors
 from kuzbass.platform.councils import services as councils
 from kuzbass.platform.councils.models import DemandStatus
@@ -211,7 +209,7 @@ def test_congress_priorities_drive_the_priorities_mode(
         )
 
 
-def test_a_need_from_an_adopted_demand_puts_the_demand_in_plan(
+def test_a_demand_is_in_plan_only_while_an_adopted_version_includes_its_need(
     declared: dict[str, Any],
     carry: Any,
     join: Any,
@@ -234,105 +232,31 @@ def test_a_need_from_an_adopted_demand_puts_the_demand_in_plan(
         demand=demand,
     )
     demand.refresh_from_db()
-    assert demand.status == DemandStatus.IN_PLAN
+    assert demand.status == DemandStatus.OPEN  # a need alone is not the plan
     assert need.demand == demand and need.quantity == 120
     assert Need.objects.count() == 1  # the town's soap need was revised, not doubled
     version = services.run_planning_round(declared["kon"], declared["congress"])
     (row,) = services.consumer_part(version, declared["town"])
     assert row["demand"] == demand.pk
-    assert verify_database().ok
-
-
-def test_participatory_rounds_refuse_late_proposals_and_keep_every_round(
-    declared: dict[str, Any],
-    clock: Any,
-    carry: Any,
-) -> None:
+    demand.refresh_from_db()
+    assert demand.status == DemandStatus.OPEN  # a draft is not the plan either
     carry(
-        services.propose_planning_rules(
-            declared["kon"], declared["congress"], round_limit=3, need_threshold=0.95
-        ),
-        [declared["kon"]],
+        services.propose_adoption(declared["kon"], declared["congress"], version), [declared["kon"]]
     )
-    services.run_planning_round(declared["kon"], declared["congress"])
-    first = services.open_participatory_round(
-        declared["kon"], declared["congress"], deadline=service_clock.now() + timedelta(hours=2)
+    demand.refresh_from_db()
+    assert demand.status == DemandStatus.IN_PLAN
+    assert f"plan version {version.number}, adopted" in demand.history.last().reason
+    services.submit_need(declared["mayor"], declared["town"], product="coal", quantity=10)
+    services.submit_need(
+        declared["mayor"], declared["town"], product="soap", quantity=0, demand=demand
     )
-    assert first.prices["soap"] == pytest.approx(2.0) and first.prices["labour"] == 1.0
-    with pytest.raises(errors.RefusedError, match="takes proposals until"):
-        services.close_participatory_round(declared["kon"], first)
-    # the soap works revises within the deadline; the town does not answer (keeps 100 t)
-    services.declare_technique(
-        declared["lather"],
-        declared["soapworks"],
-        name="soap-vorkuta",
-        product="soap",
-        output=100,
-        labour=100,
-        capacity=1000,
-        inputs={"coal": 50},
+    later = services.run_planning_round(declared["kon"], declared["congress"])
+    carry(
+        services.propose_adoption(declared["kon"], declared["congress"], later), [declared["kon"]]
     )
-    clock(timedelta(hours=3))
-    with pytest.raises(errors.RefusedError, match="closed for proposals"):
-        services.submit_need(declared["mayor"], declared["town"], product="soap", quantity=5)
-    closed = services.close_participatory_round(declared["kon"], first)
-    goods = {g["good"]: g for g in closed.outcome["goods"]}
-    assert goods["soap"]["supply"] == pytest.approx(100)
-    assert goods["soap"]["demand"] == pytest.approx(100)
-    assert goods["coal"]["supply"] == pytest.approx(100)
-    assert goods["coal"]["demand"] == pytest.approx(50)
-    assert goods["coal"]["new_price"] < goods["coal"]["price"]  # surplus: the price falls
-    assert goods["labour"]["supply"] == 1000 and goods["labour"]["demand"] == pytest.approx(300)
-    assert closed.versions.count() == 1 and not closed.final
-    second = services.open_round()
-    assert second is not None and second.number == 2
-    assert second.prices["coal"] == pytest.approx(goods["coal"]["new_price"])
-    for _ in range(2):
-        clock(timedelta(hours=3))
-        current = services.open_round()
-        assert current is not None
-        last = services.close_participatory_round(declared["kon"], current)
-    assert last.number == 3 and last.final  # the congress's round limit
-    assert services.open_round() is None
-    assert LedgerEvent.objects.filter(kind="plan.round_closed").count() == 3
+    demand.refresh_from_db()
+    assert demand.status == DemandStatus.OPEN
+    assert f"plan version {later.number}, adopted by the congress, has no need" in (
+        demand.history.last().reason
+    )
     assert verify_database().ok
-
-
-def test_rounds_stop_once_every_good_balances(declared: dict[str, Any], clock: Any) -> None:
-    services.register_resources(
-        declared["kon"], declared["congress"], [{"name": "labour", "unit": "h", "available": 200}]
-    )
-    services.run_planning_round(declared["kon"], declared["congress"])
-    first = services.open_participatory_round(
-        declared["kon"], declared["congress"], deadline=service_clock.now() + timedelta(hours=1)
-    )
-    # the works propose exactly what the town needs, and the pit exactly the coal that takes
-    services.declare_technique(
-        declared["lather"],
-        declared["soapworks"],
-        name="soap-vorkuta",
-        product="soap",
-        output=100,
-        labour=100,
-        inputs={"coal": 50},
-    )
-    services.declare_technique(
-        declared["pit"],
-        declared["mine"],
-        name="coal-severnaya",
-        product="coal",
-        output=50,
-        labour=100,
-        capacity=1000,
-    )
-    clock(timedelta(hours=2))
-    closed = services.close_participatory_round(declared["kon"], first)
-    assert closed.balanced and closed.final
-    assert closed.outcome["max_imbalance_percent"] == pytest.approx(0.0)
-    assert services.open_round() is None
-    # balanced goods keep their prices
-    assert all(
-        g["new_price"] == g["price"]
-        for g in closed.outcome["goods"]
-        if g["supply"] + g["demand"] > 0
-    )

@@ -164,12 +164,12 @@ CATALOGUE: dict[str, EventKind] = _kinds(
     EventKind(
         "plan.products_registered",
         "The congress adds products to the catalogue.",
-        {"congress": COUNCIL, "by": BY, "products": "[name, unit] pairs"},
+        {"congress": COUNCIL, "by": BY, "products": "[name, unit, kind] triples"},
     ),
     EventKind(
         "plan.resources_registered",
         "The congress registers natural resources (or labour) and their stocks.",
-        {"congress": COUNCIL, "by": BY, "resources": "[name, unit, available] triples"},
+        {"congress": COUNCIL, "by": BY, "resources": "[name, unit, available, kind] rows"},
     ),
     EventKind(
         "plan.techniques_declared",
@@ -261,6 +261,34 @@ CATALOGUE: dict[str, EventKind] = _kinds(
             "deadline": "ISO 8601",
             "prices": "hours per unit, by good",
             "by": BY,
+        },
+    ),
+    EventKind(
+        "plan.proposal_submitted",
+        "A council answers a round's prices with its proposal (every number, so that anyone can "
+        "recompute a round's tally and prices from the ledger alone).",
+        {
+            "council": COUNCIL,
+            "kind": "workplace or consumer",
+            "series": "the series of rounds",
+            "round": "the round answered",
+            "outputs": "product → quantity the workplace will make (exact decimal text)",
+            "inputs": "good → quantity the output needs",
+            "hours": "labour type → hours the workplace's members offer",
+            "needs": "product → quantity the consumer council asks for",
+            "budget": "the consumer council's budget in hours, or null",
+            "cost": "the proposal's cost at the round's prices, in hours",
+            "by": BY,
+        },
+    ),
+    EventKind(
+        "plan.series_ended",
+        "Adopting a version made by a series of rounds ends the series: its open round closes.",
+        {
+            "congress": COUNCIL,
+            "series": "the series",
+            "round": "the round closed unanswered",
+            "version": "the adopted version's number",
         },
     ),
     EventKind(

@@ -21,9 +21,11 @@ from kuzbass.platform.plans.models import (
     ParticipatoryRound,
     PlanVersion,
     Product,
+    Proposal,
     Resource,
     Technique,
 )
+from kuzbass.platform.plans.services.proposals import consumer_councils, round_goods
 
 router = Router(tags=["plan"])
 
@@ -31,12 +33,14 @@ router = Router(tags=["plan"])
 class ProductIn(Schema):
     name: str
     unit: str
+    kind: str = "private"
 
 
 class ResourceIn(Schema):
     name: str
     unit: str
     available: float | None = None
+    kind: str | None = None
 
 
 class CatalogueOut(Schema):
@@ -111,6 +115,7 @@ class PrioritiesIn(Schema):
 class RulesIn(Schema):
     round_limit: int
     need_threshold: float
+    tolerance_percent: float = 3.0
 
 
 class MotionRef(Schema):
@@ -182,6 +187,53 @@ class RoundOut(Schema):
         )
 
 
+class ProposalIn(Schema):
+    """A workplace's outputs, inputs and offered hours, or a consumer council's needs (good →
+    quantity; 0 withdraws a line). Numbers may be JSON numbers or decimal text."""
+
+    outputs: dict[str, float | str] = Field(default_factory=dict)
+    inputs: dict[str, float | str] = Field(default_factory=dict)
+    hours: dict[str, float | str] = Field(default_factory=dict)
+    needs: dict[str, float | str] = Field(default_factory=dict)
+
+
+class ProposalOut(Schema):
+    council: str
+    outputs: dict[str, float]
+    inputs: dict[str, float]
+    hours: dict[str, float]
+    needs: dict[str, float]
+    budget: float | None
+    round: int | None
+    submitted_at: datetime
+
+    @staticmethod
+    def of(proposal: Proposal) -> "ProposalOut":
+        participatory = proposal.participatory_round
+        return ProposalOut(
+            council=proposal.council.slug,
+            outputs=proposal.outputs,
+            inputs=proposal.inputs,
+            hours=proposal.hours,
+            needs=proposal.needs,
+            budget=proposal.budget,
+            round=participatory.number if participatory else None,
+            submitted_at=proposal.submitted_at,
+        )
+
+
+class PricesOut(Schema):
+    """The open round's prices (hours per unit) and units, and the council's budget if any."""
+
+    round: int
+    series: int
+    deadline: datetime
+    prices: dict[str, float]
+    units: dict[str, str]
+    kinds: dict[str, str]
+    consumer_councils: int
+
+
 def _congress() -> Council:
     return services.congress()
 
@@ -193,9 +245,9 @@ def _version(number: int) -> PlanVersion:
 @router.get("/catalogue", response=CatalogueOut)
 def catalogue(request: HttpRequest) -> CatalogueOut:
     return CatalogueOut(
-        products=[ProductIn(name=p.name, unit=p.unit) for p in Product.objects.all()],
+        products=[ProductIn(name=p.name, unit=p.unit, kind=p.kind) for p in Product.objects.all()],
         resources=[
-            ResourceIn(name=r.name, unit=r.unit, available=r.available)
+            ResourceIn(name=r.name, unit=r.unit, available=r.available, kind=r.kind)
             for r in Resource.objects.all()
         ],
     )
@@ -366,3 +418,38 @@ def open_round(request: HttpRequest, body: RoundIn) -> Any:
 def close_round(request: HttpRequest, pk: int) -> Any:
     participatory = get_object_or_404(ParticipatoryRound, pk=pk)
     return 200, RoundOut.of(services.close_participatory_round(request.user, participatory))
+
+
+@router.get("/participatory-rounds/open", response={200: PricesOut, 404: ERRORS[404]})
+def open_round_prices(request: HttpRequest) -> Any:
+    """The prices councils answer now (404 while no round is open)."""
+    participatory = services.open_round()
+    if participatory is None:
+        return 404, {"detail": "no participatory round is open", "field": None}
+    goods = round_goods()
+    return 200, PricesOut(
+        round=participatory.number,
+        series=participatory.series,
+        deadline=participatory.deadline,
+        prices=participatory.prices,
+        units=dict(zip(goods.names, goods.units, strict=True)),
+        kinds={n: goods.kind(n).name.lower() for n in goods.names},  # type: ignore[union-attr]
+        consumer_councils=consumer_councils(),
+    )
+
+
+@router.get("/councils/{slug}/proposal", response={200: ProposalOut, 404: ERRORS[404]})
+def get_proposal(request: HttpRequest, slug: str) -> Any:
+    """A council's standing proposal (public, like every plan figure)."""
+    return 200, ProposalOut.of(get_object_or_404(Proposal, council__slug=slug))
+
+
+@router.put("/councils/{slug}/proposal", response={200: ProposalOut, **ERRORS}, auth=django_auth)
+def submit_proposal(request: HttpRequest, slug: str, body: ProposalIn) -> Any:
+    """An officer answers the open round for the council; the proposal replaces its standing
+    one. Refused with the reason (and the standing proposal kept) when late, for a council the
+    officer does not serve, with a negative or non-finite quantity, an unknown good, or over
+    budget."""
+    council = get_object_or_404(Council, slug=slug)
+    proposal = services.submit_proposal(request.user, council, **body.dict())
+    return 200, ProposalOut.of(proposal)

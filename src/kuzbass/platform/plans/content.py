@@ -4,7 +4,7 @@ A version's ``content`` column holds one :class:`PlanContent` as JSON. Quantitie
 period, in each product's unit; hours are hours of labour; prices are hours per unit.
 """
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class EconomySize(TypedDict):
@@ -110,6 +110,18 @@ class Flag(TypedDict):
     message: str
 
 
+class ProposalsPart(TypedDict):
+    """In a version made of the councils' proposals: whether the rounds balanced, and for every
+    line of every proposal what was proposed, what is planned, and why any cut."""
+
+    balanced: bool
+    tolerance_percent: float
+    max_imbalance_percent: float
+    worst_good: str | None
+    binding_shortages: list[str]
+    lines: list[dict[str, Any]]
+
+
 class PlanContent(TypedDict):
     status: str
     mode: str
@@ -131,6 +143,7 @@ class PlanContent(TypedDict):
     flows: list[Flow]
     solver: Any
     flags: list[Flag]
+    proposals: NotRequired[ProposalsPart]
 
 
 class PlanSummary(TypedDict):

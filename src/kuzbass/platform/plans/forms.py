@@ -98,6 +98,9 @@ class RulesForm(forms.Form):
     need_threshold = forms.FloatField(
         label=_("Flag needs met below (share, 0–1)"), min_value=0, max_value=1
     )
+    tolerance_percent = forms.FloatField(
+        label=_("A good is balanced within (%)"), min_value=0, max_value=100, initial=3.0
+    )
 
 
 class RoundForm(forms.Form):

@@ -26,30 +26,26 @@ def _number(value: float | None) -> str | None:
     return None if value is None else repr(float(value))
 
 
+class ProductKind(models.TextChoices):
+    """Who supplies and who demands a product in the participatory rounds."""
+
+    PRIVATE = "private", _("consumed by each consumer council on its own")
+    PUBLIC = "public", _("consumed by all consumer councils together")
+    INTERMEDIATE = "intermediate", _("used by workplaces only")
+
+
+class ResourceKind(models.TextChoices):
+    NATURAL_RESOURCE = "natural_resource", _("natural resource")
+    LABOUR = "labour", _("labour (offered by workplaces' members)")
+
+
 class Product(Sealed):
     """A product of the economy's catalogue, registered by the congress."""
 
     name = models.CharField(_("product"), max_length=120, unique=True)
     unit = models.CharField(_("unit"), max_length=40)
-    registered_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ("name",)
-
-    def __str__(self) -> str:
-        return self.name
-
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {"name": self.name, "unit": self.unit}
-
-
-class Resource(Sealed):
-    """A natural resource (or labour of the whole economy) with the stock available per period."""
-
-    name = models.CharField(_("resource"), max_length=120, unique=True)
-    unit = models.CharField(_("unit"), max_length=40)
-    available = models.FloatField(
-        _("available per period"), null=True, blank=True, help_text=_("Empty means unlimited.")
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=ProductKind.choices, default=ProductKind.PRIVATE
     )
     registered_at = models.DateTimeField(auto_now_add=True)
 
@@ -60,7 +56,38 @@ class Resource(Sealed):
         return self.name
 
     def ledger_snapshot(self) -> dict[str, Any]:
-        return {"name": self.name, "unit": self.unit, "available": _number(self.available)}
+        return {"name": self.name, "unit": self.unit, "kind": self.kind}
+
+
+class Resource(Sealed):
+    """A natural resource (or labour of the whole economy) with the stock available per period."""
+
+    name = models.CharField(_("resource"), max_length=120, unique=True)
+    unit = models.CharField(_("unit"), max_length=40)
+    available = models.FloatField(
+        _("available per period"), null=True, blank=True, help_text=_("Empty means unlimited.")
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=ResourceKind.choices,
+        default=ResourceKind.NATURAL_RESOURCE,
+    )
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "unit": self.unit,
+            "available": _number(self.available),
+            "kind": self.kind,
+        }
 
 
 class Technique(Sealed):
@@ -317,6 +344,9 @@ class ParticipatoryRound(Sealed):
     deadline = models.DateTimeField()
     prices = models.JSONField()
     previous_pd = models.JSONField()
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.JSONField(null=True, blank=True)
     balanced = models.BooleanField(null=True, blank=True)
@@ -347,4 +377,50 @@ class ParticipatoryRound(Sealed):
             "closed_at": _iso(self.closed_at),
             "balanced": self.balanced,
             "final": self.final,
+        }
+
+
+def _numbers(lines: dict[str, float]) -> dict[str, str | None]:
+    return {good: _number(quantity) for good, quantity in sorted(lines.items())}
+
+
+class Proposal(Sealed):
+    """A council's standing proposal in the participatory rounds, replaced by each revision.
+
+    A workplace proposes ``outputs`` (product → quantity), the ``inputs`` that output needs
+    (product, resource or labour → quantity) and the ``hours`` its members offer (labour type →
+    hours); a consumer council proposes ``needs`` (product → quantity) within ``budget`` hours.
+    Every number of every revision is on the ledger (``plan.proposal_submitted``).
+    """
+
+    council = models.OneToOneField(Council, on_delete=models.PROTECT, related_name="proposal")
+    outputs = models.JSONField(default=dict)
+    inputs = models.JSONField(default=dict)
+    hours = models.JSONField(default=dict)
+    needs = models.JSONField(default=dict)
+    budget = models.FloatField(null=True, blank=True)
+    participatory_round = models.ForeignKey(
+        ParticipatoryRound, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("council__slug",)
+
+    def __str__(self) -> str:
+        return f"proposal of {self.council.slug}"
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        return {
+            "council": self.council.slug,
+            "outputs": _numbers(self.outputs),
+            "inputs": _numbers(self.inputs),
+            "hours": _numbers(self.hours),
+            "needs": _numbers(self.needs),
+            "budget": _number(self.budget),
+            "round": self.participatory_round_id,
+            "submitted_at": _iso(self.submitted_at),
         }

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
-from kuzbass.platform.plans import views
+from kuzbass.platform.plans import proposal_views, views
 
 app_name = "plans"
 urlpatterns = [
@@ -24,4 +24,5 @@ urlpatterns = [
     path("councils/<slug:slug>/upload/", views.upload, name="upload"),
     path("councils/<slug:slug>/norms/", views.propose_norms, name="norms"),
     path("councils/<slug:slug>/needs/", views.submit_need, name="need"),
+    path("councils/<slug:slug>/proposal/", proposal_views.proposal, name="proposal"),
 ]

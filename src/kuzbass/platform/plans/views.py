@@ -157,20 +157,23 @@ def propose_rules(request: HttpRequest) -> HttpResponse:
 def open_round(request: HttpRequest) -> HttpResponse:
     congress = _congress()
 
-    def call(data: dict[str, Any]) -> Any:
-        deadline = data["deadline"]
+    form = forms.RoundForm(request.POST)
+    status = 400
+    if form.is_valid():
+        deadline = form.cleaned_data["deadline"]
         if timezone.is_naive(deadline):
             deadline = timezone.make_aware(deadline, UTC)
-        return services.open_participatory_round(request.user, congress, deadline=deadline)
-
-    return _act(
-        request,
-        forms.RoundForm(request.POST),
-        call,
-        _("Participatory round opened: councils may revise until the deadline."),
-        overview,
-        "round_form",
-    )
+        try:
+            opened = services.open_participatory_round(request.user, congress, deadline=deadline)
+        except ServiceError as error:
+            _refuse(form, error)
+            status = error.status
+        else:
+            messages.success(
+                request, _("Participatory round opened: councils may propose until the deadline.")
+            )
+            return redirect("plans:round", opened.pk)
+    return overview(request, status=status, round_form=form)
 
 
 @login_required

@@ -11,8 +11,10 @@ The cycle, programmatically (``actor`` is a logged-in user; officers act for the
     submit_need(officer, consumer, product="soap", quantity=10, use="basic needs", demand=None)
     propose_priorities(delegate, congress, ["basic needs", "public services", ...])
     run_planning_round(officer, congress)                       # → draft PlanVersion
-    open_participatory_round(officer, congress, deadline=...)    # optional rounds
-    close_participatory_round(officer, round)
+    open_participatory_round(officer, congress, deadline=...)    # rounds at published prices
+    submit_proposal(officer, workplace, outputs=..., inputs=..., hours=...)  # each round
+    submit_proposal(officer, consumer, needs=...)                # within the council's budget
+    close_due_rounds()                                           # the task runner, at deadlines
     propose_adoption(delegate, congress, version)                # → Motion; carried = adopted
 
 Norms, priorities, planning rules and adoption are motions of the platform: they take effect in
@@ -41,7 +43,13 @@ from kuzbass.platform.plans.services.matters import (
     propose_priorities,
 )
 from kuzbass.platform.plans.services.needs import submit_need, withdraw_need
+from kuzbass.platform.plans.services.proposals import (
+    council_budget,
+    round_goods,
+    submit_proposal,
+)
 from kuzbass.platform.plans.services.rounds import (
+    close_due_rounds,
     close_participatory_round,
     open_participatory_round,
     open_round,
@@ -74,11 +82,13 @@ __all__ = [
     "adopted_labour_values",
     "adopted_version",
     "apply_matter",
+    "close_due_rounds",
     "close_participatory_round",
     "compute_plan",
     "congress",
     "consumer_part",
     "content_hash",
+    "council_budget",
     "current_norms",
     "declare_technique",
     "diff_versions",
@@ -94,8 +104,10 @@ __all__ = [
     "read_declarations",
     "register_products",
     "register_resources",
+    "round_goods",
     "run_planning_round",
     "submit_need",
+    "submit_proposal",
     "upload_techniques",
     "withdraw_need",
     "withdraw_technique",

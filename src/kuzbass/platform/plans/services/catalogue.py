@@ -13,7 +13,7 @@ from kuzbass.platform.core.errors import InvalidInputError, RefusedError, Servic
 from kuzbass.platform.core.permissions import require_officer
 from kuzbass.platform.councils.models import Council, CouncilKind
 from kuzbass.platform.ledger.services import append_event, lock_ledger
-from kuzbass.platform.plans.models import Product, Resource
+from kuzbass.platform.plans.models import Product, ProductKind, Resource, ResourceKind
 
 CATALOGUE_PREFIX = "__catalogue__"
 """Reserved: names the upload reader gives its placeholders for the catalogue."""
@@ -55,13 +55,19 @@ def register_products(actor: Visitor, congress: Council, rows: Iterable[Mapping[
             raise RefusedError(
                 f"product {number}: {name!r} is already in the catalogue", field="name"
             )
-        created.append(Product.objects.create(name=name, unit=unit))
+        kind = row.get("kind") or ProductKind.PRIVATE
+        if kind not in ProductKind.values:
+            raise InvalidInputError(
+                f"product {number}: kind {kind!r} is not one of {', '.join(ProductKind.values)}",
+                field="kind",
+            )
+        created.append(Product.objects.create(name=name, unit=unit, kind=kind))
     append_event(
         "plan.products_registered",
         {
             "congress": congress.slug,
             "by": actor.get_username(),
-            "products": [[p.name, p.unit] for p in created],
+            "products": [[p.name, p.unit, p.kind] for p in created],
         },
         seals=created,
     )
@@ -95,8 +101,16 @@ def register_resources(actor: Visitor, congress: Council, rows: Iterable[Mapping
         )
         if Product.objects.filter(name=name).exists():
             raise RefusedError(f"resource {number}: {name!r} is a product", field="name")
+        kind = row.get("kind") or (
+            ResourceKind.LABOUR if name == LABOUR else ResourceKind.NATURAL_RESOURCE
+        )
+        if kind not in ResourceKind.values:
+            raise InvalidInputError(
+                f"resource {number}: kind {kind!r} is not one of {', '.join(ResourceKind.values)}",
+                field="kind",
+            )
         resource, _ = Resource.objects.update_or_create(
-            name=name, defaults={"unit": unit, "available": available}
+            name=name, defaults={"unit": unit, "available": available, "kind": kind}
         )
         changed.append(resource)
     append_event(
@@ -104,7 +118,7 @@ def register_resources(actor: Visitor, congress: Council, rows: Iterable[Mapping
         {
             "congress": congress.slug,
             "by": actor.get_username(),
-            "resources": [[r.name, r.unit, float_text(r.available)] for r in changed],
+            "resources": [[r.name, r.unit, float_text(r.available), r.kind] for r in changed],
         },
         seals=changed,
     )

@@ -6,6 +6,7 @@ the transaction that closes its ballot (:func:`apply_matter`, through ``plans.si
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from kuzbass.ledger import float_text
 from kuzbass.platform.core import clock
@@ -19,16 +20,24 @@ from kuzbass.platform.core.checks import (
     check_whole_number,
 )
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
-from kuzbass.platform.councils.models import Council, CouncilKind, Motion
+from kuzbass.platform.councils.models import Council, CouncilKind, Demand, DemandStatus, Motion
 from kuzbass.platform.councils.services import table_motion
+from kuzbass.platform.councils.services.demands import set_demand_status
 from kuzbass.platform.ledger.services import append_event, lock_ledger
-from kuzbass.platform.plans.models import MatterKind, PlanMatter, PlanVersion, VersionStatus
+from kuzbass.platform.plans.models import (
+    MatterKind,
+    ParticipatoryRound,
+    PlanMatter,
+    PlanVersion,
+    VersionStatus,
+)
 
 DEFAULT_USES = ["basic needs", "public services", "investment", "other"]
 """The uses a need may serve until the congress votes its own priority classes."""
 
-DEFAULT_RULES = {"round_limit": 25, "need_threshold": 0.9}
-"""Rounds stop after ``round_limit``; needs met below ``need_threshold`` are flagged."""
+DEFAULT_RULES = {"round_limit": 25, "need_threshold": 0.9, "tolerance_percent": 3.0}
+"""Rounds stop after ``round_limit`` or once every good is within ``tolerance_percent`` of
+balance; needs met below ``need_threshold`` are flagged."""
 
 
 def _table_matter(
@@ -117,9 +126,15 @@ def propose_priorities(actor: Visitor, congress: Council, classes: list[str]) ->
 
 @transaction.atomic
 def propose_planning_rules(
-    actor: Visitor, congress: Council, *, round_limit: int, need_threshold: float
+    actor: Visitor,
+    congress: Council,
+    *,
+    round_limit: int,
+    need_threshold: float,
+    tolerance_percent: float = 3.0,
 ) -> Motion:
-    """Table the congress's planning rules: the participatory round limit and the need threshold."""
+    """Table the congress's planning rules: the participatory round limit, the tolerance within
+    which a good counts as balanced, and the need threshold."""
     actor = require_user(actor)
     check_council_kind(congress, CouncilKind.CONGRESS, "votes planning rules")
     if (
@@ -135,14 +150,19 @@ def propose_planning_rules(
         raise InvalidInputError(
             f"need_threshold {threshold:g} must be at most 1", field="need_threshold"
         )
+    tolerance = check_number(tolerance_percent, "tolerance_percent", most=100)
     return _table_matter(
         actor,
         congress,
         MatterKind.RULES,
         "Planning rules",
-        f"Participatory rounds stop after {round_limit} rounds; needs met below "
-        f"{100 * threshold:g}% are flagged before adoption.",
-        {"round_limit": round_limit, "need_threshold": float_text(threshold)},
+        f"Participatory rounds stop once every good is within {tolerance:g}% of balance or after "
+        f"{round_limit} rounds; needs met below {100 * threshold:g}% are flagged before adoption.",
+        {
+            "round_limit": round_limit,
+            "need_threshold": float_text(threshold),
+            "tolerance_percent": float_text(tolerance),
+        },
     )
 
 
@@ -164,10 +184,30 @@ def propose_adoption(actor: Visitor, congress: Council, version: PlanVersion) ->
         congress,
         MatterKind.ADOPTION,
         f"Adopt plan version {version.number}",
-        f"The congress adopts draft plan version {version.number} (content SHA-256 "
-        f"{version.content_hash}).{flagged}",
+        f"{rounds_line(version)}\nThe congress adopts draft plan version {version.number} "
+        f"(content SHA-256 {version.content_hash}).{flagged}",
         {"version": version.number, "content_hash": version.content_hash},
         version=version,
+    )
+
+
+def rounds_line(version: PlanVersion) -> str:
+    """The first line of an adoption motion: whether the participatory rounds balanced."""
+    part = version.plan_content.get("proposals")
+    if part is None:
+        return (
+            "This version was computed by the engine from the declarations, not by "
+            "participatory rounds."
+        )
+    if part["balanced"]:
+        return (
+            f"The participatory rounds balanced: every good is within "
+            f"{part['tolerance_percent']:g}%, and this plan is the councils' proposals unchanged."
+        )
+    return (
+        f"The participatory rounds did NOT balance: {part['worst_good']} is "
+        f"{part['max_imbalance_percent']:.2f}% out; this is the nearest feasible plan within "
+        "every council's proposal."
     )
 
 
@@ -204,7 +244,63 @@ def planning_rules(congress: Council) -> dict[str, Any]:
     return {
         "round_limit": int(content["round_limit"]),
         "need_threshold": float(content["need_threshold"]),
+        "tolerance_percent": float(
+            content.get("tolerance_percent", DEFAULT_RULES["tolerance_percent"])
+        ),
     }
+
+
+def _end_series(version: PlanVersion, moment: Any) -> None:
+    """Adopting a version made by a series of rounds ends that series: its open round closes."""
+    if version.participatory_round_id is None:
+        return
+    series = ParticipatoryRound.objects.get(pk=version.participatory_round_id).series
+    for participatory in ParticipatoryRound.objects.select_for_update().filter(
+        congress_id=version.congress_id, series=series, closed_at__isnull=True
+    ):
+        participatory.closed_at = moment
+        participatory.final = True
+        participatory.outcome = {"ended_by_adoption": version.number}
+        participatory.save(update_fields=["closed_at", "final", "outcome"])
+        append_event(
+            "plan.series_ended",
+            {
+                "congress": version.congress.slug,
+                "series": series,
+                "round": participatory.number,
+                "version": version.number,
+            },
+            seals=[participatory],
+        )
+
+
+def _follow_adoption(version: PlanVersion) -> None:
+    """Demands follow the adopted version: "in plan" when it includes a need naming the demand
+    (citing the version, again at each later adoption), back to "open" when it no longer does."""
+    delivered: dict[int, list[str]] = {}
+    for need in version.plan_content["needs"]:
+        if need["demand"] is not None and need["delivered"] > 0:
+            delivered.setdefault(int(need["demand"]), []).append(
+                f"{need['delivered']:g} {need['product']} to {need['council']}"
+            )
+    following = Demand.objects.select_for_update().filter(
+        Q(pk__in=list(delivered)) | Q(status=DemandStatus.IN_PLAN)
+    )
+    for demand in following.select_related("council", "responsible_body"):
+        if demand.pk in delivered and demand.status in (DemandStatus.OPEN, DemandStatus.IN_PLAN):
+            set_demand_status(
+                demand,
+                DemandStatus.IN_PLAN,
+                reason=f"plan version {version.number}, adopted by the congress, delivers "
+                + "; ".join(delivered[demand.pk]),
+            )
+        elif demand.pk not in delivered and demand.status == DemandStatus.IN_PLAN:
+            set_demand_status(
+                demand,
+                DemandStatus.OPEN,
+                reason=f"plan version {version.number}, adopted by the congress, has no need "
+                "that names this demand",
+            )
 
 
 def apply_matter(matter: PlanMatter) -> None:
@@ -223,6 +319,8 @@ def apply_matter(matter: PlanMatter) -> None:
         )
         matter.applied_at = moment
         matter.save(update_fields=["applied_at"])
+        _end_series(version, moment)
+        _follow_adoption(version)
         append_event(
             "plan.adopted",
             {

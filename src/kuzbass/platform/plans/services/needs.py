@@ -9,7 +9,6 @@ from kuzbass.platform.core.checks import check_council_kind, check_number, check
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.core.permissions import require_officer
 from kuzbass.platform.councils.models import Council, CouncilKind, Demand, DemandStatus
-from kuzbass.platform.councils.services import put_demand_in_plan
 from kuzbass.platform.ledger.services import append_event, lock_ledger
 from kuzbass.platform.plans.models import Need, Product
 from kuzbass.platform.plans.services.catalogue import congress
@@ -29,8 +28,8 @@ def submit_need(
 ) -> Need:
     """A consumer council's officer submits (or revises) a need for the period.
 
-    A need that comes from an adopted demand names it; the demand then enters the plan (its
-    status becomes "in plan" through the platform's demand service).
+    A need that comes from an adopted demand names it; the demand enters the plan only when the
+    congress adopts a version that includes the need (:func:`follow_adoption`).
     """
     actor = require_user(actor)
     lock_ledger()
@@ -57,13 +56,7 @@ def submit_need(
                 f"{council.name}'s to put in the plan",
                 field="demand",
             )
-        if demand.status == DemandStatus.OPEN:
-            put_demand_in_plan(
-                actor,
-                demand,
-                note=f"need of {council.name}: {amount:g} {found.unit} of {found.name} ({use})",
-            )
-        elif demand.status != DemandStatus.IN_PLAN:
+        if demand.status not in (DemandStatus.OPEN, DemandStatus.IN_PLAN):
             raise RefusedError(
                 f"demand {demand.number} is {demand.get_status_display()}: only an "
                 "adopted (open) demand can become a need",

@@ -1,6 +1,7 @@
 """Participatory rounds: the congress publishes prices, every council answers with its proposal,
 and the facilitation rule moves each price toward balance (Albert and Hahnel's procedure)."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,20 +13,20 @@ from kuzbass.economy.model import LABOUR
 from kuzbass.ledger import float_text, floats_as_text
 from kuzbass.platform.core import clock
 from kuzbass.platform.core.actors import Actor, Visitor, require_user
-from kuzbass.platform.core.checks import check_council_kind
+from kuzbass.platform.core.checks import check_council_kind, check_number
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.core.permissions import require_officer
 from kuzbass.platform.councils.models import Council, CouncilKind
 from kuzbass.platform.ledger.services import append_event, lock_ledger
-from kuzbass.platform.plans import assembly
-from kuzbass.platform.plans.models import ParticipatoryRound
+from kuzbass.platform.plans.models import ParticipatoryRound, Proposal
 from kuzbass.platform.plans.services.matters import planning_rules
-from kuzbass.platform.plans.services.versions import (
-    compute_plan,
-    latest_draft,
-    read_declarations,
-    store_version,
+from kuzbass.platform.plans.services.proposal_versions import proposals_plan
+from kuzbass.platform.plans.services.proposals import (
+    round_goods,
+    seed_from_declarations,
+    standing_proposals,
 )
+from kuzbass.platform.plans.services.versions import latest_draft, store_version
 
 
 def check_proposal_window() -> None:
@@ -44,63 +45,17 @@ def open_round() -> ParticipatoryRound | None:
     return ParticipatoryRound.objects.filter(closed_at__isnull=True).first()
 
 
-def _goods(declared: assembly.Declarations) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The goods whose prices the rounds move: products, registered finite resources, labour."""
-    from kuzbass.planning.participatory import GoodKind
-
-    names = sorted(declared.products)
-    kinds = [GoodKind.PRIVATE] * len(names)
-    supply = [0.0] * len(names)
-    for name, (_, stock) in sorted(declared.resources.items()):
-        if stock is not None:
-            names.append(name)
-            kinds.append(GoodKind.LABOUR if name == LABOUR else GoodKind.NATURAL_RESOURCE)
-            supply.append(float(stock))
-    if LABOUR not in names:
-        working = [
-            assembly.operating_hours(n) * n["workers"]
-            for n in declared.norms.values()
-            if n.get("workers")
-        ]
-        workplaces = set(declared.technique_workplace)
-        if workplaces and workplaces <= {s for s, n in declared.norms.items() if n.get("workers")}:
-            names.append(LABOUR)
-            kinds.append(GoodKind.LABOUR)
-            supply.append(float(sum(working)))
-    return names, np.array(kinds, dtype=np.int64), np.array(supply, dtype=float)
-
-
-def _proposals(declared: assembly.Declarations, index: dict[str, int]) -> Any:
-    from kuzbass.planning.participatory import Proposals
-
-    def positions(names: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        found = np.array([index.get(str(name), -1) for name in names], dtype=np.int64)
-        return found, found >= 0
-
-    supplied, ok = positions(declared.technique_product)
-    demanded_items, item_ok = positions(declared.input_item)
-    need_goods, need_ok = positions(declared.need_product)
-    labour = index.get(LABOUR, -1)
-    demanded = [demanded_items[item_ok], need_goods[need_ok]]
-    quantities = [declared.input_quantity[item_ok], declared.need_quantity[need_ok]]
-    if labour >= 0:
-        demanded.append(np.full(len(declared.technique_labour), labour, dtype=np.int64))
-        quantities.append(declared.technique_labour)
-    return Proposals(
-        supplied_goods=supplied[ok],
-        supplied_quantities=declared.technique_output[ok],
-        demanded_goods=np.concatenate(demanded),
-        demanded_quantities=np.concatenate(quantities),
-        consumer_council_count=len(set(declared.need_council)),
-    )
-
-
 @transaction.atomic
 def open_participatory_round(
-    actor: Visitor, congress: Council, *, deadline: datetime
+    actor: Visitor,
+    congress: Council,
+    *,
+    deadline: datetime,
+    prices: Mapping[str, float] | None = None,
 ) -> ParticipatoryRound:
-    """Publish the latest draft's indicative valuations (its labour values, in hours) as the
-    prices of a new series of rounds; councils revise their proposals until ``deadline``."""
+    """Open a new series of rounds at ``prices`` (hours per unit, by good), or else at the
+    latest draft's labour values (1 hour for a good without one); councils propose until
+    ``deadline``. A council without a proposal yet proposes what it has declared."""
     actor = require_user(actor)
     from kuzbass.planning.participatory import START_PD
 
@@ -111,18 +66,33 @@ def open_participatory_round(
         raise RefusedError("a participatory round is already open")
     if deadline <= clock.now():
         raise InvalidInputError("the deadline must be in the future", field="deadline")
+    names = round_goods().names
+    if not names:
+        raise RefusedError("register products first: the rounds price the catalogue's goods")
     draft = latest_draft(congress)
-    if draft is None:
-        raise RefusedError("run a planning round first: the rounds start from a draft's valuations")
-    values = {p["product"]: p["labour_value"] for p in draft.plan_content["products"]}
-    names, _, _ = _goods(read_declarations(congress))
-    prices = {name: (values.get(name) or 1.0) if name != LABOUR else 1.0 for name in names}
-    prices = {name: price if price and price > 0 else 1.0 for name, price in prices.items()}
+    values = (
+        {p["product"]: p["labour_value"] for p in draft.plan_content["products"]} if draft else {}
+    )
+    given = dict(prices or {})
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise InvalidInputError(
+            f"prices: {', '.join(map(repr, unknown[:5]))} not a good with a price", field="prices"
+        )
+    start: dict[str, float] = {}
+    for name in names:
+        if name in given:
+            start[name] = check_number(given[name], f"price of {name}")
+        else:
+            value = values.get(name)
+            start[name] = float(value) if value and value > 0 and name != LABOUR else 1.0
     series = (
         ParticipatoryRound.objects.filter(congress=congress).aggregate(top=Max("series"))["top"]
         or 0
     ) + 1
-    return _open(congress, series, 1, deadline, prices, {name: START_PD for name in prices}, actor)
+    opened = _open(congress, series, 1, deadline, start, dict.fromkeys(start, START_PD), actor)
+    seed_from_declarations(opened, actor)
+    return opened
 
 
 def _open(
@@ -138,6 +108,7 @@ def _open(
         congress=congress,
         series=series,
         number=number,
+        opened_by=actor,
         opened_at=clock.now(),
         deadline=deadline,
         prices=prices,
@@ -161,14 +132,38 @@ def _open(
 def close_participatory_round(
     actor: Visitor, participatory: ParticipatoryRound
 ) -> ParticipatoryRound:
-    """After the deadline: tally every council's standing proposal (one that did not answer keeps
-    its last), move the prices by the facilitation rule, plan at the new prices, and open the
-    next round unless the goods balance or the congress's round limit is reached."""
+    """An officer of the congress closes a round after its deadline (:func:`close_round`)."""
     actor = require_user(actor)
-    from kuzbass.planning.participatory import GoodKind, Goods, facilitation_round
+    require_officer(actor, participatory.congress)
+    return close_round(participatory, actor)
 
+
+def close_due_rounds() -> int:
+    """Close every open round whose deadline has passed (for the task runner and
+    ``kuzbass platform close-due``); returns how many were closed."""
+    closed = 0
+    for participatory in ParticipatoryRound.objects.filter(
+        closed_at__isnull=True, deadline__lte=clock.now()
+    ).select_related("congress", "opened_by"):
+        try:
+            close_round(participatory, participatory.opened_by)
+        except RefusedError:
+            continue  # closed meanwhile by an officer
+        closed += 1
+    return closed
+
+
+def close_round(participatory: ParticipatoryRound, actor: Actor | None) -> ParticipatoryRound:
+    """Tally every council's standing proposal (one that did not answer keeps its last), move
+    the prices by the facilitation rule of ``kuzbass simulate participatory``, store the plan
+    version the proposals make, and open the next round unless every good is within the
+    congress's tolerance or the round limit is reached. ``actor`` is who closes (for the task
+    runner, the officer who opened the series)."""
+    from kuzbass.planning.participatory import GoodKind, facilitation_round
+
+    if actor is None:
+        raise RefusedError(f"round {participatory.number} has no officer to close it")
     congress = participatory.congress
-    require_officer(actor, congress)
     if participatory.closed_at is not None:
         raise RefusedError(f"round {participatory.number} is already closed")
     if clock.now() < participatory.deadline:
@@ -176,19 +171,21 @@ def close_participatory_round(
             f"round {participatory.number} takes proposals until "
             f"{participatory.deadline:%Y-%m-%d %H:%M} UTC"
         )
-    declared = read_declarations(congress)
-    names, kinds, supply = _goods(declared)
+    rules = planning_rules(congress)
+    goods = round_goods()
+    names, kinds = goods.names, goods.kinds
     prices = np.array([participatory.prices.get(n, 1.0) for n in names], dtype=float)
     pd_before = np.array([participatory.previous_pd.get(n, 0.25) for n in names], dtype=float)
-    goods = Goods(names=names, kinds=kinds, start_prices=prices, fixed_supply=supply)
+    standing = standing_proposals(goods)
     update = facilitation_round(
-        goods, prices, _proposals(declared, {n: i for i, n in enumerate(names)}), pd_before
+        goods.goods(prices), prices, standing.proposals(), pd_before, rules["tolerance_percent"]
     )
     new_prices = {n: float(p) for n, p in zip(names, update.prices, strict=True)}
     outcome: dict[str, Any] = {
         "goods": [
             {
                 "good": n,
+                "unit": u,
                 "kind": GoodKind(int(k)).name.lower(),
                 "price": float(p),
                 "supply": float(s),
@@ -197,8 +194,9 @@ def close_participatory_round(
                 "imbalance_percent": float(r),
                 "new_price": float(q),
             }
-            for n, k, p, s, d, x, r, q in zip(
+            for n, u, k, p, s, d, x, r, q in zip(
                 names,
+                goods.units,
                 kinds,
                 prices,
                 update.supply,
@@ -210,27 +208,31 @@ def close_participatory_round(
             )
         ],
         "max_imbalance_percent": float(update.imbalance_percent.max()) if len(names) else 0.0,
+        "answered": sorted(
+            Proposal.objects.filter(participatory_round=participatory).values_list(
+                "council__slug", flat=True
+            )
+        ),
+        "councils": len(standing.councils),
     }
-    try:
-        summary, content = compute_plan(congress, prices=new_prices)
-    except RefusedError as error:
-        summary, content = None, None
-        outcome["plan_problem"] = error.message
-    limit = planning_rules(congress)["round_limit"]
+    summary, content = proposals_plan(
+        goods,
+        standing,
+        prices,
+        update,
+        need_threshold=rules["need_threshold"],
+        tolerance_percent=rules["tolerance_percent"],
+    )
     with transaction.atomic():
         lock_ledger()
         locked = ParticipatoryRound.objects.select_for_update().get(pk=participatory.pk)
         if locked.closed_at is not None:
             raise RefusedError(f"round {locked.number} is already closed")
-        version = (
-            store_version(actor, congress, summary, content, locked)
-            if summary is not None and content is not None
-            else None
-        )
+        version = store_version(actor, congress, summary, content, locked)
         locked.closed_at = clock.now()
         locked.outcome = outcome
         locked.balanced = update.balanced
-        locked.final = update.balanced or locked.number >= limit
+        locked.final = update.balanced or locked.number >= rules["round_limit"]
         locked.save(update_fields=["closed_at", "outcome", "balanced", "final"])
         append_event(
             "plan.round_closed",
@@ -241,7 +243,7 @@ def close_participatory_round(
                 "balanced": update.balanced,
                 "final": locked.final,
                 "max_imbalance_percent": float_text(outcome["max_imbalance_percent"]),
-                "version": version.number if version else None,
+                "version": version.number,
                 "new_prices": floats_as_text(new_prices),
             },
             seals=[locked],
