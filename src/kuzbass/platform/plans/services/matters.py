@@ -21,7 +21,7 @@ from kuzbass.platform.core.checks import (
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.councils.models import Council, CouncilKind, Motion
 from kuzbass.platform.councils.services import table_motion
-from kuzbass.platform.ledger.services import append_event, lock_ledger
+from kuzbass.platform.ledger.services import append_event, lock_ledger, touched
 from kuzbass.platform.plans.models import MatterKind, PlanMatter, PlanVersion, VersionStatus
 
 DEFAULT_USES = ["basic needs", "public services", "investment", "other"]
@@ -221,6 +221,7 @@ def apply_matter(matter: PlanMatter) -> None:
         PlanVersion.objects.filter(pk=version.pk).update(
             status=version.status, adopted_at=moment, adopted_by=matter.motion
         )
+        touched(PlanVersion, [version.pk])
         matter.applied_at = moment
         matter.save(update_fields=["applied_at"])
         append_event(
