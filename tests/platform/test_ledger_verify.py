@@ -47,7 +47,7 @@ def verify_cli(*args: str) -> Any:
 def test_intact_ledger_verifies(decided: Ballot) -> None:
     result = verify_cli()
     assert result.exit_code == 0, result.output
-    assert "chain intact" in result.output and "sealed rows match" in result.output
+    assert "chain intact" in result.output and "match their seals" in result.output
 
 
 def test_edited_event_is_named(decided: Ballot) -> None:
