@@ -47,7 +47,7 @@ def verify_cli(*args: str) -> Any:
 def test_intact_ledger_verifies(decided: Ballot) -> None:
     result = verify_cli()
     assert result.exit_code == 0, result.output
-    assert "chain intact" in result.output and "sealed rows match" in result.output
+    assert "chain intact" in result.output and "match their seals" in result.output
 
 
 def test_edited_event_is_named(decided: Ballot) -> None:
@@ -81,7 +81,7 @@ def test_changed_ballot_paper_is_detected(decided: Ballot) -> None:
     BallotPaper.objects.filter(pk=paper.pk).update(content="yes")
     report = verify_database()
     assert not report.ok
-    assert f"councils.ballot:{decided.pk} no longer matches" in report.reason
+    assert f"(councils.ballot:{decided.pk}) no longer matches" in report.reason
     closed = LedgerEvent.objects.get(kind="ballot.closed")
     assert report.first_broken == closed.sequence
 
@@ -107,7 +107,7 @@ def test_deleted_status_history_is_detected(decided: Ballot) -> None:
     DemandStatusChange.objects.filter(pk=change.pk).delete()
     report = verify_database()
     assert not report.ok
-    assert f"councils.demandstatuschange:{change.pk} sealed by event" in report.reason
+    assert f"(councils.demandstatuschange:{change.pk}) sealed by event" in report.reason
     assert "has been deleted" in report.reason
 
 

@@ -148,8 +148,8 @@ def ledger_verify(
 ) -> None:
     """Recompute the hash chain and name the first broken link (exit code 1 if there is one).
 
-    From the database this also checks that every sealed row (ballots, tallies, mandates,
-    demands...) still matches what its event recorded.
+    From the database this also checks every row of the platform's tables against the event
+    that sealed it, and names each row edited, inserted or deleted outside the platform.
     """
     from kuzbass import ledger
 
@@ -165,16 +165,23 @@ def ledger_verify(
         console.print(f"[red]broken at event #{report.first_broken}[/]: {report.reason}")
         raise typer.Exit(1)
     existing_database()
+    from rich.markup import escape
+
     from kuzbass.platform.ledger.services import verify_database
 
-    result = verify_database()
+    result = verify_database(head)
     if result.ok:
         console.print(
-            f"[green]ok[/]: {result.events_checked} events, chain intact; "
-            f"{result.rows_checked} sealed rows match"
+            f"[green]ok[/]: {result.events_checked} events, chain intact up to head "
+            f"{result.head_hash}; {result.rows_checked} rows in {result.tables_checked} tables "
+            "match their seals",
+            soft_wrap=True,
         )
         return
-    console.print(f"[red]broken at event #{result.first_broken}[/]: {result.reason}")
+    where = f"event #{result.first_broken}" if result.first_broken else "a row"
+    console.print(f"[red]broken at {where}[/]: {escape(result.reason)}", soft_wrap=True)
+    for problem in result.problems[1:]:
+        console.print(f"  also: {escape(problem)}", soft_wrap=True)
     raise typer.Exit(1)
 
 

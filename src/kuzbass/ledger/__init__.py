@@ -21,8 +21,10 @@ from kuzbass.ledger.jsonl import (
     verify_jsonl,
     write_jsonl,
 )
+from kuzbass.ledger.seals import EMPTY_ROOT, merkle_root, row_leaf
 
 __all__ = [
+    "EMPTY_ROOT",
     "GENESIS_HASH",
     "ChainReport",
     "LedgerEvent",
@@ -33,8 +35,10 @@ __all__ = [
     "float_text",
     "floats_as_text",
     "format_recorded_at",
+    "merkle_root",
     "next_event",
     "read_jsonl",
+    "row_leaf",
     "verify_chain",
     "verify_jsonl",
     "write_jsonl",

@@ -10,7 +10,6 @@ moves hours from the member to the social product at the adopted plan's labour v
 """
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -31,10 +30,6 @@ def hours(seconds: int | None) -> Decimal:
 def seconds_of(amount: Decimal) -> int:
     """Hours as whole seconds, rounded half up: every sum of hours is then exact."""
     return int((amount * SECONDS_PER_HOUR).to_integral_value(rounding=ROUND_HALF_UP))
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 class AccountKind(models.TextChoices):
@@ -123,16 +118,6 @@ class Deductions(Sealed):
     def __str__(self) -> str:
         return f"public {self.public_fund}, investment {self.investment_fund}"
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "public_fund": self.public_fund,
-            "investment_fund": self.investment_fund,
-            "overdraft_seconds": self.overdraft_seconds,
-            "congress": self.congress.slug,
-            "motion": self.motion_id,
-            "decided_at": _iso(self.decided_at),
-        }
-
 
 class HourRegistration(Sealed):
     """Hours a workplace council records for one worker; credited once the worker confirms.
@@ -172,17 +157,6 @@ class HourRegistration(Sealed):
     def hours(self) -> Decimal:
         return hours(self.seconds)
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "workplace": self.workplace.slug,
-            "worker": self.worker.get_username(),
-            "period": self.period,
-            "key": self.key,
-            "seconds": self.seconds,
-            "registered_by": self.registered_by.get_username(),
-            "confirmed_at": _iso(self.confirmed_at),
-        }
-
 
 class CreditingBatch(Sealed):
     """Registrations credited together (bulk crediting); one ledger event seals the batch.
@@ -200,23 +174,6 @@ class CreditingBatch(Sealed):
 
     def __str__(self) -> str:
         return f"crediting batch {self.pk}"
-
-    def ledger_snapshot(self) -> dict[str, Any]:
-        totals = {
-            row["kind"]: [row["count"], int(row["seconds"])]
-            for row in self.transfers.values("kind")
-            .annotate(count=models.Count("pk"), seconds=Sum("seconds"))
-            .order_by("kind")
-        }
-        ends = self.transfers.aggregate(
-            first=models.Min("registration_id"), last=models.Max("registration_id")
-        )
-        return {
-            "deductions": self.deductions_id,
-            "credited_at": _iso(self.credited_at),
-            "transfers": totals,
-            "registrations": [ends["first"], ends["last"]],
-        }
 
 
 class Consumption(models.Model):
@@ -319,18 +276,6 @@ class Transfer(Sealed):
     def hours(self) -> Decimal:
         return hours(self.seconds)
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "debit": self.debit_id,
-            "credit": self.credit_id,
-            "seconds": self.seconds,
-            "registration": self.registration_id,
-            "consumption": self.consumption_id,
-            "batch": self.batch_id,
-            "recorded_at": _iso(self.recorded_at),
-        }
-
 
 class FulfilmentReport(Sealed):
     """What a workplace made and received in a period, next to what the adopted plan asked.
@@ -374,20 +319,6 @@ class FulfilmentReport(Sealed):
     def __str__(self) -> str:
         return f"{self.workplace} {self.period}: {self.product}"
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "workplace": self.workplace.slug,
-            "period": self.period,
-            "product": self.product,
-            "planned_output": f"{self.planned_output:.4f}",
-            "actual_output": f"{self.actual_output:.4f}",
-            "planned_hours": None if self.planned_hours is None else f"{self.planned_hours:.4f}",
-            "inputs_planned": self.inputs_planned,
-            "inputs_received": self.inputs_received,
-            "plan_version": self.plan_version,
-            "reported_by": self.reported_by.get_username(),
-        }
-
 
 class DeviationThreshold(Sealed):
     """The share by which a workplace's actual figures may differ from the plan before they are
@@ -401,10 +332,3 @@ class DeviationThreshold(Sealed):
 
     def __str__(self) -> str:
         return f"{self.workplace}: {self.threshold}"
-
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "workplace": self.workplace.slug,
-            "threshold": self.threshold,
-            "set_at": _iso(self.set_at),
-        }

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEALS = "seals"
-"""The payload field ``append_event`` adds itself: the SHA-256 of every row the event seals."""
+"""The payload field ``append_event`` adds itself: per table, the number of rows the event's
+transaction wrote and the Merkle root of their digests (see ``kuzbass.ledger.seals``)."""
 
 
 @dataclass(frozen=True)
@@ -368,6 +369,16 @@ CATALOGUE: dict[str, EventKind] = _kinds(
             "deductions": "the deductions' id",
             "range": "[first, last] registration id",
         },
+    ),
+    EventKind(
+        "accounts.opened",
+        "Labour-time accounts opened in bulk before a crediting.",
+        {"accounts": "how many"},
+    ),
+    EventKind(
+        "account.changed",
+        "A person's account (login, password or e-mail) is created or changed.",
+        {"user": "username", "change": "what changed: registered, password, promoted"},
     ),
     EventKind(
         "goods.consumed",

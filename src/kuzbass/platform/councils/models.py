@@ -1,8 +1,7 @@
 """The councils' data. Rows change only through ``kuzbass.platform.councils.services``.
 
-Models that record decisions define ``ledger_snapshot()``: the ledger event that records a change
-seals the row's snapshot, so ``kuzbass ledger verify`` notices a row edited behind the platform's
-back. Snapshots name users by username, the public name shown on pages.
+The ledger event that records a change seals every row the change wrote, with all its columns, so
+``kuzbass ledger verify`` notices a row edited, added or removed behind the platform's back.
 """
 
 import hashlib
@@ -16,10 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from kuzbass import ledger
 from kuzbass.democracy import Constitution, MotionKind, VotingMethod
 from kuzbass.platform.ledger.models import Sealed
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 class CouncilKind(models.TextChoices):
@@ -82,16 +77,6 @@ class Council(Sealed):
             "constitution_threshold": self.constitution_threshold,
         }
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "slug": self.slug,
-            "kind": self.kind,
-            "open_signup": self.open_signup,
-            "constitution": self.constitution_dict(),
-            "delegate_seats": self.delegate_seats,
-        }
-
 
 class Affiliation(Sealed):
     """A council's membership of a federation or of the congress."""
@@ -114,14 +99,6 @@ class Affiliation(Sealed):
 
     def __str__(self) -> str:
         return f"{self.member_council} in {self.body}"
-
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "body": self.body.slug,
-            "member_council": self.member_council.slug,
-            "admitted_at": _iso(self.admitted_at),
-            "ended_at": _iso(self.ended_at),
-        }
 
 
 class Role(models.TextChoices):
@@ -164,16 +141,6 @@ class Membership(Sealed):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) in {self.council}"
-
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "user": self.user.get_username(),
-            "council": self.council.slug,
-            "role": self.role,
-            "represents": self.represents.slug if self.represents else None,
-            "joined_at": _iso(self.joined_at),
-            "ended_at": _iso(self.ended_at),
-        }
 
 
 class Invitation(models.Model):
@@ -263,26 +230,6 @@ class Motion(Sealed):
     def __str__(self) -> str:
         return f"{self.council.slug} motion {self.number}: {self.title}"
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "council": self.council.slug,
-            "number": self.number,
-            "kind": self.kind,
-            "title": self.title,
-            "text": self.text,
-            "tabled_by": self.tabled_by.get_username(),
-            "tabled_at": _iso(self.tabled_at),
-            "status": self.status,
-            "decided_at": _iso(self.decided_at),
-            "demand": self.demand_id,
-            "demand_action": self.demand_action,
-            "responsible_body": self.responsible_body.slug if self.responsible_body else None,
-            "mandate": self.mandate_id,
-            "proposed_constitution": self.proposed_constitution,
-            "delegate_to": self.delegate_to.slug if self.delegate_to else None,
-            "mandate_instructions": self.mandate_instructions,
-        }
-
 
 class AmendmentStatus(models.TextChoices):
     PROPOSED = "proposed", _("proposed")
@@ -315,15 +262,6 @@ class Amendment(Sealed):
 
     def __str__(self) -> str:
         return f"amendment {self.number} to {self.motion}"
-
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "motion": self.motion_id,
-            "number": self.number,
-            "text": self.text,
-            "proposed_by": self.proposed_by.get_username(),
-            "status": self.status,
-        }
 
 
 class Comment(models.Model):
@@ -386,25 +324,12 @@ class Ballot(Sealed):
     def roll_names(self) -> list[str]:
         return sorted(self.roll.values_list("voter__username", flat=True))
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        snapshot: dict[str, Any] = {
-            "motion": self.motion_id,
-            "amendment": self.amendment_id,
-            "method": self.method,
-            "options": self.options,
-            "max_score": self.max_score,
-            "secret": self.secret,
-            "opens_at": _iso(self.opens_at),
-            "closes_at": _iso(self.closes_at),
-            "closed_at": _iso(self.closed_at),
-            "electorate": self.electorate,
-        }
-        if self.closed_at is not None:
-            snapshot["result"] = self.result
-            snapshot["carried"] = self.carried
-            snapshot["roll"] = self.roll_names()
-            snapshot["papers"] = self.papers_digest()
-        return snapshot
+    def ledger_covers(self) -> Any:
+        """A closed ballot answers for its roll and papers (sealed as sets, not one by one, so
+        that no event links a paper to a voter)."""
+        if self.closed_at is None:
+            return None
+        return {"roll": self.roll_names(), "papers": self.papers_digest()}
 
 
 class VoterRoll(models.Model):
@@ -476,19 +401,6 @@ class Mandate(Sealed):
     def __str__(self) -> str:
         return f"{self.delegate} for {self.council}"
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "council": self.council.slug,
-            "delegate": self.delegate.get_username(),
-            "body": self.body.slug if self.body else None,
-            "instructions": self.instructions,
-            "election_ballot": self.election_ballot_id,
-            "started_at": _iso(self.started_at),
-            "ended_at": _iso(self.ended_at),
-            "end_reason": self.end_reason,
-            "ended_by": self.ended_by_id,
-        }
-
 
 class DemandStatus(models.TextChoices):
     RAISED = "raised", _("raised, awaiting the council's vote")
@@ -540,18 +452,6 @@ class Demand(Sealed):
     def __str__(self) -> str:
         return f"{self.council.slug} demand {self.number}: {self.title}"
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "council": self.council.slug,
-            "number": self.number,
-            "title": self.title,
-            "description": self.description,
-            "category": self.category,
-            "raised_by": self.raised_by.get_username(),
-            "status": self.status,
-            "responsible_body": self.responsible_body.slug if self.responsible_body else None,
-        }
-
 
 class DemandStatusChange(Sealed):
     """One step of a demand's public history."""
@@ -575,13 +475,3 @@ class DemandStatusChange(Sealed):
 
     def __str__(self) -> str:
         return f"{self.demand} → {self.status}"
-
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "demand": self.demand_id,
-            "status": self.status,
-            "reason": self.reason,
-            "motion": self.motion_id,
-            "changed_by": self.changed_by.get_username() if self.changed_by else None,
-            "changed_at": _iso(self.changed_at),
-        }

@@ -5,3 +5,8 @@ class LedgerConfig(AppConfig):
     name = "kuzbass.platform.ledger"
     label = "ledger"
     verbose_name = "Public ledger"
+
+    def ready(self) -> None:
+        from kuzbass.platform.ledger.rows import connect_signals
+
+        connect_signals()

@@ -9,17 +9,18 @@ from kuzbass import ledger
 
 
 class Sealed(models.Model):
-    """A row that ledger events seal: its ``ledger_snapshot`` is what verification recomputes.
+    """A model whose rows are sealed together with content kept in other tables.
 
-    The snapshot must change only through the services, each change being sealed again by the
-    event that records it.
+    Every row of the platform's tables is sealed column by column (:mod:`.rows`); a model that
+    also answers for rows the ledger does not seal one by one (a ballot for its papers) returns
+    them from ``ledger_covers``, and that value is part of the row's seal.
     """
 
     class Meta:
         abstract = True
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        raise NotImplementedError
+    def ledger_covers(self) -> Any:
+        return None
 
 
 class LedgerEvent(models.Model):
@@ -83,3 +84,26 @@ class LedgerHead(models.Model):
 
     def __str__(self) -> str:
         return f"ledger head at #{self.sequence}"
+
+
+class RowSeal(models.Model):
+    """The leaves one event sealed in one table: each row's key and 32-byte digest.
+
+    The event's payload carries the count and Merkle root of these leaves, so they cannot be
+    changed without breaking the chain; ``kuzbass ledger verify`` compares each row with its
+    latest leaf and names the row that differs.
+    """
+
+    sequence = models.PositiveBigIntegerField(db_index=True)
+    table = models.CharField(max_length=100)
+    keys = models.TextField()
+    digests = models.BinaryField()
+
+    class Meta:
+        ordering = ("sequence", "table")
+        constraints = (
+            models.UniqueConstraint(fields=["sequence", "table"], name="one_seal_per_table"),
+        )
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} seals {self.table}"

@@ -17,15 +17,6 @@ from kuzbass.platform.ledger.models import Sealed
 from kuzbass.platform.plans.content import PlanContent
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _number(value: float | None) -> str | None:
-    """Floats are sealed as their shortest round-trip text (canonical JSON has no floats)."""
-    return None if value is None else repr(float(value))
-
-
 class ProductKind(models.TextChoices):
     """Who supplies and who demands a product in the participatory rounds."""
 
@@ -55,9 +46,6 @@ class Product(Sealed):
     def __str__(self) -> str:
         return self.name
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {"name": self.name, "unit": self.unit, "kind": self.kind}
-
 
 class Resource(Sealed):
     """A natural resource (or labour of the whole economy) with the stock available per period."""
@@ -80,14 +68,6 @@ class Resource(Sealed):
 
     def __str__(self) -> str:
         return self.name
-
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "unit": self.unit,
-            "available": _number(self.available),
-            "kind": self.kind,
-        }
 
 
 class Technique(Sealed):
@@ -121,19 +101,6 @@ class Technique(Sealed):
 
     def __str__(self) -> str:
         return self.name
-
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "workplace": self.workplace.slug,
-            "product": self.product.name,
-            "output": _number(self.output),
-            "labour": _number(self.labour),
-            "capacity": _number(self.capacity),
-            "norm_hours": _number(self.norm_hours),
-            "active": self.active,
-            "inputs": sorted([i.item, _number(i.quantity)] for i in self.inputs.all()),
-        }
 
 
 class TechniqueInput(models.Model):
@@ -188,16 +155,6 @@ class Need(Sealed):
     def __str__(self) -> str:
         return f"{self.council.slug} needs {self.quantity:g} {self.product.name}"
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "council": self.council.slug,
-            "product": self.product.name,
-            "use": self.use,
-            "quantity": _number(self.quantity),
-            "demand": self.demand_id,
-            "withdrawn_at": _iso(self.withdrawn_at),
-        }
-
 
 class MatterKind(models.TextChoices):
     NORMS = "norms", _("norms of a workplace")
@@ -228,16 +185,6 @@ class PlanMatter(Sealed):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} before {self.council.slug} (motion {self.motion_id})"
-
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "motion": self.motion_id,
-            "council": self.council.slug,
-            "kind": self.kind,
-            "content": self.content,
-            "version": self.version_id,
-            "applied_at": _iso(self.applied_at),
-        }
 
 
 class VersionStatus(models.TextChoices):
@@ -314,18 +261,6 @@ class PlanVersion(Sealed):
             )
         return super().delete(*args, **kwargs)
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "congress": self.congress.slug,
-            "number": self.number,
-            "status": self.status,
-            "mode": self.mode,
-            "round": self.participatory_round_id,
-            "content_hash": self.content_hash,
-            "adopted_at": _iso(self.adopted_at),
-            "adopted_by": self.adopted_by_id,
-        }
-
 
 class ParticipatoryRound(Sealed):
     """One round of participatory iteration: the prices published, the deadline, the outcome.
@@ -367,22 +302,6 @@ class ParticipatoryRound(Sealed):
     def __str__(self) -> str:
         return f"round {self.number} of series {self.series}"
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "congress": self.congress.slug,
-            "series": self.series,
-            "number": self.number,
-            "opened_at": _iso(self.opened_at),
-            "deadline": _iso(self.deadline),
-            "closed_at": _iso(self.closed_at),
-            "balanced": self.balanced,
-            "final": self.final,
-        }
-
-
-def _numbers(lines: dict[str, float]) -> dict[str, str | None]:
-    return {good: _number(quantity) for good, quantity in sorted(lines.items())}
-
 
 class Proposal(Sealed):
     """A council's standing proposal in the participatory rounds, replaced by each revision.
@@ -413,14 +332,3 @@ class Proposal(Sealed):
     def __str__(self) -> str:
         return f"proposal of {self.council.slug}"
 
-    def ledger_snapshot(self) -> dict[str, Any]:
-        return {
-            "council": self.council.slug,
-            "outputs": _numbers(self.outputs),
-            "inputs": _numbers(self.inputs),
-            "hours": _numbers(self.hours),
-            "needs": _numbers(self.needs),
-            "budget": _number(self.budget),
-            "round": self.participatory_round_id,
-            "submitted_at": _iso(self.submitted_at),
-        }

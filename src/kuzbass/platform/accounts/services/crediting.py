@@ -26,7 +26,7 @@ from kuzbass.platform.accounts.models import (
 from kuzbass.platform.accounts.services.balances import account_for
 from kuzbass.platform.accounts.services.deductions import current_deductions
 from kuzbass.platform.core import clock
-from kuzbass.platform.ledger.services import append_event, lock_ledger
+from kuzbass.platform.ledger.services import append_event, lock_ledger, touched_query
 
 CREDIT_CHUNK = 250_000
 
@@ -78,6 +78,8 @@ def _open_accounts(low: int, high: int) -> None:
     registrations with ids from ``low`` to ``high`` will credit (an unused account is empty)."""
     registration, account = _table(HourRegistration), _table(Account)
     with transaction.atomic(), connection.cursor() as cursor:
+        lock_ledger()
+        before = Account.objects.aggregate(last=Max("pk"))["last"] or 0
         for kind, column, owner in (
             (AccountKind.MEMBER, "worker_id", "user_id"),
             (AccountKind.WORKPLACE, "workplace_id", "council_id"),
@@ -89,6 +91,10 @@ def _open_accounts(low: int, high: int) -> None:
                 f"ON CONFLICT (kind, {owner}) WHERE {owner} IS NOT NULL DO NOTHING",
                 [kind.value, clock.now(), low, high],
             )
+        opened = Account.objects.filter(pk__gt=before)
+        if opened.exists():
+            touched_query(opened)
+            append_event("accounts.opened", {"accounts": opened.count()})
         if connection.vendor == "postgresql":
             # Fresh statistics for the accounts just opened: PostgreSQL plans its reference
             # checks once per session, and a plan made while the table was small would scan it
@@ -173,6 +179,7 @@ def _credit_chunk(low: int, high: int, deductions: Deductions) -> tuple[int, int
         if credited == 0:
             transaction.set_rollback(True)
             return 0, 0
+        touched_query(Transfer.objects.filter(batch=batch))
         append_event(
             "hours.credited_batch",
             {

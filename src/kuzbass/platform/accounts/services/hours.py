@@ -29,7 +29,7 @@ from kuzbass.platform.core.checks import check_council_kind, check_hours, check_
 from kuzbass.platform.core.errors import InvalidInputError, NotAllowedError, RefusedError
 from kuzbass.platform.core.permissions import active_membership, require_officer
 from kuzbass.platform.councils.models import Council, CouncilKind
-from kuzbass.platform.ledger.services import append_event, lock_ledger
+from kuzbass.platform.ledger.services import append_event, lock_ledger, touched
 
 MOST_HOURS_PER_REGISTRATION = Decimal(24 * 31)
 
@@ -243,6 +243,7 @@ def register_sheet(
             field="key",
         )
     HourRegistration.objects.bulk_create(rows, batch_size=5000)
+    touched(HourRegistration, [row.pk for row in rows])
     digest = hashlib.sha256(
         ledger.canonical_json(
             sorted(
@@ -271,7 +272,9 @@ def confirm_all_hours(actor: Visitor) -> int:
     lock_ledger()
     actor = require_user(actor)
     waiting = HourRegistration.objects.filter(worker=actor, confirmed_at__isnull=True)
+    pks = list(waiting.values_list("pk", flat=True))
     count = waiting.update(confirmed_at=clock.now())
+    touched(HourRegistration, pks)
     if count:
         append_event("hours.confirmed", {"worker": actor.get_username(), "registrations": count})
     return count

@@ -23,7 +23,7 @@ from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.councils.models import Council, CouncilKind, Demand, DemandStatus, Motion
 from kuzbass.platform.councils.services import table_motion
 from kuzbass.platform.councils.services.demands import set_demand_status
-from kuzbass.platform.ledger.services import append_event, lock_ledger
+from kuzbass.platform.ledger.services import append_event, lock_ledger, touched
 from kuzbass.platform.plans.models import (
     MatterKind,
     ParticipatoryRound,
@@ -317,6 +317,7 @@ def apply_matter(matter: PlanMatter) -> None:
         PlanVersion.objects.filter(pk=version.pk).update(
             status=version.status, adopted_at=moment, adopted_by=matter.motion
         )
+        touched(PlanVersion, [version.pk])
         matter.applied_at = moment
         matter.save(update_fields=["applied_at"])
         _end_series(version, moment)

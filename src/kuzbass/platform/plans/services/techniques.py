@@ -33,7 +33,7 @@ from kuzbass.platform.core.checks import (
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.core.permissions import require_officer
 from kuzbass.platform.councils.models import Council, CouncilKind
-from kuzbass.platform.ledger.services import append_event, lock_ledger
+from kuzbass.platform.ledger.services import append_event, lock_ledger, touched
 from kuzbass.platform.plans import assembly
 from kuzbass.platform.plans.models import Product, Resource, Technique, TechniqueInput
 from kuzbass.platform.plans.services.catalogue import CATALOGUE_PREFIX
@@ -129,6 +129,7 @@ def _store_techniques(
         )
         for technique in new:
             technique.pk = ids[technique.name]
+    touched(Technique, [t.pk for t in stored])
     TechniqueInput.objects.filter(technique__in=[t.pk for t in stored]).delete()
     inputs = [
         TechniqueInput(
@@ -143,6 +144,7 @@ def _store_techniques(
         if item != LABOUR
     ]
     TechniqueInput.objects.bulk_create(inputs, batch_size=5000)
+    touched(TechniqueInput, [i.pk for i in inputs])
     return list(
         Technique.objects.filter(pk__in=[t.pk for t in stored])
         .select_related("workplace", "product")
