@@ -5,6 +5,7 @@ from typing import Any
 
 from django.test import Client
 
+from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import Mandate
 
 
@@ -83,6 +84,8 @@ def test_a_council_decides_through_the_api(
         )
         assert response.status_code == 201, (name, response.content)
         receipts[name] = response.json()["receipt"]
+    assert Session().get(f"/api/ballots/{ballot_id}").json()["state"] == "closing"
+    assert services.close_due_ballots() == 1  # what the task worker does: the whole roll voted
     result = Session().get(f"/api/ballots/{ballot_id}").json()
     assert result["closed_at"] is not None and result["tally"]["winners"] == ["dmitri"]
     assert result["tally"]["pairwise"]["preferences"]["dmitri"]["anna"] == 4

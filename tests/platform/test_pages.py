@@ -208,7 +208,10 @@ def test_officer_opens_a_ballot_from_the_page_and_closing_shows_the_chart(
     services.cast_vote(brigade["members"][1], ballot, "yes")
     services.cast_vote(brigade["members"][2], ballot, "no")
     clock(timedelta(hours=2))
-    html = Client().get(f"/motions/{motion.pk}/").content.decode()  # closes lazily when viewed
+    html = Client().get(f"/motions/{motion.pk}/").content.decode()
+    assert "Closing" in html and 'id="result-' not in html  # a page view closes nothing
+    assert services.close_due_ballots() == 1  # the task worker's job
+    html = Client().get(f"/motions/{motion.pk}/").content.decode()
     assert 'id="result-' in html and "Carried" in html
     assert f'id="chart-{ballot.pk}"' in html
     assert "ballot.closed" in html

@@ -20,6 +20,8 @@ Switches, all environment variables (README.md, "Running it for real"):
 - ``KUZBASS_PASSWORD_CHECKS`` (1): password hashes run at once on the machine (all server
   processes sharing the data folder); more logins at the same moment get 429 at once
   (``core.passwords``).
+- ``KUZBASS_DUE_SECONDS`` (10): how often the task worker looks for things due without a time
+  booked for them (a ballot whose whole roll has voted); closing times are booked exactly.
 
 The Content-Security-Policy is always on: scripts come from this site's files only (no inline
 script, no eval); inline styles are allowed, as plotly.js writes its own while drawing.
@@ -85,6 +87,8 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "kuzbass.platform.core",
     "kuzbass.platform.ledger",
     "kuzbass.platform.councils",
@@ -199,6 +203,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Background tasks (closing ballots at their time): a queue table in the platform's own database,
+# worked by ``db_worker``, which ``kuzbass serve`` starts (``core.tasks``).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+KUZBASS_DUE_SECONDS = max(1, _whole_number("KUZBASS_DUE_SECONDS", 10))
 KUZBASS_PASSWORD_CHECKS = max(1, _whole_number("KUZBASS_PASSWORD_CHECKS", 1))
 
 # Login throttling (django-axes, counting in the database so every server process agrees):

@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 from ninja.utils import check_csrf
 
@@ -133,6 +133,7 @@ class BallotOut(Schema):
     opens_at: datetime
     closes_at: datetime
     closed_at: datetime | None
+    state: str = Field(description="scheduled, open, closing (due; the worker closes it) or closed")
     voted: int
     electorate: int | None
     carried: bool | None
@@ -151,6 +152,7 @@ class BallotOut(Schema):
             opens_at=ballot.opens_at,
             closes_at=ballot.closes_at,
             closed_at=ballot.closed_at,
+            state=services.ballot_state(ballot),
             voted=ballot.roll.count(),
             electorate=ballot.electorate,
             carried=ballot.carried,
@@ -529,7 +531,7 @@ def create_ballot(request: HttpRequest, motion_id: int, body: BallotIn) -> Any:
 
 
 def _ballot(ballot_id: int) -> Ballot:
-    return services.settle(get_object_or_404(Ballot, pk=ballot_id))
+    return get_object_or_404(Ballot, pk=ballot_id)
 
 
 @router.get("/ballots/{ballot_id}", response={200: BallotOut, 404: Problem}, tags=["ballots"])

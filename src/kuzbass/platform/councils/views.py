@@ -288,6 +288,8 @@ def _ballot_view(request: HttpRequest, ballot: Ballot, **extra: Any) -> dict[str
         "voted": voted,
         "can_vote": eligible and not voted and ballot.is_open_at(now),
         "not_yet_open": ballot.opens_at > now,
+        # Due but not yet closed by the worker: shown as closing, never closed by a page view.
+        "closing": ballot.closed_at is None and services.closing_reason(ballot) is not None,
         "turnout": ballot.roll.count(),
         "vote_form": forms.VoteForm(ballot, prefix=f"b{ballot.pk}"),
         "chart": _chart(ballot),
@@ -319,10 +321,9 @@ def motion_detail(
     motion = get_object_or_404(Motion.objects.select_related("council", "tabled_by"), pk=motion_id)
     replaced = extra.pop("replaced_ballots", {})
     ballots = [
-        replaced.get(ballot.pk) or _ballot_view(request, services.settle(ballot))
+        replaced.get(ballot.pk) or _ballot_view(request, ballot)
         for ballot in motion.ballots.select_related("amendment").order_by("opens_at")
     ]
-    motion.refresh_from_db()
     membership = active_membership(request.user, motion.council)
     context = {
         "motion": motion,
@@ -453,9 +454,7 @@ def vote(request: HttpRequest, ballot_id: int) -> HttpResponse:
 
 def ballot_detail(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """Results: the tally with quorum and threshold, the chart, the roll and every paper."""
-    ballot = services.settle(
-        get_object_or_404(Ballot.objects.select_related("motion__council"), pk=ballot_id)
-    )
+    ballot = get_object_or_404(Ballot.objects.select_related("motion__council"), pk=ballot_id)
     papers = (
         ballot.papers.select_related("voter").order_by("receipt_hash")
         if ballot.closed_at

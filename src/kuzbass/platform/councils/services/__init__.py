@@ -10,6 +10,7 @@ callers write ``services.cast_vote(...)``; each lives in its noun's module.
 
 from kuzbass.platform.councils.services.ballots import (
     Receipt,
+    ballot_state,
     cast_vote,
     close_ballot,
     close_due_ballots,
@@ -40,6 +41,7 @@ __all__ = [
     "accept_invitation",
     "affiliate",
     "appoint_officer",
+    "ballot_state",
     "cast_vote",
     "close_ballot",
     "close_due_ballots",

@@ -23,7 +23,7 @@ from kuzbass.democracy import (
     validate_ballot,
 )
 from kuzbass.platform import statements
-from kuzbass.platform.core import clock
+from kuzbass.platform.core import clock, tasks
 from kuzbass.platform.core.actors import Actor, Visitor, require_user
 from kuzbass.platform.core.checks import BALLOT_OPTIONS, check_count, check_text
 from kuzbass.platform.core.errors import (
@@ -211,6 +211,7 @@ def open_ballot(
         },
         seals=[ballot, motion],
     )
+    tasks.wake_at(ballot.closes_at)
     return ballot
 
 
@@ -319,6 +320,17 @@ def closing_reason(ballot: Ballot) -> str | None:
     return None
 
 
+def ballot_state(ballot: Ballot) -> str:
+    """scheduled, open, closing (due, waiting for the worker to close it) or closed.
+
+    Reading it never closes anything: only the worker, ``close-due`` or a POST close does."""
+    if ballot.closed_at is not None:
+        return "closed"
+    if closing_reason(ballot) is not None:
+        return "closing"
+    return "scheduled" if clock.now() < ballot.opens_at else "open"
+
+
 def close_ballot(ballot: Ballot) -> Ballot:
     """Close and tally a ballot whose time is up or whose whole roll has voted."""
     with transaction.atomic():
@@ -347,11 +359,15 @@ def settle(ballot: Ballot) -> Ballot:
 
 
 def close_due_ballots() -> int:
-    """Close every ballot past its closing time; returns how many were closed."""
+    """Close every ballot that is due (time up, or its whole roll voted); returns how many.
+
+    The task worker runs this (a ``core.due`` job), as does ``kuzbass platform close-due``."""
     closed = 0
-    for ballot in Ballot.objects.filter(closed_at__isnull=True, closes_at__lte=clock.now()):
-        close_ballot(ballot)
-        closed += 1
+    started = Ballot.objects.filter(closed_at__isnull=True, opens_at__lte=clock.now())
+    for ballot in started.order_by("closes_at"):
+        if closing_reason(ballot) is not None:
+            close_ballot(ballot)
+            closed += 1
     return closed
 
 
