@@ -481,3 +481,41 @@ def test_federation_seats_follow_the_members(
         )
     with pytest.raises(errors.InvalidInputError, match="only a federation or congress"):
         make_council("pit-two", delegate_seats=2)
+
+
+def test_a_ballot_is_decided_by_the_constitution_in_force_when_it_opened(
+    brigade: dict[str, Any], open_motion: Any
+) -> None:
+    council, officer, members = brigade["council"], brigade["officer"], brigade["members"]
+    voters = [*members, officer]
+    _, running = open_motion(council, members[0], officer, title="Hot water")
+    stricter = {**council.constitution_dict(), "ordinary_threshold": "3/4"}
+    _, change = open_motion(
+        council, members[1], officer, kind="constitution", proposed_constitution=stricter
+    )
+    for voter in voters:
+        services.cast_vote(voter, change, "yes")
+    services.settle(change)
+    council.refresh_from_db()
+    assert council.ordinary_threshold == "3/4"
+
+    def three_to_two(ballot: Ballot) -> Ballot:
+        for voter, choice in zip(voters, ["yes", "yes", "yes", "no", "no"], strict=True):
+            services.cast_vote(voter, ballot, choice)
+        return services.settle(ballot)
+
+    # 3 of 5 is more than the half in force when it opened, though less than 3/4 now
+    assert three_to_two(running).carried is True
+    opened = LedgerEvent.objects.get(kind="ballot.opened", payload__ballot=running.pk)
+    assert opened.payload["constitution"]["ordinary_threshold"] == "1/2"
+    assert opened.payload["electorate"] == 5
+    # a ballot opened after the change is held to the new threshold
+    _, later = open_motion(council, members[0], officer, title="Hot water again")
+    assert three_to_two(later).carried is False
+    assert (
+        LedgerEvent.objects.get(kind="ballot.opened", payload__ballot=later.pk).payload[
+            "constitution"
+        ]
+        == stricter
+    )
+    assert verify_database().ok

@@ -365,12 +365,25 @@ class Ballot(Sealed):
     electorate = models.PositiveIntegerField(_("electorate"), null=True, blank=True)
     result = models.JSONField(_("tally"), null=True, blank=True)
     carried = models.BooleanField(null=True, blank=True)
+    constitution = models.JSONField(
+        _("constitution"),
+        null=True,
+        blank=True,
+        help_text=_("The council's quorum and thresholds when the ballot opened, frozen for it."),
+    )
 
     class Meta:
         ordering = ("-opens_at",)
 
     def __str__(self) -> str:
         return f"ballot {self.pk} on {self.motion}"
+
+    def rules(self) -> Constitution:
+        """The constitution this ballot is decided by: the one in force when it opened (ballots
+        from before constitutions were frozen fall back to the council's)."""
+        if self.constitution is None:
+            return self.motion.council.constitution()
+        return Constitution.from_dict(self.constitution)
 
     def is_open_at(self, moment: Any) -> bool:
         return self.closed_at is None and self.opens_at <= moment < self.closes_at
@@ -399,6 +412,8 @@ class Ballot(Sealed):
             "closed_at": _iso(self.closed_at),
             "electorate": self.electorate,
         }
+        if self.constitution is not None:
+            snapshot["constitution"] = self.constitution
         if self.closed_at is not None:
             snapshot["result"] = self.result
             snapshot["carried"] = self.carried

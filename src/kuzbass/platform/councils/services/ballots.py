@@ -160,7 +160,10 @@ def open_ballot(
     max_score: int = 5,
     amendment: Amendment | None = None,
 ) -> Ballot:
-    """An officer puts a motion (or an amendment to it) to the vote."""
+    """An officer puts a motion (or an amendment to it) to the vote.
+
+    The council's constitution as it stands now is frozen into the ballot and its event: a
+    constitution changed while the ballot runs applies to later ballots only."""
     actor = require_user(actor)
     lock_ledger()
     require_officer(actor, motion.council)
@@ -189,6 +192,7 @@ def open_ballot(
         opens_at=opens_at,
         closes_at=closes_at,
         opened_by=actor,
+        constitution=motion.council.constitution_dict(),
     )
     if ballot.opens_at <= moment:
         # The roll closes when the ballot opens, so its size is final from now on; stored, it
@@ -208,6 +212,8 @@ def open_ballot(
             "opens_at": ballot.opens_at.isoformat(),
             "closes_at": ballot.closes_at.isoformat(),
             "opened_by": actor.get_username(),
+            "constitution": ballot.constitution,
+            "electorate": ballot.electorate,
         },
         seals=[ballot, motion],
     )
@@ -382,7 +388,7 @@ def _tally(ballot: Ballot, *, reason: str) -> None:
         ballot.options,
         contents,
         electorate=electorate,
-        constitution=council.constitution(),
+        constitution=ballot.rules(),
         kind=kind,
         max_score=ballot.max_score,
     )
