@@ -6,7 +6,7 @@ from typing import Any
 from django.test import Client
 
 from kuzbass.platform.councils import services
-from kuzbass.platform.councils.models import Mandate
+from kuzbass.platform.councils.models import BallotPaper, Mandate
 
 
 class Session:
@@ -91,8 +91,10 @@ def test_a_council_decides_through_the_api(
     assert result["tally"]["pairwise"]["preferences"]["dmitri"]["anna"] == 4
     published = Session().get(f"/api/ballots/{ballot_id}/papers").json()
     assert published["roll"] == sorted(voters) and len(published["papers"]) == 6
+    assert all(paper["receipt_hash"] is None for paper in published["papers"])
+    assert BallotPaper.hash_receipt(receipts["vera"]) in published["receipts"]
     mine = Session().get(f"/api/receipts/{receipts['vera']}").json()
-    assert mine["content"] == ["dmitri", "anna"] and mine["voter"] is None
+    assert mine == {"ballot": ballot_id, "motion": motion_id, "counted": True}  # not the choice
 
     mandates = Session().get("/api/councils/ninth-brigade/mandates").json()
     assert [m["delegate"] for m in mandates] == ["dmitri"]

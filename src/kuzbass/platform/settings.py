@@ -146,7 +146,11 @@ def _databases() -> dict[str, dict[str, object]]:
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # secure_delete: deleted rows are overwritten, so a secret ballot's pool leaves no
+                # trace in free pages (councils.services.papers).
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+                ),
             },
             # A file, not shared-cache memory, so that test threads and the live server see
             # one database with ordinary locking.

@@ -438,8 +438,10 @@ class VoterRoll(models.Model):
 
 
 class BallotPaper(models.Model):
-    """A cast vote. In a secret ballot it carries no voter and no time, and a random key, so that
-    nothing stored links it to the roll; the voter's receipt code is stored only as a hash."""
+    """A counted vote. A secret ballot's papers are written here only at the close, all at once
+    and in a random order, from the pool of :class:`PendingPaper` (see ``services.papers``): no
+    voter, no time, a random key, so that neither a row id, nor the order of the rows, nor a
+    transaction id links a paper to the roll. The receipt code is stored only as a hash."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="papers")
@@ -455,6 +457,19 @@ class BallotPaper(models.Model):
     @staticmethod
     def hash_receipt(code: str) -> str:
         return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+class PendingPaper(models.Model):
+    """A secret ballot's paper while the ballot is open: the pool the close empties, shuffled,
+    into :class:`BallotPaper`, after which the database forgets these rows (``services.papers``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="pending_papers")
+    content = models.JSONField()
+    receipt_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"pending paper on ballot {self.ballot_id}"
 
 
 class MandateEnd(models.TextChoices):

@@ -22,7 +22,6 @@ from kuzbass.platform.core.permissions import active_membership, is_officer
 from kuzbass.platform.councils import forms, services
 from kuzbass.platform.councils.models import (
     Ballot,
-    BallotPaper,
     Council,
     Demand,
     DemandStatus,
@@ -455,18 +454,14 @@ def vote(request: HttpRequest, ballot_id: int) -> HttpResponse:
 def ballot_detail(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """Results: the tally with quorum and threshold, the chart, the roll and every paper."""
     ballot = get_object_or_404(Ballot.objects.select_related("motion__council"), pk=ballot_id)
-    papers = (
-        ballot.papers.select_related("voter").order_by("receipt_hash")
-        if ballot.closed_at
-        else BallotPaper.objects.none()
-    )
+    published = services.publication(ballot) if ballot.closed_at else None
     return render(
         request,
         "councils/ballot.html",
         {
             "b": _ballot_view(request, ballot),
             "motion": ballot.motion,
-            "papers": papers,
+            "published": published,
             "roll": ballot.roll_names(),
             "events": LedgerEvent.objects.filter(
                 kind__in=BALLOT_EVENTS, payload__ballot=ballot.pk
@@ -477,20 +472,16 @@ def ballot_detail(request: HttpRequest, ballot_id: int) -> HttpResponse:
 
 def receipt_check(request: HttpRequest) -> HttpResponse:
     form = forms.ReceiptForm(request.GET or None)
-    paper = None
+    ballot = None
     if form.is_valid():
-        paper = (
-            BallotPaper.objects.select_related("ballot__motion")
-            .filter(receipt_hash=BallotPaper.hash_receipt(form.cleaned_data["code"]))
-            .first()
-        )
-        if paper is None:
+        ballot = services.find_receipt(form.cleaned_data["code"])
+        if ballot is None:
             form.add_error("code", _("No ballot paper carries this receipt code."))
     return render(
         request,
         "councils/receipt.html",
-        {"form": form, "paper": paper},
-        status=404 if form.is_bound and paper is None else 200,
+        {"form": form, "ballot": ballot},
+        status=404 if form.is_bound and ballot is None else 200,
     )
 
 

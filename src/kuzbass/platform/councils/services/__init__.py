@@ -34,9 +34,11 @@ from kuzbass.platform.councils.services.members import (
     register_and_accept,
 )
 from kuzbass.platform.councils.services.motions import comment, propose_amendment, table_motion
+from kuzbass.platform.councils.services.papers import Publication, find_receipt, publication
 
 __all__ = [
     "IssuedInvitation",
+    "Publication",
     "Receipt",
     "accept_invitation",
     "affiliate",
@@ -51,11 +53,13 @@ __all__ = [
     "eligible_memberships",
     "enrol",
     "find_invitation",
+    "find_receipt",
     "found_council",
     "invite",
     "join_open_council",
     "open_ballot",
     "propose_amendment",
+    "publication",
     "put_demand_in_plan",
     "raise_demand",
     "register_and_accept",

@@ -1,7 +1,9 @@
 """Ballots: opening one on a motion, casting votes (one member, one vote), closing and tallying.
 
 The roll closes when a ballot opens: those who were members then may vote. In a secret ballot
-the paper carries no voter; the voter gets a receipt code whose hash is on the paper.
+the paper carries no voter and waits in a pool apart from the roll until the close counts the
+pool in a random order (``services.papers``); the voter gets a receipt code whose hash is on the
+paper and is published apart from the contents, so it proves the paper counted, not its choice.
 """
 
 import secrets
@@ -42,10 +44,12 @@ from kuzbass.platform.councils.models import (
     Membership,
     Motion,
     MotionStatus,
+    PendingPaper,
     VoterRoll,
 )
 from kuzbass.platform.councils.services.decisions import decide_amendment, decide_motion
 from kuzbass.platform.councils.services.delegates import check_free_seat
+from kuzbass.platform.councils.services.papers import count_pending
 from kuzbass.platform.ledger.services import append_event, lock_ledger
 
 MAJORITY_OPTIONS = list(MAJORITY_CHOICES)
@@ -223,11 +227,11 @@ def open_ballot(
 
 @dataclass(frozen=True)
 class Receipt:
-    """Returned to the voter once: the code proves their paper is in the published list."""
+    """Returned to the voter once: the code proves that their paper is counted, and, as it is
+    published apart from the papers' contents, not what it says."""
 
     ballot: Ballot
     code: str
-    content: Any
 
 
 def cast_vote(visitor: Visitor, ballot: Ballot | int, content: Any) -> Receipt:
@@ -304,15 +308,16 @@ def _record_vote(actor: Actor, ballot_id: int, content: Any) -> Receipt:
         raise InvalidInputError(f"ballot paper: {error}", field="content") from error
     statements.insert(VoterRoll(ballot=ballot, voter=actor))
     code = secrets.token_urlsafe(16)
-    statements.insert(
-        BallotPaper(
-            ballot=ballot,
-            content=normalized,
-            receipt_hash=BallotPaper.hash_receipt(code),
-            voter=None if ballot.secret else actor,
+    receipt_hash = BallotPaper.hash_receipt(code)
+    if ballot.secret:  # into the pool the close counts in a random order (services.papers)
+        statements.insert(
+            PendingPaper(ballot=ballot, content=normalized, receipt_hash=receipt_hash)
         )
-    )
-    return Receipt(ballot, code, normalized)
+    else:
+        statements.insert(
+            BallotPaper(ballot=ballot, content=normalized, receipt_hash=receipt_hash, voter=actor)
+        )
+    return Receipt(ballot, code)
 
 
 def closing_reason(ballot: Ballot) -> str | None:
@@ -381,6 +386,7 @@ def _tally(ballot: Ballot, *, reason: str) -> None:
     motion = Motion.objects.select_for_update().select_related("council").get(pk=ballot.motion_id)
     council = motion.council
     kind = MotionKind.ORDINARY if ballot.amendment_id else MotionKind(motion.kind)
+    count_pending(ballot)
     contents = list(ballot.papers.values_list("content", flat=True))
     electorate = electorate_size(ballot)
     result = tally(
