@@ -14,7 +14,7 @@ from django.test import Client
 
 from kuzbass.platform.core import errors
 from kuzbass.platform.councils import services
-from kuzbass.platform.councils.models import BallotPaper, Motion, VoterRoll
+from kuzbass.platform.councils.models import Motion, PendingPaper, VoterRoll
 from kuzbass.platform.ledger.models import LedgerEvent
 from kuzbass.platform.ledger.services import verify_database
 
@@ -63,7 +63,7 @@ def test_fifty_concurrent_votes_by_one_member_record_one(
     outcomes = run_together(SUBMISSIONS, vote)
     assert outcomes == {"recorded": 1, "you have already voted on this ballot": SUBMISSIONS - 1}
     assert VoterRoll.objects.filter(ballot=ballot, voter=voter).count() == 1
-    assert BallotPaper.objects.filter(ballot=ballot).count() == 1
+    assert PendingPaper.objects.filter(ballot=ballot).count() == 1
 
 
 def test_fifty_concurrent_http_votes_by_one_member_record_one(
@@ -99,7 +99,7 @@ def test_fifty_concurrent_http_votes_by_one_member_record_one(
         "409 you have already voted on this ballot": SUBMISSIONS - 1,
     }
     assert VoterRoll.objects.filter(ballot=ballot).count() == 1
-    assert BallotPaper.objects.filter(ballot=ballot).count() == 1
+    assert PendingPaper.objects.filter(ballot=ballot).count() == 1
 
 
 def test_concurrent_decisions_keep_one_unbroken_chain(brigade: dict[str, Any]) -> None:

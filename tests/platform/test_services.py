@@ -16,6 +16,7 @@ from kuzbass.platform.councils.models import (
     Mandate,
     Membership,
     Motion,
+    PendingPaper,
     VoterRoll,
 )
 from kuzbass.platform.ledger.models import LedgerEvent
@@ -79,10 +80,12 @@ def test_majority_motion_carried_with_tally_and_ledger(
     assert ballot.result["counts"] == {"yes": 3, "no": 1, "abstain": 1}
     assert ballot.result["quorum_met"] is True and ballot.electorate == 5
     assert motion.status == "carried" and ballot.carried is True
-    # each receipt finds its own paper, and only its hash is stored
+    # each receipt proves its paper counted, and only its hash is stored; no voter on a paper
     for receipt in receipts:
-        paper = BallotPaper.objects.get(receipt_hash=BallotPaper.hash_receipt(receipt.code))
-        assert paper.content == receipt.content and paper.voter is None
+        assert services.find_receipt(receipt.code) == ballot
+        assert not hasattr(receipt, "content")
+    assert not BallotPaper.objects.filter(ballot=ballot, voter__isnull=False).exists()
+    assert services.find_receipt("not a receipt") is None
     assert kinds()[-3:] == ["ballot.opened", "ballot.closed", "motion.decided"]
     closed = LedgerEvent.objects.get(kind="ballot.closed")
     assert closed.payload["tally"]["counts"]["yes"] == 3
@@ -394,7 +397,7 @@ def test_vote_failure_after_roll_leaves_no_roll_entry(
     insert = statements.insert
 
     def broken(obj: Any) -> None:
-        if isinstance(obj, BallotPaper):
+        if isinstance(obj, PendingPaper):
             raise RuntimeError("crash after the roll was written")
         insert(obj)
 
@@ -481,3 +484,41 @@ def test_federation_seats_follow_the_members(
         )
     with pytest.raises(errors.InvalidInputError, match="only a federation or congress"):
         make_council("pit-two", delegate_seats=2)
+
+
+def test_a_ballot_is_decided_by_the_constitution_in_force_when_it_opened(
+    brigade: dict[str, Any], open_motion: Any
+) -> None:
+    council, officer, members = brigade["council"], brigade["officer"], brigade["members"]
+    voters = [*members, officer]
+    _, running = open_motion(council, members[0], officer, title="Hot water")
+    stricter = {**council.constitution_dict(), "ordinary_threshold": "3/4"}
+    _, change = open_motion(
+        council, members[1], officer, kind="constitution", proposed_constitution=stricter
+    )
+    for voter in voters:
+        services.cast_vote(voter, change, "yes")
+    services.settle(change)
+    council.refresh_from_db()
+    assert council.ordinary_threshold == "3/4"
+
+    def three_to_two(ballot: Ballot) -> Ballot:
+        for voter, choice in zip(voters, ["yes", "yes", "yes", "no", "no"], strict=True):
+            services.cast_vote(voter, ballot, choice)
+        return services.settle(ballot)
+
+    # 3 of 5 is more than the half in force when it opened, though less than 3/4 now
+    assert three_to_two(running).carried is True
+    opened = LedgerEvent.objects.get(kind="ballot.opened", payload__ballot=running.pk)
+    assert opened.payload["constitution"]["ordinary_threshold"] == "1/2"
+    assert opened.payload["electorate"] == 5
+    # a ballot opened after the change is held to the new threshold
+    _, later = open_motion(council, members[0], officer, title="Hot water again")
+    assert three_to_two(later).carried is False
+    assert (
+        LedgerEvent.objects.get(kind="ballot.opened", payload__ballot=later.pk).payload[
+            "constitution"
+        ]
+        == stricter
+    )
+    assert verify_database().ok

@@ -18,7 +18,7 @@ from tests.platform.conftest import PASSWORD
 from tests.platform.test_concurrency import run_together
 from tests.platform.test_serve import free_port
 
-from kuzbass.platform.councils.models import BallotPaper, Motion, VoterRoll
+from kuzbass.platform.councils.models import Motion, PendingPaper, VoterRoll
 from kuzbass.platform.ledger.models import LedgerEvent
 from kuzbass.platform.ledger.services import verify_database
 
@@ -132,7 +132,7 @@ def test_two_servers_on_one_database_behave_as_one(
     refused = "409 you have already voted on this ballot"
     assert casts == {"201": len(members), refused: WRITES - len(members)}, casts
     assert VoterRoll.objects.filter(ballot=ballot).count() == len(members)
-    assert BallotPaper.objects.filter(ballot=ballot).count() == len(members)
+    assert PendingPaper.objects.filter(ballot=ballot).count() == len(members)
 
     before = LedgerEvent.objects.count()
 

@@ -9,7 +9,7 @@ from django.test import Client
 
 from kuzbass.platform.core import errors
 from kuzbass.platform.councils import services
-from kuzbass.platform.councils.models import BallotPaper, VoterRoll
+from kuzbass.platform.councils.models import BallotPaper, PendingPaper, VoterRoll
 
 
 def api_client(user: Any) -> Client:
@@ -46,7 +46,7 @@ def test_non_member_gets_403_with_reason(ballot: Any, make_user: Any) -> None:
     page.force_login(outsider)
     response = page.post(f"/ballots/{ballot.pk}/vote/", {f"b{ballot.pk}-choice": "yes"})
     assert response.status_code == 403
-    assert not VoterRoll.objects.exists() and not BallotPaper.objects.exists()
+    assert not VoterRoll.objects.exists() and not PendingPaper.objects.exists()
 
 
 def test_anonymous_vote_is_refused(ballot: Any) -> None:
@@ -65,7 +65,7 @@ def test_voting_twice_is_refused(ballot: Any, brigade: dict[str, Any]) -> None:
     second = post_json(client, f"/api/ballots/{ballot.pk}/votes", {"content": "no"})
     assert second.status_code == 409
     assert second.json()["detail"] == "you have already voted on this ballot"
-    assert BallotPaper.objects.get(ballot=ballot).content == "yes"
+    assert PendingPaper.objects.get(ballot=ballot).content == "yes"
 
 
 def test_voting_after_closing_is_refused(ballot: Any, brigade: dict[str, Any], clock: Any) -> None:
@@ -117,7 +117,7 @@ def test_malformed_ballot_is_refused_and_nothing_written(
     )
     assert response.status_code == 400
     assert message in response.json()["detail"] and response.json()["field"] == "content"
-    assert not VoterRoll.objects.exists() and not BallotPaper.objects.exists()
+    assert not VoterRoll.objects.exists() and not PendingPaper.objects.exists()
 
 
 def test_api_changes_need_the_csrf_token(ballot: Any, brigade: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 
 import getpass
 import os
+import subprocess
 import sys
 from functools import partial
 from pathlib import Path
@@ -87,7 +88,8 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Migrate the database, then serve the councils platform with gunicorn.
+    """Migrate the database, then serve the councils platform with gunicorn, and start the task
+    worker that closes ballots at their closing time (``kuzbass platform worker``).
 
     SQLite in the data folder (./var or KUZBASS_DATA_DIR) unless DATABASE_URL is set. Static files
     (htmx, plotly.js, the stylesheet) are collected into the data folder and served by whitenoise.
@@ -132,7 +134,12 @@ def serve(
 
     no_solver_banner()  # the workers plan; they inherit the silence
     console.print(f"serving on http://{host}:{port}/ with {workers} workers × {threads} threads")
-    Server().run()
+    task_worker = start_worker()
+    console.print(f"task worker (closes ballots on time): process {task_worker.pid}")
+    try:
+        Server().run()
+    finally:
+        stop_worker(task_worker)
 
 
 @ledger_app.command("verify")
@@ -326,3 +333,32 @@ def close_due() -> None:
 
     console.print(f"closed {services.close_due_ballots()} ballots")
     console.print(f"closed {close_due_rounds()} participatory rounds")
+
+
+@platform_app.command("worker")
+def worker(
+    interval: float = typer.Option(1.0, min=0.1, help="Seconds between looks at the queue."),
+) -> None:
+    """Run the task worker: closes ballots at their closing time and does whatever else falls
+    due (``kuzbass serve`` and ``kuzbass demo`` start one themselves)."""
+    existing_database()
+    from django.core.management import call_command
+
+    from kuzbass.platform.core import tasks
+
+    tasks.ensure_periodic()
+    call_command("db_worker", reload=False, interval=interval, verbosity=0)
+
+
+def start_worker() -> "subprocess.Popen[bytes]":
+    """The task worker as a child process of the server, with the server's environment."""
+    return subprocess.Popen([sys.executable, "-m", "kuzbass", "platform", "worker"])
+
+
+def stop_worker(process: "subprocess.Popen[bytes]") -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

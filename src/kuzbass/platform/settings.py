@@ -20,6 +20,8 @@ Switches, all environment variables (README.md, "Running it for real"):
 - ``KUZBASS_PASSWORD_CHECKS`` (1): password hashes run at once on the machine (all server
   processes sharing the data folder); more logins at the same moment get 429 at once
   (``core.passwords``).
+- ``KUZBASS_DUE_SECONDS`` (10): how often the task worker looks for things due without a time
+  booked for them (a ballot whose whole roll has voted); closing times are booked exactly.
 
 The Content-Security-Policy is always on: scripts come from this site's files only (no inline
 script, no eval); inline styles are allowed, as plotly.js writes its own while drawing.
@@ -85,6 +87,8 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "kuzbass.platform.core",
     "kuzbass.platform.ledger",
     "kuzbass.platform.councils",
@@ -142,7 +146,11 @@ def _databases() -> dict[str, dict[str, object]]:
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # secure_delete: deleted rows are overwritten, so a secret ballot's pool leaves no
+                # trace in free pages (councils.services.papers).
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+                ),
             },
             # A file, not shared-cache memory, so that test threads and the live server see
             # one database with ordinary locking.
@@ -202,6 +210,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "kuzbass.platform.staticfinders.HashedStaticFiles"},
 }
 
+# Background tasks (closing ballots at their time): a queue table in the platform's own database,
+# worked by ``db_worker``, which ``kuzbass serve`` starts (``core.tasks``).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+KUZBASS_DUE_SECONDS = max(1, _whole_number("KUZBASS_DUE_SECONDS", 10))
 KUZBASS_PASSWORD_CHECKS = max(1, _whole_number("KUZBASS_PASSWORD_CHECKS", 1))
 
 # Login throttling (django-axes, counting in the database so every server process agrees):

@@ -117,6 +117,10 @@ CATALOGUE: dict[str, EventKind] = _kinds(
             "opens_at": "ISO 8601",
             "closes_at": "ISO 8601",
             "opened_by": BY,
+            "constitution": "the council's quorum and thresholds when the ballot opened, frozen "
+            "for this ballot: later changes apply to later ballots only",
+            "electorate": "how many members are on the roll (closed at the opening), or null "
+            "for a ballot that opens later",
         },
     ),
     EventKind(

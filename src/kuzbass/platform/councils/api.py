@@ -11,16 +11,15 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 from ninja.utils import check_csrf
 
 from kuzbass.platform.core.api import ERRORS, Problem
-from kuzbass.platform.core.errors import RefusedError
+from kuzbass.platform.core.errors import NotFoundError, RefusedError
 from kuzbass.platform.councils import services
 from kuzbass.platform.councils.models import (
     Ballot,
-    BallotPaper,
     Council,
     Demand,
     Mandate,
@@ -133,6 +132,7 @@ class BallotOut(Schema):
     opens_at: datetime
     closes_at: datetime
     closed_at: datetime | None
+    state: str = Field(description="scheduled, open, closing (due; the worker closes it) or closed")
     voted: int
     electorate: int | None
     carried: bool | None
@@ -151,6 +151,7 @@ class BallotOut(Schema):
             opens_at=ballot.opens_at,
             closes_at=ballot.closes_at,
             closed_at=ballot.closed_at,
+            state=services.ballot_state(ballot),
             voted=ballot.roll.count(),
             electorate=ballot.electorate,
             carried=ballot.carried,
@@ -165,11 +166,13 @@ class VoteIn(Schema):
 class ReceiptOut(Schema):
     ballot: int
     receipt: str
-    content: Any
 
 
 class PaperOut(Schema):
-    receipt_hash: str
+    receipt_hash: str | None = Field(
+        description="In a named ballot; a secret one publishes the "
+        "receipt hashes apart, in `receipts`"
+    )
     content: Any
     voter: str | None
 
@@ -178,6 +181,13 @@ class PublishedBallot(Schema):
     ballot: int
     roll: list[str]
     papers: list[PaperOut]
+    receipts: list[str] = Field(description="A secret ballot's receipt hashes, sorted")
+
+
+class ReceiptCheck(Schema):
+    ballot: int
+    motion: int
+    counted: bool = Field(description="The ballot is closed and this paper is in its tally")
 
 
 class InvitationIn(Schema):
@@ -529,7 +539,7 @@ def create_ballot(request: HttpRequest, motion_id: int, body: BallotIn) -> Any:
 
 
 def _ballot(ballot_id: int) -> Ballot:
-    return services.settle(get_object_or_404(Ballot, pk=ballot_id))
+    return get_object_or_404(Ballot, pk=ballot_id)
 
 
 @router.get("/ballots/{ballot_id}", response={200: BallotOut, 404: Problem}, tags=["ballots"])
@@ -547,7 +557,7 @@ def get_ballot(request: HttpRequest, ballot_id: int) -> BallotOut:
 def vote(request: HttpRequest, ballot_id: int, body: VoteIn) -> Any:
     """Cast a vote; the receipt code in the answer is not stored and not shown again."""
     receipt = services.cast_vote(request.user, ballot_id, body.content)
-    return Status(201, ReceiptOut(ballot=ballot_id, receipt=receipt.code, content=receipt.content))
+    return Status(201, ReceiptOut(ballot=ballot_id, receipt=receipt.code))
 
 
 @router.post(
@@ -564,10 +574,12 @@ def close(request: HttpRequest, ballot_id: int) -> Any:
     "/ballots/{ballot_id}/papers", response={200: PublishedBallot, **ERRORS}, tags=["ballots"]
 )
 def papers(request: HttpRequest, ballot_id: int) -> Any:
-    """After the close: the roll and every paper by receipt hash, so voters can check theirs."""
+    """After the close: the roll, every paper's content and (secret ballot) the receipt hashes
+    apart from them, so that voters can check that theirs counted."""
     ballot = _ballot(ballot_id)
     if ballot.closed_at is None:
         raise RefusedError("the papers are published when the ballot closes")
+    published = services.publication(ballot)
     return Status(
         200,
         PublishedBallot(
@@ -575,25 +587,27 @@ def papers(request: HttpRequest, ballot_id: int) -> Any:
             roll=ballot.roll_names(),
             papers=[
                 PaperOut(
-                    receipt_hash=p.receipt_hash,
+                    receipt_hash=None if ballot.secret else p.receipt_hash,
                     content=p.content,
                     voter=p.voter.get_username() if p.voter else None,
                 )
-                for p in ballot.papers.select_related("voter").order_by("receipt_hash")
+                for p in published.papers
             ],
+            receipts=published.receipts,
         ),
     )
 
 
-@router.get("/receipts/{code}", response={200: PaperOut, 404: Problem}, tags=["ballots"])
+@router.get("/receipts/{code}", response={200: ReceiptCheck, 404: Problem}, tags=["ballots"])
 def check_receipt(request: HttpRequest, code: str) -> Any:
-    paper = get_object_or_404(BallotPaper, receipt_hash=BallotPaper.hash_receipt(code))
+    """Whether the paper carrying this receipt code is counted; never what it says."""
+    ballot = services.find_receipt(code)
+    if ballot is None:
+        raise NotFoundError("no ballot paper carries this receipt code")
     return Status(
         200,
-        PaperOut(
-            receipt_hash=paper.receipt_hash,
-            content=paper.content,
-            voter=paper.voter.get_username() if paper.voter else None,
+        ReceiptCheck(
+            ballot=ballot.pk, motion=ballot.motion_id, counted=ballot.closed_at is not None
         ),
     )
 

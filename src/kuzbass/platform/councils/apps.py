@@ -7,8 +7,12 @@ class CouncilsConfig(AppConfig):
     verbose_name = "Councils"
 
     def ready(self) -> None:
-        """Mount the councils' router on the platform's API before its URLs are built."""
+        """Mount the councils' router on the platform's API before its URLs are built, and
+        have the task worker close ballots that fall due."""
+        from kuzbass.platform.core import due
         from kuzbass.platform.core.api import api
         from kuzbass.platform.councils.api import router
+        from kuzbass.platform.councils.services import close_due_ballots
 
         api.add_router("/", router)
+        due.register(close_due_ballots)

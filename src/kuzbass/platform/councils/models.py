@@ -303,12 +303,25 @@ class Ballot(Sealed):
     electorate = models.PositiveIntegerField(_("electorate"), null=True, blank=True)
     result = models.JSONField(_("tally"), null=True, blank=True)
     carried = models.BooleanField(null=True, blank=True)
+    constitution = models.JSONField(
+        _("constitution"),
+        null=True,
+        blank=True,
+        help_text=_("The council's quorum and thresholds when the ballot opened, frozen for it."),
+    )
 
     class Meta:
         ordering = ("-opens_at",)
 
     def __str__(self) -> str:
         return f"ballot {self.pk} on {self.motion}"
+
+    def rules(self) -> Constitution:
+        """The constitution this ballot is decided by: the one in force when it opened (ballots
+        from before constitutions were frozen fall back to the council's)."""
+        if self.constitution is None:
+            return self.motion.council.constitution()
+        return Constitution.from_dict(self.constitution)
 
     def is_open_at(self, moment: Any) -> bool:
         return self.closed_at is None and self.opens_at <= moment < self.closes_at
@@ -348,8 +361,10 @@ class VoterRoll(models.Model):
 
 
 class BallotPaper(models.Model):
-    """A cast vote. In a secret ballot it carries no voter and no time, and a random key, so that
-    nothing stored links it to the roll; the voter's receipt code is stored only as a hash."""
+    """A counted vote. A secret ballot's papers are written here only at the close, all at once
+    and in a random order, from the pool of :class:`PendingPaper` (see ``services.papers``): no
+    voter, no time, a random key, so that neither a row id, nor the order of the rows, nor a
+    transaction id links a paper to the roll. The receipt code is stored only as a hash."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="papers")
@@ -365,6 +380,19 @@ class BallotPaper(models.Model):
     @staticmethod
     def hash_receipt(code: str) -> str:
         return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+class PendingPaper(models.Model):
+    """A secret ballot's paper while the ballot is open: the pool the close empties, shuffled,
+    into :class:`BallotPaper`, after which the database forgets these rows (``services.papers``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="pending_papers")
+    content = models.JSONField()
+    receipt_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"pending paper on ballot {self.ballot_id}"
 
 
 class MandateEnd(models.TextChoices):

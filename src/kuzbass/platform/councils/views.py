@@ -22,7 +22,6 @@ from kuzbass.platform.core.permissions import active_membership, is_officer
 from kuzbass.platform.councils import forms, services
 from kuzbass.platform.councils.models import (
     Ballot,
-    BallotPaper,
     Council,
     Demand,
     DemandStatus,
@@ -288,6 +287,8 @@ def _ballot_view(request: HttpRequest, ballot: Ballot, **extra: Any) -> dict[str
         "voted": voted,
         "can_vote": eligible and not voted and ballot.is_open_at(now),
         "not_yet_open": ballot.opens_at > now,
+        # Due but not yet closed by the worker: shown as closing, never closed by a page view.
+        "closing": ballot.closed_at is None and services.closing_reason(ballot) is not None,
         "turnout": ballot.roll.count(),
         "vote_form": forms.VoteForm(ballot, prefix=f"b{ballot.pk}"),
         "chart": _chart(ballot),
@@ -319,10 +320,9 @@ def motion_detail(
     motion = get_object_or_404(Motion.objects.select_related("council", "tabled_by"), pk=motion_id)
     replaced = extra.pop("replaced_ballots", {})
     ballots = [
-        replaced.get(ballot.pk) or _ballot_view(request, services.settle(ballot))
+        replaced.get(ballot.pk) or _ballot_view(request, ballot)
         for ballot in motion.ballots.select_related("amendment").order_by("opens_at")
     ]
-    motion.refresh_from_db()
     membership = active_membership(request.user, motion.council)
     context = {
         "motion": motion,
@@ -453,21 +453,15 @@ def vote(request: HttpRequest, ballot_id: int) -> HttpResponse:
 
 def ballot_detail(request: HttpRequest, ballot_id: int) -> HttpResponse:
     """Results: the tally with quorum and threshold, the chart, the roll and every paper."""
-    ballot = services.settle(
-        get_object_or_404(Ballot.objects.select_related("motion__council"), pk=ballot_id)
-    )
-    papers = (
-        ballot.papers.select_related("voter").order_by("receipt_hash")
-        if ballot.closed_at
-        else BallotPaper.objects.none()
-    )
+    ballot = get_object_or_404(Ballot.objects.select_related("motion__council"), pk=ballot_id)
+    published = services.publication(ballot) if ballot.closed_at else None
     return render(
         request,
         "councils/ballot.html",
         {
             "b": _ballot_view(request, ballot),
             "motion": ballot.motion,
-            "papers": papers,
+            "published": published,
             "roll": ballot.roll_names(),
             "events": LedgerEvent.objects.filter(
                 kind__in=BALLOT_EVENTS, payload__ballot=ballot.pk
@@ -478,20 +472,16 @@ def ballot_detail(request: HttpRequest, ballot_id: int) -> HttpResponse:
 
 def receipt_check(request: HttpRequest) -> HttpResponse:
     form = forms.ReceiptForm(request.GET or None)
-    paper = None
+    ballot = None
     if form.is_valid():
-        paper = (
-            BallotPaper.objects.select_related("ballot__motion")
-            .filter(receipt_hash=BallotPaper.hash_receipt(form.cleaned_data["code"]))
-            .first()
-        )
-        if paper is None:
+        ballot = services.find_receipt(form.cleaned_data["code"])
+        if ballot is None:
             form.add_error("code", _("No ballot paper carries this receipt code."))
     return render(
         request,
         "councils/receipt.html",
-        {"form": form, "paper": paper},
-        status=404 if form.is_bound and paper is None else 200,
+        {"form": form, "ballot": ballot},
+        status=404 if form.is_bound and ballot is None else 200,
     )
 
 

@@ -29,6 +29,8 @@ NOT_SEALED = {
     "auth.group_permissions": "as auth.group",
     "councils.voterroll": "covered by its ballot's seal at the close (who voted, as a set)",
     "councils.ballotpaper": "covered by its ballot's seal at the close (the papers' digest)",
+    "councils.pendingpaper": "a secret paper waiting for the close, apart from the roll; sealed "
+    "one by one it would be tied to its voter's cast; counted at the close, then in the digest",
 }
 """Tables of the sealed apps that are not sealed row by row, with the reason."""
 

@@ -10,6 +10,7 @@ callers write ``services.cast_vote(...)``; each lives in its noun's module.
 
 from kuzbass.platform.councils.services.ballots import (
     Receipt,
+    ballot_state,
     cast_vote,
     close_ballot,
     close_due_ballots,
@@ -33,13 +34,16 @@ from kuzbass.platform.councils.services.members import (
     register_and_accept,
 )
 from kuzbass.platform.councils.services.motions import comment, propose_amendment, table_motion
+from kuzbass.platform.councils.services.papers import Publication, find_receipt, publication
 
 __all__ = [
     "IssuedInvitation",
+    "Publication",
     "Receipt",
     "accept_invitation",
     "affiliate",
     "appoint_officer",
+    "ballot_state",
     "cast_vote",
     "close_ballot",
     "close_due_ballots",
@@ -49,11 +53,13 @@ __all__ = [
     "eligible_memberships",
     "enrol",
     "find_invitation",
+    "find_receipt",
     "found_council",
     "invite",
     "join_open_council",
     "open_ballot",
     "propose_amendment",
+    "publication",
     "put_demand_in_plan",
     "raise_demand",
     "register_and_accept",

@@ -1,7 +1,9 @@
 """Ballots: opening one on a motion, casting votes (one member, one vote), closing and tallying.
 
 The roll closes when a ballot opens: those who were members then may vote. In a secret ballot
-the paper carries no voter; the voter gets a receipt code whose hash is on the paper.
+the paper carries no voter and waits in a pool apart from the roll until the close counts the
+pool in a random order (``services.papers``); the voter gets a receipt code whose hash is on the
+paper and is published apart from the contents, so it proves the paper counted, not its choice.
 """
 
 import secrets
@@ -23,7 +25,7 @@ from kuzbass.democracy import (
     validate_ballot,
 )
 from kuzbass.platform import statements
-from kuzbass.platform.core import clock
+from kuzbass.platform.core import clock, tasks
 from kuzbass.platform.core.actors import Actor, Visitor, require_user
 from kuzbass.platform.core.checks import BALLOT_OPTIONS, check_count, check_text
 from kuzbass.platform.core.errors import (
@@ -42,10 +44,12 @@ from kuzbass.platform.councils.models import (
     Membership,
     Motion,
     MotionStatus,
+    PendingPaper,
     VoterRoll,
 )
 from kuzbass.platform.councils.services.decisions import decide_amendment, decide_motion
 from kuzbass.platform.councils.services.delegates import check_free_seat
+from kuzbass.platform.councils.services.papers import count_pending
 from kuzbass.platform.ledger.services import append_event, lock_ledger
 
 MAJORITY_OPTIONS = list(MAJORITY_CHOICES)
@@ -160,7 +164,10 @@ def open_ballot(
     max_score: int = 5,
     amendment: Amendment | None = None,
 ) -> Ballot:
-    """An officer puts a motion (or an amendment to it) to the vote."""
+    """An officer puts a motion (or an amendment to it) to the vote.
+
+    The council's constitution as it stands now is frozen into the ballot and its event: a
+    constitution changed while the ballot runs applies to later ballots only."""
     actor = require_user(actor)
     lock_ledger()
     require_officer(actor, motion.council)
@@ -189,6 +196,7 @@ def open_ballot(
         opens_at=opens_at,
         closes_at=closes_at,
         opened_by=actor,
+        constitution=motion.council.constitution_dict(),
     )
     if ballot.opens_at <= moment:
         # The roll closes when the ballot opens, so its size is final from now on; stored, it
@@ -208,19 +216,22 @@ def open_ballot(
             "opens_at": ballot.opens_at.isoformat(),
             "closes_at": ballot.closes_at.isoformat(),
             "opened_by": actor.get_username(),
+            "constitution": ballot.constitution,
+            "electorate": ballot.electorate,
         },
         seals=[ballot, motion],
     )
+    tasks.wake_at(ballot.closes_at)
     return ballot
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """Returned to the voter once: the code proves their paper is in the published list."""
+    """Returned to the voter once: the code proves that their paper is counted, and, as it is
+    published apart from the papers' contents, not what it says."""
 
     ballot: Ballot
     code: str
-    content: Any
 
 
 def cast_vote(visitor: Visitor, ballot: Ballot | int, content: Any) -> Receipt:
@@ -297,15 +308,16 @@ def _record_vote(actor: Actor, ballot_id: int, content: Any) -> Receipt:
         raise InvalidInputError(f"ballot paper: {error}", field="content") from error
     statements.insert(VoterRoll(ballot=ballot, voter=actor))
     code = secrets.token_urlsafe(16)
-    statements.insert(
-        BallotPaper(
-            ballot=ballot,
-            content=normalized,
-            receipt_hash=BallotPaper.hash_receipt(code),
-            voter=None if ballot.secret else actor,
+    receipt_hash = BallotPaper.hash_receipt(code)
+    if ballot.secret:  # into the pool the close counts in a random order (services.papers)
+        statements.insert(
+            PendingPaper(ballot=ballot, content=normalized, receipt_hash=receipt_hash)
         )
-    )
-    return Receipt(ballot, code, normalized)
+    else:
+        statements.insert(
+            BallotPaper(ballot=ballot, content=normalized, receipt_hash=receipt_hash, voter=actor)
+        )
+    return Receipt(ballot, code)
 
 
 def closing_reason(ballot: Ballot) -> str | None:
@@ -317,6 +329,17 @@ def closing_reason(ballot: Ballot) -> str | None:
     if moment >= ballot.opens_at and ballot.roll.count() >= electorate:
         return "every member on the roll has voted"
     return None
+
+
+def ballot_state(ballot: Ballot) -> str:
+    """scheduled, open, closing (due, waiting for the worker to close it) or closed.
+
+    Reading it never closes anything: only the worker, ``close-due`` or a POST close does."""
+    if ballot.closed_at is not None:
+        return "closed"
+    if closing_reason(ballot) is not None:
+        return "closing"
+    return "scheduled" if clock.now() < ballot.opens_at else "open"
 
 
 def close_ballot(ballot: Ballot) -> Ballot:
@@ -347,11 +370,15 @@ def settle(ballot: Ballot) -> Ballot:
 
 
 def close_due_ballots() -> int:
-    """Close every ballot past its closing time; returns how many were closed."""
+    """Close every ballot that is due (time up, or its whole roll voted); returns how many.
+
+    The task worker runs this (a ``core.due`` job), as does ``kuzbass platform close-due``."""
     closed = 0
-    for ballot in Ballot.objects.filter(closed_at__isnull=True, closes_at__lte=clock.now()):
-        close_ballot(ballot)
-        closed += 1
+    started = Ballot.objects.filter(closed_at__isnull=True, opens_at__lte=clock.now())
+    for ballot in started.order_by("closes_at"):
+        if closing_reason(ballot) is not None:
+            close_ballot(ballot)
+            closed += 1
     return closed
 
 
@@ -359,6 +386,7 @@ def _tally(ballot: Ballot, *, reason: str) -> None:
     motion = Motion.objects.select_for_update().select_related("council").get(pk=ballot.motion_id)
     council = motion.council
     kind = MotionKind.ORDINARY if ballot.amendment_id else MotionKind(motion.kind)
+    count_pending(ballot)
     contents = list(ballot.papers.values_list("content", flat=True))
     electorate = electorate_size(ballot)
     result = tally(
@@ -366,7 +394,7 @@ def _tally(ballot: Ballot, *, reason: str) -> None:
         ballot.options,
         contents,
         electorate=electorate,
-        constitution=council.constitution(),
+        constitution=ballot.rules(),
         kind=kind,
         max_score=ballot.max_score,
     )
