@@ -1,5 +1,6 @@
 """The engine on 2 MPI ranks (mpiexec in a subprocess) against the one-process engine."""
 
+import json
 import os
 import re
 import subprocess
@@ -157,3 +158,108 @@ def test_without_mpiexec_the_commands_never_import_mpi(parquet: Path, tmp_path: 
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_no_rank_reads_a_whole_table_of_names(parquet: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "small-groups"
+    folder.mkdir()
+    for file in parquet.iterdir():
+        (folder / file.name).write_bytes(file.read_bytes())
+    for stem in ("products", "techniques"):  # 6 row groups each, so a rank reads 3 of them
+        table = pq.read_table(parquet / f"{stem}.parquet")
+        pq.write_table(table, folder / f"{stem}.parquet", row_group_size=500)
+    script = (
+        "import json\n"
+        "from pathlib import Path\n"
+        "from kuzbass.distributed.ranks import Ranks\n"
+        "from kuzbass.distributed.rows import read_rows\n"
+        "ranks = Ranks()\n"
+        f"rows = read_rows(ranks, Path({str(folder)!r}), 'parquet', None)\n"
+        "reads = ranks.comm.gather([rows.read, rows.owned(ranks.rank).stop])\n"
+        "if ranks.root:\n"
+        "    print(json.dumps(reads))\n"
+    )
+    environment = {**os.environ, **MPI_ENVIRONMENT}
+    result = subprocess.run(
+        ["mpiexec", "-n", "2", sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=True,
+    )
+    reads = json.loads(result.stdout)
+    inputs = pq.ParquetFile(folder / "inputs.parquet").metadata.num_rows
+    assert [read["products"] for read, _ in reads] == [1500, 1500]
+    assert [read["techniques"] for read, _ in reads] == [1500, 1500]
+    assert sum(read["inputs"] for read, _ in reads) == inputs
+    assert all(read["inputs"] < inputs for read, _ in reads)
+    assert reads[-1][1] == 3000
+
+
+@pytest.fixture(scope="module")
+def two_makers(economy: Economy) -> Economy:
+    """The economy with a second technique for product p0005, which uses more of p0006."""
+    second = sp.lil_array(economy.input_coefficients[:, [5]])
+    second[6, 0] = second[6, 0] + 0.05
+    return Economy(
+        **{
+            **economy.__dict__,
+            "techniques": economy.techniques.append(pd.Index(["t-p0005-b"])),
+            "technique_product": np.append(economy.technique_product, 5),
+            "technique_output": np.append(economy.technique_output, 2.0),
+            "technique_capacity": np.append(economy.technique_capacity, np.inf),
+            "input_coefficients": sp.csc_array(sp.hstack([economy.input_coefficients, second])),
+            "resource_coefficients": sp.csc_array(
+                sp.hstack([economy.resource_coefficients, economy.resource_coefficients[:, [5]]])
+            ),
+        }
+    )
+
+
+def test_the_active_technique_named_on_two_ranks(
+    two_makers: Economy, on_ranks: Run, tmp_path: Path
+) -> None:
+    with mock.patch.object(canonical, "ROW_GROUP", GROUP):
+        two_makers.write(tmp_path / "two", "parquet")
+    result = on_ranks("values", "two", "--out", "x.csv")
+    assert result.returncode == 2
+    assert "product 'p0005' is made by several techniques (" in result.stderr
+    assert "'t-p0005-b'" in result.stderr
+    result = on_ranks("values", "two", "--out", "x.csv", "--active", "t-p0005-b")
+    assert result.returncode == 0, result.stderr
+    ours = pd.read_csv(tmp_path / "x.csv", index_col="product")["value"]
+    close(ours, labour_values(two_makers, ["t-p0005-b"]))
+    result = on_ranks("values", "two", "--active", "nothing")
+    assert "active technique 'nothing' is not a technique of this economy" in result.stderr
+
+
+def test_names_are_checked_across_ranks(parquet: Path, on_ranks: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "names"
+    folder.mkdir()
+    for file in parquet.iterdir():
+        (folder / file.name).write_bytes(file.read_bytes())
+    products = pq.read_table(parquet / "products.parquet")
+    names = products.column("product").to_pylist()
+    names[2500] = names[10]  # listed twice: the rows are read by different ranks
+    pq.write_table(products.set_column(0, "product", pa.array(names)), folder / "products.parquet")
+    inputs = pq.read_table(parquet / "inputs.parquet").to_pandas()
+    row = 3 * GROUP + 5  # read by the second rank
+    inputs["input"] = inputs["input"].astype(str)
+    inputs.loc[row, "input"] = "no-such-product"
+    pq.write_table(pa.Table.from_pandas(inputs), folder / "inputs.parquet", row_group_size=GROUP)
+    result = on_ranks("values", "names", "--out", "x.csv")
+    assert result.returncode == 2, result.stderr
+    assert "products.parquet row 2501: product 'p0010' is listed twice, first at row 11" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    names[2500] = "p2500"
+    pq.write_table(products.set_column(0, "product", pa.array(names)), folder / "products.parquet")
+    result = on_ranks("values", "names", "--out", "x.csv")
+    assert result.returncode == 2, result.stderr
+    assert (
+        f"inputs.parquet row {row + 1}: unknown input (neither product nor resource) "
+        f"'no-such-product' in column input"
+    ) in result.stderr
+    assert not (tmp_path / "x.csv").exists()

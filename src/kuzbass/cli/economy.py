@@ -13,7 +13,10 @@ from kuzbass.cli.app import app
 from kuzbass.distributed import launched_by_mpi, launcher_rank
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
+    import pyarrow as pa
 
     from kuzbass.economy.model import Economy
 
@@ -70,38 +73,58 @@ def _report(result: pd.Series | pd.DataFrame) -> None:
 
 def write_table(frame: pd.DataFrame, out: Path | None) -> None:
     """Write a result table as CSV (or Parquet by suffix) atomically, or print it as CSV."""
+    import pyarrow as pa
+
+    write_tables([pa.Table.from_pandas(frame, preserve_index=False)], out)
+
+
+def write_tables(parts: Iterable[pa.Table], out: Path | None) -> None:
+    """Write a result table given in parts (same columns) as ``write_table`` writes it, a part
+    at a time: an answer on MPI ranks is written without holding all its names at once."""
     import sys
 
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    plain = not any(
-        pc.any(pc.match_substring_regex(table.column(name).cast(pa.string()), '[,"\n\r]')).as_py()
-        for name, kind in zip(table.column_names, table.schema.types, strict=True)
-        if pa.types.is_string(kind) or pa.types.is_large_string(kind)
-    )
-    csv_options = pacsv.WriteOptions(
-        include_header=False, quoting_style="none" if plain else "needed"
-    )
-    header = (",".join(table.column_names) + "\n").encode()
+    def csv(part: pa.Table, sink: pa.NativeFile, first: bool) -> None:
+        if first:
+            sink.write((",".join(part.column_names) + "\n").encode())
+        style = "none" if _plain(part) else "needed"
+        pacsv.write_csv(part, sink, pacsv.WriteOptions(include_header=False, quoting_style=style))
+
     if out is None:
-        sink = pa.BufferOutputStream()
-        sink.write(header)
-        pacsv.write_csv(table, sink, csv_options)
-        sys.stdout.write(sink.getvalue().to_pybytes().decode())
+        for i, part in enumerate(parts):
+            buffer = pa.BufferOutputStream()
+            csv(part, buffer, i == 0)
+            sys.stdout.write(buffer.getvalue().to_pybytes().decode())
         sys.stdout.flush()
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     with files.replacing(out) as temporary:
         if out.suffix == ".parquet":
-            pq.write_table(table, temporary)
+            writer = None
+            for part in parts:
+                writer = writer or pq.ParquetWriter(temporary, part.schema)
+                writer.write_table(part)
+            if writer is not None:
+                writer.close()
         else:
             with pa.OSFile(str(temporary), "wb") as stream:
-                stream.write(header)
-                pacsv.write_csv(table, stream, csv_options)
+                for i, part in enumerate(parts):
+                    csv(part, stream, i == 0)
+
+
+def _plain(table: pa.Table) -> bool:
+    """Whether no text in the table needs quoting in CSV (then none is quoted)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return not any(
+        pc.any(pc.match_substring_regex(table.column(name).cast(pa.string()), '[,"\n\r]')).as_py()
+        for name, kind in zip(table.column_names, table.schema.types, strict=True)
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind)
+    )
 
 
 @app.command()
@@ -127,7 +150,7 @@ def values(economy: Path, out: Out = None, active: Active = None, format: Source
 
         on_ranks = commands.labour_values(economy, active, format and format.value)
         if on_ranks is not None:
-            write_table(on_ranks.rename_axis("product").reset_index(), out)
+            write_tables(on_ranks.parts(), out)
         return
     from kuzbass.planning.balances import labour_values
 
@@ -152,7 +175,7 @@ def output(
             economy, lambda: read_demand(demand), active, format and format.value
         )
         if on_ranks is not None:
-            write_table(on_ranks.rename_axis("product").reset_index(), out)
+            write_tables(on_ranks.parts(), out)
         return
     from kuzbass.planning.balances import gross_output
 

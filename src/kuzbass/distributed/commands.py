@@ -7,17 +7,20 @@ once, and the other ranks None. Problems are raised on rank 0 only (see ``Ranks.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import scipy.sparse as sp
 from mpi4py import MPI
 from rich.console import Console
 from threadpoolctl import threadpool_limits
 
+from kuzbass.distributed.names import ProductNames
 from kuzbass.distributed.ranks import Ranks
 from kuzbass.distributed.rows import Rows, read_rows
 from kuzbass.distributed.solve import DistributedSolve, solve, spectral_radius, system_matrix
@@ -30,7 +33,7 @@ from kuzbass.linalg import (
     NotProductiveError,
     self_consuming_cycle,
 )
-from kuzbass.planning.balances import demand_matrix, progress_bar
+from kuzbass.planning.balances import progress_bar
 
 if TYPE_CHECKING:
     from petsc4py import PETSc
@@ -39,10 +42,28 @@ T = TypeVar("T")
 TOLERANCE = 1e-10
 
 
-def labour_values(folder: Path, active: list[str] | None, fmt: str | None) -> pd.Series | None:
+@dataclass
+class Answer:
+    """An answer on rank 0: one value per product, in the products' order."""
+
+    values: np.ndarray
+    names: ProductNames
+    column: str
+    solved: DistributedSolve
+
+    def parts(self) -> Iterator[pa.Table]:
+        """The table product,COLUMN in parts, the names read back a part at a time."""
+        start = 0
+        for names in self.names.chunks():
+            values = pa.array(self.values[start : start + len(names)])
+            start += len(names)
+            yield pa.table({"product": names, self.column: values})
+
+
+def labour_values(folder: Path, active: list[str] | None, fmt: str | None) -> Answer | None:
     """v = v A + l on the ranks; the values by product on rank 0."""
 
-    def task(ranks: Ranks) -> pd.Series | None:
+    def task(ranks: Ranks) -> Answer | None:
         rows = _read(ranks, folder, fmt, active)
         labour = ranks.agree(lambda: _labour(rows), "looking for labour")
         return _solved(ranks, rows, labour, False, "labour values", "value")
@@ -55,10 +76,10 @@ def gross_output(
     demand: Callable[[], pd.Series],
     active: list[str] | None,
     fmt: str | None,
-) -> pd.Series | None:
+) -> Answer | None:
     """x = A x + d on the ranks, for the demand rank 0 reads; the output by product on rank 0."""
 
-    def task(ranks: Ranks) -> pd.Series | None:
+    def task(ranks: Ranks) -> Answer | None:
         rows = _read(ranks, folder, fmt, active)
         whole = ranks.agree(
             lambda: _demand(rows, demand) if ranks.root else None, "reading the demand"
@@ -83,19 +104,18 @@ def check(folder: Path, active: list[str] | None, fmt: str | None) -> Summary | 
             _raise_not_productive(ranks, rows, negated, -1.0)
         if not ranks.root:
             return None
-        economy = rows.economy
-        assert economy is not None
+        facts = rows.facts
         notes = [f"checked on {ranks}"]
-        if LABOUR not in economy.resources:
+        if LABOUR not in facts.resources:
             notes.append(f"note: no resource {LABOUR!r}, so no labour values")
         return Summary(
             products=rows.n,
-            techniques=economy.n_techniques,
-            resources=economy.n_resources,
+            techniques=facts.techniques,
+            resources=len(facts.resources),
             coefficients=rows.coefficients,
             spectral_radius=rho,
-            years=economy.years,
-            targets=0 if economy.targets is None else len(economy.targets),
+            years=facts.years,
+            targets=facts.targets,
             note="\n".join(notes),
         )
 
@@ -120,8 +140,26 @@ def _read(ranks: Ranks, folder: Path, fmt: str | None, active: list[str] | None)
 
 
 def _demand(rows: Rows, demand: Callable[[], pd.Series]) -> np.ndarray:
-    assert rows.economy is not None
-    return demand_matrix(rows.economy, demand())[0]
+    """The demand as a vector in the products' order, checked as the one-process engine does
+    (``demand_matrix``), with the names read back a part at a time."""
+    wanted = demand()
+    names = pa.array(wanted.index.astype(str)).cast(pa.large_string())
+    index = rows.names.indexes(names)
+    unknown = wanted.index[index < 0]
+    if len(unknown):
+        shown = ", ".join(repr(str(u)) for u in unknown[:10])
+        more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        raise EconomyError([f"demand for unknown products: {shown}{more}"])
+    if wanted.index.has_duplicates:
+        twice = wanted.index[wanted.index.duplicated()].unique()[:10]
+        raise EconomyError([f"demand lists products twice: {', '.join(map(repr, twice))}"])
+    values = np.zeros(rows.n)
+    values[index] = wanted.to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        name = rows.names.at(bad[:1])[0]
+        raise EconomyError([f"demand for {name!r} is not a finite number"])
+    return values
 
 
 def _labour(rows: Rows) -> np.ndarray:
@@ -132,7 +170,7 @@ def _labour(rows: Rows) -> np.ndarray:
 
 def _solved(
     ranks: Ranks, rows: Rows, rhs: np.ndarray, transpose: bool, what: str, column: str
-) -> pd.Series | None:
+) -> Answer | None:
     """Solve on the ranks, check the answer like the one-process engine, gather it on rank 0."""
     system = system_matrix(rows, ranks)
     with progress_bar(ranks.root, f"{what} on {ranks}", TOLERANCE) as report:
@@ -143,19 +181,12 @@ def _solved(
         inputs.scale(-1.0)
         inputs.shift(1.0)  # Aᵀ = I − (I − Aᵀ)
         _raise_not_productive(ranks, rows, inputs, 1.0, solved)
+    system.destroy()  # before rank 0 gathers the answer and reads the names back
     whole = ranks.gather(answer)
-    if not ranks.root:
+    if whole is None:
         return None
     Console(stderr=True).print(str(solved), highlight=False)
-    assert rows.economy is not None
-    result = pd.Series(whole, index=rows.economy.products, name=column)
-    result.attrs.update(
-        method=solved.method,
-        residual=solved.residual,
-        iterations=solved.iterations,
-        seconds=solved.seconds,
-    )
-    return result
+    return Answer(whole, rows.names, column, solved)
 
 
 def _negative(ranks: Ranks, x: np.ndarray) -> bool:
@@ -231,6 +262,4 @@ def _cycle(
     place = np.searchsorted(candidates, columns), np.searchsorted(candidates, rows_)
     square = sp.csc_array((data, place), shape=(len(candidates), len(candidates)))
     members, rho = self_consuming_cycle(square)
-    assert rows.economy is not None
-    names = [str(rows.economy.products[candidates[i]]) for i in members]
-    return names, rho
+    return rows.names.at(candidates[np.asarray(members, dtype=np.int64)]), rho

@@ -5,27 +5,27 @@ both systems need: labour values solve (I − Aᵀ) v = l, gross output its tran
 Products are owned in contiguous ranges, one per rank.
 
 From a Parquet folder each rank reads a share of ``inputs.parquet``: contiguous row groups with
-about equal rows, read by the one-process reader (same checks; rows named by their place in the
-whole file). A rank owns the products from the first one its rows make up to the next rank's
-first, so in a file ordered by technique (as kuzbass writes them) only the rows of a technique
-cut by a row group's end move to another rank. From a CSV folder rank 0 reads everything and
-sends each rank its rows.
+about equal rows, checked as the one-process reader checks them (rows named by their place in
+the whole file), and shares of the tables of names (``shares``). A rank owns the products from
+the first one its rows make up to the next rank's first, so in a file ordered by technique (as
+kuzbass writes them) only the rows of a technique cut by a row group's end move to another rank.
+From a CSV folder rank 0 reads everything and sends each rank its rows.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import scipy.sparse as sp
 
-from kuzbass.economy.canonical import detect_format, read_canonical
+from kuzbass.distributed.names import ProductNames
+from kuzbass.distributed.shares import read_share
+from kuzbass.economy.canonical import detect_format
 from kuzbass.economy.errors import EconomyError
 from kuzbass.economy.model import LABOUR, Economy
 
@@ -34,17 +34,29 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class Facts:
+    """What ``kuzbass check`` says of the economy besides the products and coefficients."""
+
+    techniques: int
+    resources: list[str]
+    years: int
+    targets: int
+
+
+@dataclass
 class Rows:
     """One rank's rows. ``inputs``: its products' rows of Aᵀ (global columns); ``labour``: their
-    labour per unit (None when the economy has no resource ``labour``); ``economy``: on rank 0
-    (on every rank from Parquet) the economy without its coefficients, for names and demand."""
+    labour per unit (None when the economy has no resource ``labour``); ``names``: the product
+    names, for rank 0 to write the answer; ``read``: the rows this rank read of each table."""
 
     n: int
     bounds: np.ndarray
     inputs: sp.csr_array
     labour: np.ndarray | None
-    economy: Economy | None
+    names: ProductNames
+    facts: Facts
     coefficients: int
+    read: dict[str, int] = field(default_factory=dict)
 
     def owned(self, rank: int) -> slice:
         return slice(int(self.bounds[rank]), int(self.bounds[rank + 1]))
@@ -85,23 +97,23 @@ def _groups(path: Path) -> list[int]:
 
 
 def _parquet_rows(ranks: Ranks, folder: Path, active: list[str] | None) -> Rows:
-    share = share_of(_groups(folder / "inputs.parquet"), ranks.rank, ranks.size)
-    economy = ranks.agree(
-        lambda: read_canonical(folder, "parquet", share),
-        f"reading its share of {folder / 'inputs.parquet'}",
-    )
-    chosen = ranks.agree(lambda: economy.active_techniques(active), "choosing techniques")
-    coefficients = int(
-        ranks.total(economy.input_coefficients.nnz + economy.resource_coefficients.nnz)
-    )
-    inputs, labour = _by_product(economy, chosen)
-    n = economy.n_products
+    groups = share_of(_groups(folder / "inputs.parquet"), ranks.rank, ranks.size)
+    share = read_share(ranks, folder, groups, active)
+    coefficients = int(ranks.total(share.inputs.nnz + share.resources.nnz))
+    n = share.products
+    labour_row = share.resource_names.index(LABOUR) if LABOUR in share.resource_names else None
+    inputs, labour = _by_product(n, share.inputs, share.resources, labour_row, share.made,
+                                 share.active)  # fmt: skip
+    share.inputs = share.resources = sp.csc_array((0, 0))  # freed: their rows are in ``inputs``
     made = np.flatnonzero(np.diff(inputs.indptr))
     firsts = np.array(ranks.comm.allgather(int(made[0]) if len(made) else n))
     firsts[0] = 0
     bounds = np.append(np.maximum.accumulate(firsts), n)
-    economy = _without_coefficients(economy)
-    return _owned(ranks, n, bounds, inputs, labour, economy, coefficients)
+    facts = Facts(share.techniques, share.resource_names, share.years, share.targets)
+    names = ProductNames(path=folder / "products.parquet")
+    rows = _owned(ranks, n, bounds, inputs, labour, names, facts, coefficients)
+    rows.read = share.read
+    return rows
 
 
 def _scattered_rows(ranks: Ranks, folder: Path, active: list[str] | None) -> Rows:
@@ -114,21 +126,36 @@ def _scattered_rows(ranks: Ranks, folder: Path, active: list[str] | None) -> Row
     )
     inputs = labour = None
     facts = None
+    names = ProductNames(names=pa.array([], pa.large_string()))
     if economy is not None:
         assert chosen is not None
-        inputs, labour = _by_product(economy, chosen)
+        resources = [str(r) for r in economy.resources]
+        labour_row = resources.index(LABOUR) if LABOUR in resources else None
+        inputs, labour = _by_product(
+            economy.n_products,
+            economy.input_coefficients,
+            economy.resource_coefficients,
+            labour_row,
+            np.arange(economy.n_products),
+            None,
+            chosen,
+        )
+        summary = Facts(economy.n_techniques, resources, economy.years,
+                        0 if economy.targets is None else len(economy.targets))  # fmt: skip
         facts = (
             economy.n_products,
             _balanced(inputs.indptr, ranks.size),
             labour is not None,
             economy.input_coefficients.nnz + economy.resource_coefficients.nnz,
+            summary,
         )
-        economy = _without_coefficients(economy)
-    n, bounds, has_labour, coefficients = ranks.comm.bcast(facts)
+        names = ProductNames(names=pa.array(economy.products.astype(str)).cast(pa.large_string()))
+        del economy
+    n, bounds, has_labour, coefficients, summary = ranks.comm.bcast(facts)
     if inputs is None:
         inputs = sp.csr_array((n, n))
         labour = sp.csr_array((n, 1)) if has_labour else None
-    return _owned(ranks, n, bounds, inputs, labour, economy, coefficients)
+    return _owned(ranks, n, bounds, inputs, labour, names, summary, coefficients)
 
 
 def _balanced(indptr: np.ndarray, size: int) -> np.ndarray:
@@ -139,32 +166,47 @@ def _balanced(indptr: np.ndarray, size: int) -> np.ndarray:
     return np.concatenate([[0], cuts, [n]]).astype(np.int64)
 
 
-def _by_product(economy: Economy, chosen: np.ndarray) -> tuple[sp.csr_array, sp.csr_array | None]:
-    """Aᵀ (row p: inputs of the technique making p) and labour per unit as an n × 1 matrix."""
-    coefficients = economy.input_coefficients
-    identity = coefficients.shape[1] == len(chosen) and bool(
-        np.all(chosen == np.arange(len(chosen)))
-    )
-    square = sp.csc_array(coefficients if identity else coefficients[:, chosen])
+def _by_product(
+    n: int,
+    goods: sp.csc_array,
+    used: sp.csc_array,
+    labour_row: int | None,
+    made: np.ndarray,
+    active: np.ndarray | None,
+    columns: np.ndarray | None = None,
+) -> tuple[sp.csr_array, sp.csr_array | None]:
+    """Aᵀ (row p: inputs of the technique making p, n × n) and labour per unit (n × 1), from
+    coefficient matrices whose columns are techniques: those ``columns`` making the products
+    ``made``, or else those ``active`` (where column j makes product ``made[j]``)."""
+    if columns is None:
+        assert active is not None
+        columns = np.flatnonzero(active)
+        made = made[columns]
+    identity = goods.shape[1] == len(columns) and bool(np.all(columns == np.arange(len(columns))))
+    square = sp.csc_array(goods if identity else goods[:, columns])
     square.sort_indices()
-    inputs = sp.csr_array(square.T)
-    if LABOUR not in economy.resources:
+    order = np.argsort(made, kind="stable")
+    if not bool(np.all(order == np.arange(len(order)))):
+        square = sp.csc_array(square[:, order])
+        made = made[order]
+    inputs = _rows_at(n, made, square.data, square.indices, square.indptr)
+    if labour_row is None:
         return inputs, None
-    row = int(economy.resources.get_indexer(pd.Index([LABOUR]))[0])
-    labour = sp.csr_array(economy.resource_coefficients)[[row]][:, chosen]
-    return inputs, sp.csr_array(labour.T)
+    row = sp.csr_array(used)[[labour_row]][:, columns[order]]
+    labour = sp.csc_array(row)
+    labour.sort_indices()
+    column = _rows_at(n, made, labour.data, labour.indices, labour.indptr)
+    return inputs, sp.csr_array(column[:, :1])
 
 
-def _without_coefficients(economy: Economy) -> Economy:
-    """The economy's names, techniques and demand, its coefficient matrices dropped (memory)."""
-    empty = sp.csc_array((economy.n_products, 0))
-    return dataclasses.replace(
-        economy,
-        input_coefficients=empty,
-        resource_coefficients=sp.csc_array((economy.n_resources, 0)),
-        capital_coefficients=None,
-        depreciation=None,
-    )
+def _rows_at(
+    n: int, rows: np.ndarray, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray
+) -> sp.csr_array:
+    """An n-row CSR matrix whose row ``rows[k]`` (increasing) holds CSR row k of (data,
+    indices, indptr) and whose other rows are empty."""
+    counts = np.zeros(n + 1, dtype=np.int64)
+    counts[np.asarray(rows, dtype=np.int64) + 1] = np.diff(indptr)
+    return sp.csr_array((data, indices, np.cumsum(counts)), shape=(n, n))
 
 
 def _owned(
@@ -173,7 +215,8 @@ def _owned(
     bounds: np.ndarray,
     inputs: sp.csr_array,
     labour: sp.csr_array | None,
-    economy: Economy | None,
+    names: ProductNames,
+    facts: Facts,
     coefficients: int,
 ) -> Rows:
     mine = slice(int(bounds[ranks.rank]), int(bounds[ranks.rank + 1]))
@@ -182,7 +225,7 @@ def _owned(
     if labour is not None:
         column = _to_owners(ranks, labour, bounds, mine)
         own_labour = column.toarray().ravel()
-    return Rows(n, bounds, own_inputs, own_labour, economy, coefficients)
+    return Rows(n, bounds, own_inputs, own_labour, names, facts, coefficients)
 
 
 def _to_owners(ranks: Ranks, matrix: sp.csr_array, bounds: np.ndarray, mine: slice) -> sp.csr_array:

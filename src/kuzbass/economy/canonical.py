@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -135,8 +136,15 @@ def detect_format(path: Path) -> str:
 
 
 def _load(
-    folder: Path, stem: str, csv: bool, problems: Problems, share: range | None = None
+    folder: Path,
+    stem: str,
+    csv: bool,
+    problems: Problems,
+    share: range | None = None,
+    rows: range | None = None,
 ) -> _Table | None:
+    """The table ``stem`` (None when absent or unreadable, said in ``problems``): of
+    ``inputs.parquet`` only the row groups ``share``, of another Parquet table only ``rows``."""
     required, optional = TABLES[stem]
     file = f"{stem}.{'csv' if csv else 'parquet'}"
     path = folder / file
@@ -168,7 +176,10 @@ def _load(
             )
         else:
             repeated = [c for c in NAME_COLUMNS if c != DISTINCT.get(stem)]
-            data = pq.read_table(path, read_dictionary=repeated)
+            if rows is None:
+                data = pq.read_table(path, read_dictionary=repeated)
+            else:
+                data = _read_rows(path, rows, repeated)
     except (pa.ArrowInvalid, OSError) as error:
         problems.add(f"{file}: {_unreadable(path, csv, error)}")
         return None
@@ -181,7 +192,24 @@ def _load(
         return None
     if csv:
         data = pa.table({c: pc.utf8_trim_whitespace(data.column(c)) for c in found}, schema=None)
-    return _Table(file, data, csv)
+    table = _Table(file, data, csv)
+    table.first_row = 0 if rows is None else rows.start
+    return table
+
+
+def _read_rows(path: Path, rows: range, dictionary: list[str]) -> pa.Table:
+    """Rows ``rows`` of a Parquet file, reading only the row groups that hold them."""
+    present = pq.read_schema(path).names
+    source = pq.ParquetFile(path, read_dictionary=[c for c in dictionary if c in present])
+    metadata = source.metadata
+    ends = np.cumsum([metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)])
+    first = int(np.searchsorted(ends, rows.start, side="right"))
+    last = int(np.searchsorted(ends, max(rows.stop - 1, rows.start), side="right"))
+    groups = list(range(first, min(last + 1, metadata.num_row_groups)))
+    if not groups or not len(rows):
+        return source.schema_arrow.empty_table()
+    start = int(ends[first - 1]) if first else 0
+    return source.read_row_groups(groups).slice(rows.start - start, len(rows))
 
 
 def _unreadable(path: Path, csv: bool, error: Exception) -> str:
@@ -787,6 +815,180 @@ def _targets(table: _Table, product_names: pa.Array, problems: Problems) -> pd.D
             "weight": np.ones(rows) if weight is None else weight,
         }
     )
+
+
+def table_rows(path: Path) -> int:
+    """Rows of a Parquet file from its footer (0 when it cannot be read: its reader says why)."""
+    try:
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    except (OSError, pa.ArrowInvalid):
+        return 0
+
+
+class TableShare:
+    """Rows ``rows`` of one Parquet table of an economy folder (all when None): an MPI rank's
+    share, checked as ``read_canonical`` checks the whole table, each problem naming its row by
+    its place in the whole file. Problems go to ``problems``; ``table`` is None when the table is
+    absent or unreadable (said there)."""
+
+    def __init__(self, folder: Path, stem: str, rows: range | None, problems: Problems) -> None:
+        self.problems = problems
+        self.table = _load(folder, stem, False, problems, rows=rows)
+
+    def names(self, column: str) -> pa.Array:
+        """The column's names (empty ones reported; names listed twice may be on other ranks)."""
+        assert self.table is not None
+        names = _strings(self.table.data.column(column))
+        blank = np.flatnonzero(np.asarray(pc.equal(names, "").to_numpy(zero_copy_only=False)))
+        self.problems.rows(blank, lambda i: f"{column} name is empty", self.table.where)
+        return names
+
+    def strings(self, column: str) -> pa.Array:
+        """The column's values as plain strings (names of other tables' rows)."""
+        assert self.table is not None
+        return _strings(self.table.data.column(column))
+
+    def numbers(self, column: str, **checks: Any) -> np.ndarray:
+        """The column as float64, checked as ``read_canonical`` checks it (``_numbers``)."""
+        assert self.table is not None
+        if column not in self.table.data.column_names:
+            return np.full(len(self.table), checks.get("empty", 1.0))
+        return _numbers(self.table, column, self.problems, **checks)
+
+    def unknown(self, column: str, found: np.ndarray, what: str) -> None:
+        """Report the rows whose ``column`` names nothing (``found`` < 0)."""
+        assert self.table is not None
+        _lookup(self.table, column, pa.array([], pa.large_string()), self.problems, what, found)
+
+    def where(self, i: int) -> str:
+        assert self.table is not None
+        return self.table.where(i)
+
+
+class InputShare:
+    """One MPI rank's row groups ``share`` of ``inputs.parquet``, read without the economy's names.
+
+    Each row's technique and input are codes into this share's own lists of the names it uses
+    (``techniques``, ``inputs``: a few per row group, as kuzbass writes them), which the ranks
+    then turn into indexes together (``kuzbass.distributed``); ``coefficients`` then checks the
+    rows as ``read_canonical`` does, naming them by their place in the whole file.
+    """
+
+    def __init__(self, folder: Path, share: range, problems: Problems) -> None:
+        table = _load(folder, "inputs", False, problems, share)
+        problems.raise_if_any()
+        assert table is not None and table.path is not None
+        self.table = table
+        source = pq.ParquetFile(table.path, read_dictionary=["technique", "input"])
+        self.technique_codes = np.empty(len(table), dtype=np.int32)
+        self.input_codes = np.empty(len(table), dtype=np.int32)
+        self.quantity = np.empty(len(table), dtype=np.float64)
+        techniques, inputs = _Vocabulary(), _Vocabulary()
+        start = 0
+        for group in share:
+            part = source.read_row_group(group)
+            stop = start + part.num_rows
+            techniques.fill(part.column("technique"), self.technique_codes[start:stop])
+            inputs.fill(part.column("input"), self.input_codes[start:stop])
+            at = start
+            for chunk in part.column("quantity").chunks:
+                self.quantity[at : at + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+                at += len(chunk)
+            start = stop
+            del part
+        self.techniques = techniques.finish(self.technique_codes)
+        self.inputs = inputs.finish(self.input_codes)
+
+    def coefficients(
+        self,
+        technique: np.ndarray,
+        item: np.ndarray,
+        output: np.ndarray,
+        shape: tuple[int, int],
+        problems: Problems,
+    ) -> tuple[sp.csc_array, sp.csc_array]:
+        """The input and resource coefficients of the share's techniques (column j: technique
+        ``techniques[j]``), from each listed technique's index in the economy (``technique``, −1
+        when unknown) and output, and each listed input's index among the products then the
+        resources (``item``, −1 when unknown); ``shape`` is (products, resources). Raises
+        EconomyError naming the bad rows. The input codes become the inputs' indexes."""
+        table = self.table
+        for codes, found, column, what in (
+            (self.technique_codes, technique, "technique", "technique"),
+            (self.input_codes, item, "input", "input (neither product nor resource)"),
+        ):
+            bad = np.flatnonzero(found < 0)
+            if len(bad):
+                unknown = -np.isin(codes, bad).astype(np.int8)  # −1 on the rows naming them
+                _lookup(table, column, pa.array([], pa.large_string()), problems, what, unknown)
+        problems.raise_if_any()
+        np.take(item.astype(np.int32), self.input_codes, out=self.input_codes)
+        _numbers(table, "quantity", problems, values=self.quantity)
+        problems.raise_if_any()
+        n, r = shape
+        tech, places, quantity = self.technique_codes, self.input_codes, self.quantity
+        is_resource = places >= n
+        matrices = []
+        for kept, rows, offset in ((~is_resource, n, 0), (is_resource, r, n)):
+            at = _rows_of(kept)
+            matrices.append(
+                _per_unit_matrix(
+                    places[at] - np.int32(offset) if offset else places[at],
+                    tech[at],
+                    quantity[at],
+                    output,
+                    (rows, len(output)),
+                    table,
+                    problems,
+                    partial(_pair_at, table, at),
+                )
+            )
+        problems.raise_if_any()
+        return matrices[0], matrices[1]
+
+
+class _Vocabulary:
+    """The distinct names of a dictionary-encoded column read a row group at a time: ``fill``
+    writes each value's place among the dictionaries seen so far, ``finish`` turns those into
+    codes into the distinct names (first seen first), with one hash of all dictionaries."""
+
+    def __init__(self) -> None:
+        self.parts: list[pa.Array] = []
+        self.size = 0
+
+    def fill(self, column: pa.ChunkedArray, out: np.ndarray) -> None:
+        seen: dict[tuple[int, ...], int] = {}
+        start = 0
+        for chunk in column.chunks:
+            target = out[start : start + len(chunk)]
+            start += len(chunk)
+            if not pa.types.is_dictionary(chunk.type):
+                chunk = pc.dictionary_encode(chunk)
+            # the Parquet reader hands every batch of a row group the same dictionary buffers
+            key = tuple(b.address if b is not None else 0 for b in chunk.dictionary.buffers())
+            key += (len(chunk.dictionary), chunk.dictionary.offset)
+            if key not in seen:
+                seen[key] = self._add(chunk.dictionary.cast(pa.large_string()))
+            indices = chunk.indices.fill_null(0).to_numpy(zero_copy_only=False)
+            np.add(indices, seen[key], out=target, casting="unsafe")
+            if chunk.null_count:
+                nulls = np.asarray(chunk.is_null().to_numpy(zero_copy_only=False))
+                target[nulls] = self._add(pa.nulls(1, pa.large_string()))
+
+    def _add(self, names: pa.Array) -> int:
+        self.parts.append(names)
+        self.size += len(names)
+        return self.size - len(names)
+
+    def finish(self, codes: np.ndarray) -> pa.Array:
+        if not self.parts:
+            return pa.array([], pa.large_string())
+        joined = pa.concat_arrays(self.parts)
+        self.parts = []
+        names = pc.unique(joined)
+        place = np.asarray(pc.index_in(joined, value_set=names).to_numpy(), dtype=np.int32)
+        np.take(place, codes, out=codes)
+        return names
 
 
 def write_canonical(economy: Economy, folder: Path, fmt: str) -> None:
