@@ -1,0 +1,102 @@
+"""Russian beside English: the committed catalogue is complete and compiled, and a page is in
+Russian when the browser asks for it or the switch on the page chooses it."""
+
+import gettext
+import re
+from pathlib import Path
+from typing import Any
+
+import polib
+import pytest
+
+import kuzbass.platform
+
+RU = Path(kuzbass.platform.__file__).parent / "locale" / "ru" / "LC_MESSAGES"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]")
+"""A format placeholder Django fills in (a blocktranslate variable becomes %(name)s)."""
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> polib.POFile:
+    return polib.pofile(str(RU / "django.po"))
+
+
+def test_every_russian_entry_is_translated_and_none_is_fuzzy(catalogue: polib.POFile) -> None:
+    assert len(catalogue) > 600
+    assert [e.msgid for e in catalogue.untranslated_entries()] == []
+    assert [e.msgid for e in catalogue.fuzzy_entries()] == []
+    assert not catalogue.metadata_is_fuzzy
+    assert catalogue.metadata["Language"] == "ru"
+    assert catalogue.metadata["Plural-Forms"].startswith("nplurals=3;")
+
+
+def test_the_committed_mo_is_the_po_compiled(catalogue: polib.POFile) -> None:
+    """A fresh machine may lack gettext's msgfmt, so the .mo is committed: it must not lag."""
+    with open(RU / "django.mo", "rb") as compiled:
+        mo = gettext.GNUTranslations(compiled)
+    for entry in catalogue.translated_entries():
+        key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+        if entry.msgid_plural:
+            for n, form in entry.msgstr_plural.items():
+                assert mo._catalog[(key, n)] == form, entry.msgid  # type: ignore[attr-defined]
+        else:
+            assert mo._catalog[key] == entry.msgstr, entry.msgid  # type: ignore[attr-defined]
+    assert mo.ngettext("%(n)s member has voted.", "", 1) == "Проголосовал %(n)s член."
+    assert mo.ngettext("%(n)s member has voted.", "", 3) == "Проголосовали %(n)s члена."
+    assert mo.ngettext("%(n)s member has voted.", "", 11) == "Проголосовали %(n)s членов."
+    assert mo.ngettext("%(n)s member has voted.", "", 21) == "Проголосовал %(n)s член."
+
+
+def test_every_placeholder_survives_translation(catalogue: polib.POFile) -> None:
+    missing = []
+    for entry in catalogue.translated_entries():
+        if entry.msgid_plural:
+            pairs = [(entry.msgid_plural, form) for form in entry.msgstr_plural.values()]
+        else:
+            pairs = [(entry.msgid, entry.msgstr)]
+        for source, translation in pairs:
+            lost = set(PLACEHOLDER.findall(source)) - set(PLACEHOLDER.findall(translation))
+            if lost or source.count("%%") != translation.count("%%"):
+                missing.append((entry.msgid, sorted(lost)))
+            if source.count("<") != translation.count("<"):
+                missing.append((entry.msgid, ["HTML"]))
+    assert missing == []
+
+
+@pytest.mark.django_db
+def test_the_browsers_language_chooses_russian(client: Any) -> None:
+    russian = client.get("/", HTTP_ACCEPT_LANGUAGE="ru-RU,ru;q=0.9,en;q=0.5").content.decode()
+    assert '<html lang="ru">' in russian
+    assert "<title>Советы · kuzbass</title>" in russian
+    for link in ("Требования", "Реестр", "Проверить квитанцию", "Войти"):
+        assert f">{link}</a>" in russian
+    assert 'value="en" lang="en">English</button>' in russian
+
+    english = client.get("/", HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
+    assert '<html lang="en">' in english and ">Demands</a>" in english
+    assert 'value="ru" lang="ru">Русский</button>' in english
+
+
+@pytest.mark.django_db
+def test_the_switch_turns_the_following_pages_russian_and_back(client: Any) -> None:
+    assert '<html lang="en">' in client.get("/ledger/").content.decode()
+
+    switched = client.post("/language/setlang/", {"language": "ru", "next": "/ledger/"})
+    assert switched.status_code == 302 and switched["Location"] == "/ledger/"
+    for path in ("/ledger/", "/demands/", "/accounts/login/"):
+        page = client.get(path).content.decode()
+        assert '<html lang="ru">' in page and ">Требования</a>" in page, path
+    assert "<h1>Открытый реестр</h1>" in client.get("/ledger/").content.decode()
+
+    back = client.post("/language/setlang/", {"language": "en", "next": "/demands/"})
+    assert back["Location"] == "/demands/"
+    page = client.get("/ledger/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert '<html lang="en">' in page and ">Demands</a>" in page  # the choice beats the browser
+
+
+@pytest.mark.django_db
+def test_the_switch_refuses_a_next_address_elsewhere(client: Any) -> None:
+    response = client.post(
+        "/language/setlang/", {"language": "ru", "next": "https://elsewhere.example/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
