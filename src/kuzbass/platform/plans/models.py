@@ -331,4 +331,3 @@ class Proposal(Sealed):
 
     def __str__(self) -> str:
         return f"proposal of {self.council.slug}"
-

@@ -107,6 +107,7 @@ def proposals_plan(
                 "hours": 0.0,
                 "available_hours": None,
                 "revenue": 0.0,
+                "cost": 0.0,
                 "balance": 0.0,
                 "outputs": [],
                 "inputs": [],
@@ -127,6 +128,7 @@ def proposals_plan(
                 place["hours"] += got
     for slug, place in workplaces.items():
         cost = place["revenue"] - place["balance"]
+        place["cost"] = cost
         made = sum(o["quantity"] for o in place["outputs"])
         for output in place["outputs"]:
             techniques.append(
@@ -140,6 +142,7 @@ def proposals_plan(
                     "hours": place["hours"],
                     "unit_price": float(prices[goods.index[output["item"]]]),
                     "unit_cost": cost / made if made else 0.0,
+                    "unit_rent": (place["balance"] / made) if made else 0.0,
                 }
             )
     products: list[ProductRow] = [
@@ -195,6 +198,8 @@ def proposals_plan(
     content: PlanContent = {
         "status": "balanced" if update.balanced else "nearest feasible",
         "mode": PROPOSALS_MODE,
+        "pricing": "round",  # the last round's prices, at which the councils proposed
+        "least_hours": None,
         "objective": None,
         "gap": None,
         "minimum_fulfilment": min(fulfilment) if fulfilment else None,

@@ -11,7 +11,7 @@ from django.db.models import Max
 
 from kuzbass.economy.model import LABOUR
 from kuzbass.ledger import float_text, floats_as_text
-from kuzbass.platform.core import clock
+from kuzbass.platform.core import clock, tasks
 from kuzbass.platform.core.actors import Actor, Visitor, require_user
 from kuzbass.platform.core.checks import check_council_kind, check_number
 from kuzbass.platform.core.errors import InvalidInputError, RefusedError
@@ -126,6 +126,7 @@ def _open(
         },
         seals=[participatory],
     )
+    tasks.wake_at(deadline)  # the task worker closes it then (close_due_rounds)
     return participatory
 
 
