@@ -104,13 +104,14 @@ def marginal_prices(economy: Economy, net_output: pd.Series) -> MarginalPrices:
             f"no plan within the capacities and stocks makes these outputs: {solved.message}"
         )
     q = np.maximum(solved.x, 0.0)
-    duals = _least_duals(net, uses, labour, q, y, capacity, stock)
-    if duals is None:
-        duals = (
-            -solved.ineqlin.marginals[: len(y)],
-            -solved.upper.marginals,
-            -solved.ineqlin.marginals[len(y) :],
-        )
+    duals = (
+        -solved.ineqlin.marginals[: len(y)],
+        -solved.upper.marginals,
+        -solved.ineqlin.marginals[len(y) :],
+    )
+    if _degenerate(economy, net, uses, q, y, capacity, stock):
+        least = _least_duals(net, uses, labour, q, y, capacity, stock)
+        duals = duals if least is None else least
     p, u, w = (np.maximum(d, 0.0) for d in duals)
     p = _price_unmade(economy, p, labour + uses.T @ w, q)
     resource_rent = np.zeros(economy.n_resources)
@@ -166,6 +167,35 @@ def _outputs(economy: Economy, net_output: pd.Series) -> np.ndarray:
         shown = ", ".join(f"{name} = {net_output[name]}" for name in bad[:10])
         raise PriceError(f"net outputs must be non-negative numbers: {shown}")
     return values.groupby(level=0).sum().reindex(economy.products, fill_value=0.0).to_numpy()
+
+
+def _degenerate(
+    economy: Economy,
+    net: sp.csc_array,
+    uses: sp.csr_array,
+    q: np.ndarray,
+    y: np.ndarray,
+    capacity: np.ndarray,
+    stock: np.ndarray,
+) -> bool:
+    """Whether the optimal duals may not be unique: fewer quantities strictly inside their bounds
+    (intensities between 0 and capacity, constraints with slack) than constraints that bind a
+    product the plan makes, a capacity or a stock. A nondegenerate optimum has exactly as many,
+    and then its duals are the only ones (the rows of products it does not make aside, which
+    :func:`_price_unmade` settles)."""
+    made = np.zeros(economy.n_products)
+    np.add.at(made, economy.technique_product, q)
+    interior = (
+        int(np.count_nonzero(_above(q, np.zeros_like(q)) & _above(capacity, q)))
+        + int(np.count_nonzero(_above(net @ q, y) & (made > 0)))
+        + int(np.count_nonzero(_above(stock, uses @ q)))
+    )
+    return interior < int(np.count_nonzero(made > 0)) + len(stock)
+
+
+def _above(value: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Where ``value`` exceeds ``bound`` by more than rounding."""
+    return np.asarray(value > bound + TOLERANCE * np.maximum(1.0, np.abs(bound)))
 
 
 def _least_duals(
