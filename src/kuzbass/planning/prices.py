@@ -33,8 +33,6 @@ from kuzbass.economy.model import LABOUR, Economy
 TOLERANCE = 1e-9
 """Relative tolerance under which an intensity, slack or rent counts as zero."""
 
-FIXPOINT_ROUNDS = 10_000
-
 _linprog = cast(Callable[..., OptimizeResult], linprog)
 """scipy's HiGHS interface; its type stubs do not admit the sparse matrices HiGHS takes."""
 
@@ -249,21 +247,40 @@ def _price_unmade(
     economy: Economy, p: np.ndarray, own_cost: np.ndarray, q: np.ndarray
 ) -> np.ndarray:
     """Raise the price of each product the plan does not make to its cheapest technique's cost
-    (own hours, scarce resources at their rent, inputs at prices), which the dual leaves open."""
+    (own hours, scarce resources at their rent, inputs at prices), which the dual leaves open.
+
+    These costs depend on each other where unmade products are inputs to one another: the highest
+    prices that no technique making them undercuts (a small linear program) are those costs. Where
+    the unmade products' techniques cannot make them at all (they use up more than they make),
+    the dual's prices stay.
+    """
     made = np.zeros(economy.n_products)
     np.add.at(made, economy.technique_product, q)
-    unmade = made <= 0
     has_technique = np.bincount(economy.technique_product, minlength=economy.n_products) > 0
-    unmade &= has_technique
-    if not unmade.any():
+    unmade = np.flatnonzero((made <= 0) & has_technique)
+    if not len(unmade):
         return p
-    inputs_t = sp.csr_array(economy.input_coefficients.T)
-    for _ in range(FIXPOINT_ROUNDS):
-        cost = own_cost + inputs_t @ p
-        cheapest = np.full(economy.n_products, np.inf)
-        np.minimum.at(cheapest, economy.technique_product, cost)
-        raised = np.where(unmade, np.maximum(p, cheapest), p)
-        if np.all(np.abs(raised - p) <= TOLERANCE * np.maximum(1.0, np.abs(raised))):
-            return raised
-        p = raised
-    return p
+    making = np.flatnonzero(np.isin(economy.technique_product, unmade))
+    inputs = sp.csc_array(economy.input_coefficients[:, making])
+    position = np.full(economy.n_products, -1)
+    position[unmade] = np.arange(len(unmade))
+    others = np.where(position < 0, p, 0.0)
+    made_here = sp.csr_array(
+        (
+            np.ones(len(making)),
+            (np.arange(len(making)), position[economy.technique_product[making]]),
+        ),
+        shape=(len(making), len(unmade)),
+    )
+    solved = _linprog(
+        -np.ones(len(unmade)),
+        A_ub=sp.csr_array(made_here - sp.csr_array(inputs.T)[:, unmade]),
+        b_ub=own_cost[making] + inputs.T @ others,
+        bounds=np.column_stack([p[unmade], np.full(len(unmade), np.inf)]),
+        method="highs",
+    )
+    if solved.status != 0:
+        return p
+    raised = p.copy()
+    raised[unmade] = solved.x
+    return raised
