@@ -33,6 +33,9 @@ from kuzbass.economy.model import LABOUR, Economy
 TOLERANCE = 1e-9
 """Relative tolerance under which an intensity, slack or rent counts as zero."""
 
+UNBOUNDED = 1e9
+"""Prices of unmade products are sought below this multiple of the largest price or hours."""
+
 _linprog = cast(Callable[..., OptimizeResult], linprog)
 """scipy's HiGHS interface; its type stubs do not admit the sparse matrices HiGHS takes."""
 
@@ -250,9 +253,9 @@ def _price_unmade(
     (own hours, scarce resources at their rent, inputs at prices), which the dual leaves open.
 
     These costs depend on each other where unmade products are inputs to one another: the highest
-    prices that no technique making them undercuts (a small linear program) are those costs. Where
-    the unmade products' techniques cannot make them at all (they use up more than they make),
-    the dual's prices stay.
+    prices that no technique making them undercuts (a small linear program) are those costs. A
+    product whose techniques cannot make it at all (they use up more than they make, directly or
+    through its inputs) keeps the dual's price.
     """
     made = np.zeros(economy.n_products)
     np.add.at(made, economy.technique_product, q)
@@ -272,15 +275,17 @@ def _price_unmade(
         ),
         shape=(len(making), len(unmade)),
     )
+    # a price this high is one no technique bounds: its product cannot be made at all
+    ceiling = UNBOUNDED * max(1.0, float(np.max(p)), float(np.max(own_cost, initial=0.0)))
     solved = _linprog(
         -np.ones(len(unmade)),
         A_ub=sp.csr_array(made_here - sp.csr_array(inputs.T)[:, unmade]),
         b_ub=own_cost[making] + inputs.T @ others,
-        bounds=np.column_stack([p[unmade], np.full(len(unmade), np.inf)]),
+        bounds=np.column_stack([p[unmade], np.full(len(unmade), ceiling)]),
         method="highs",
     )
     if solved.status != 0:
         return p
     raised = p.copy()
-    raised[unmade] = solved.x
+    raised[unmade] = np.where(solved.x < ceiling * (1 - TOLERANCE), solved.x, p[unmade])
     return raised
