@@ -63,6 +63,31 @@ def test_a_product_the_plan_does_not_make_is_priced_at_its_cost() -> None:
     assert priced.prices["steel"] == pytest.approx(7.0)
 
 
+def test_unmade_products_made_from_each_other_are_priced_at_their_costs() -> None:
+    economy = build_economy(
+        ["coal", "steel", "tools", "perpetuum"],
+        [
+            ("pit", "coal", 1),
+            ("mill", "steel", 1),
+            ("smithy", "tools", 1),
+            ("loop", "perpetuum", 1),
+        ],
+        inputs={("coal", "mill"): 2.0, ("steel", "smithy"): 0.5, ("perpetuum", "loop"): 2.0},
+        resources={"labour": np.inf},
+        uses={
+            ("labour", "pit"): 1.0,
+            ("labour", "mill"): 1.0,
+            ("labour", "smithy"): 4.0,
+            ("labour", "loop"): 1.0,
+        },
+    )
+    priced = marginal_prices(economy, pd.Series({"coal": 5.0}))
+    assert priced.prices["steel"] == pytest.approx(1 + 2 * 1.0)
+    assert priced.prices["tools"] == pytest.approx(4 + 0.5 * 3.0)
+    # a technique that uses up more than it makes cannot price its product: the dual's stays
+    assert np.isfinite(priced.prices["perpetuum"])
+
+
 def test_scarce_resource_earns_rent() -> None:
     economy = build_economy(
         ["grain"],

@@ -33,7 +33,8 @@ from kuzbass.economy.model import LABOUR, Economy
 TOLERANCE = 1e-9
 """Relative tolerance under which an intensity, slack or rent counts as zero."""
 
-FIXPOINT_ROUNDS = 10_000
+UNBOUNDED = 1e9
+"""Prices of unmade products are sought below this multiple of the largest price or hours."""
 
 _linprog = cast(Callable[..., OptimizeResult], linprog)
 """scipy's HiGHS interface; its type stubs do not admit the sparse matrices HiGHS takes."""
@@ -104,13 +105,14 @@ def marginal_prices(economy: Economy, net_output: pd.Series) -> MarginalPrices:
             f"no plan within the capacities and stocks makes these outputs: {solved.message}"
         )
     q = np.maximum(solved.x, 0.0)
-    duals = _least_duals(net, uses, labour, q, y, capacity, stock)
-    if duals is None:
-        duals = (
-            -solved.ineqlin.marginals[: len(y)],
-            -solved.upper.marginals,
-            -solved.ineqlin.marginals[len(y) :],
-        )
+    duals = (
+        -solved.ineqlin.marginals[: len(y)],
+        -solved.upper.marginals,
+        -solved.ineqlin.marginals[len(y) :],
+    )
+    if _degenerate(economy, net, uses, q, y, capacity, stock):
+        least = _least_duals(net, uses, labour, q, y, capacity, stock)
+        duals = duals if least is None else least
     p, u, w = (np.maximum(d, 0.0) for d in duals)
     p = _price_unmade(economy, p, labour + uses.T @ w, q)
     resource_rent = np.zeros(economy.n_resources)
@@ -168,6 +170,35 @@ def _outputs(economy: Economy, net_output: pd.Series) -> np.ndarray:
     return values.groupby(level=0).sum().reindex(economy.products, fill_value=0.0).to_numpy()
 
 
+def _degenerate(
+    economy: Economy,
+    net: sp.csc_array,
+    uses: sp.csr_array,
+    q: np.ndarray,
+    y: np.ndarray,
+    capacity: np.ndarray,
+    stock: np.ndarray,
+) -> bool:
+    """Whether the optimal duals may not be unique: fewer quantities strictly inside their bounds
+    (intensities between 0 and capacity, constraints with slack) than constraints that bind a
+    product the plan makes, a capacity or a stock. A nondegenerate optimum has exactly as many,
+    and then its duals are the only ones (the rows of products it does not make aside, which
+    :func:`_price_unmade` settles)."""
+    made = np.zeros(economy.n_products)
+    np.add.at(made, economy.technique_product, q)
+    interior = (
+        int(np.count_nonzero(_above(q, np.zeros_like(q)) & _above(capacity, q)))
+        + int(np.count_nonzero(_above(net @ q, y) & (made > 0)))
+        + int(np.count_nonzero(_above(stock, uses @ q)))
+    )
+    return interior < int(np.count_nonzero(made > 0)) + len(stock)
+
+
+def _above(value: np.ndarray, bound: np.ndarray) -> np.ndarray:
+    """Where ``value`` exceeds ``bound`` by more than rounding."""
+    return np.asarray(value > bound + TOLERANCE * np.maximum(1.0, np.abs(bound)))
+
+
 def _least_duals(
     net: sp.csc_array,
     uses: sp.csr_array,
@@ -219,21 +250,42 @@ def _price_unmade(
     economy: Economy, p: np.ndarray, own_cost: np.ndarray, q: np.ndarray
 ) -> np.ndarray:
     """Raise the price of each product the plan does not make to its cheapest technique's cost
-    (own hours, scarce resources at their rent, inputs at prices), which the dual leaves open."""
+    (own hours, scarce resources at their rent, inputs at prices), which the dual leaves open.
+
+    These costs depend on each other where unmade products are inputs to one another: the highest
+    prices that no technique making them undercuts (a small linear program) are those costs. A
+    product whose techniques cannot make it at all (they use up more than they make, directly or
+    through its inputs) keeps the dual's price.
+    """
     made = np.zeros(economy.n_products)
     np.add.at(made, economy.technique_product, q)
-    unmade = made <= 0
     has_technique = np.bincount(economy.technique_product, minlength=economy.n_products) > 0
-    unmade &= has_technique
-    if not unmade.any():
+    unmade = np.flatnonzero((made <= 0) & has_technique)
+    if not len(unmade):
         return p
-    inputs_t = sp.csr_array(economy.input_coefficients.T)
-    for _ in range(FIXPOINT_ROUNDS):
-        cost = own_cost + inputs_t @ p
-        cheapest = np.full(economy.n_products, np.inf)
-        np.minimum.at(cheapest, economy.technique_product, cost)
-        raised = np.where(unmade, np.maximum(p, cheapest), p)
-        if np.all(np.abs(raised - p) <= TOLERANCE * np.maximum(1.0, np.abs(raised))):
-            return raised
-        p = raised
-    return p
+    making = np.flatnonzero(np.isin(economy.technique_product, unmade))
+    inputs = sp.csc_array(economy.input_coefficients[:, making])
+    position = np.full(economy.n_products, -1)
+    position[unmade] = np.arange(len(unmade))
+    others = np.where(position < 0, p, 0.0)
+    made_here = sp.csr_array(
+        (
+            np.ones(len(making)),
+            (np.arange(len(making)), position[economy.technique_product[making]]),
+        ),
+        shape=(len(making), len(unmade)),
+    )
+    # a price this high is one no technique bounds: its product cannot be made at all
+    ceiling = UNBOUNDED * max(1.0, float(np.max(p)), float(np.max(own_cost, initial=0.0)))
+    solved = _linprog(
+        -np.ones(len(unmade)),
+        A_ub=sp.csr_array(made_here - sp.csr_array(inputs.T)[:, unmade]),
+        b_ub=own_cost[making] + inputs.T @ others,
+        bounds=np.column_stack([p[unmade], np.full(len(unmade), ceiling)]),
+        method="highs",
+    )
+    if solved.status != 0:
+        return p
+    raised = p.copy()
+    raised[unmade] = np.where(solved.x < ceiling * (1 - TOLERANCE), solved.x, p[unmade])
+    return raised

@@ -3,11 +3,14 @@
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from kuzbass.linalg.errors import LeontiefError
 from kuzbass.planning import optimal_plan
+from kuzbass.planning.prices import marginal_prices, net_matrix
 from kuzbass.platform.plans.assembly import (
     DEFAULT_OPERATING_HOURS,
     Declarations,
@@ -140,3 +143,34 @@ def test_a_workplace_is_flagged_only_where_it_loses_at_the_margin() -> None:
     chosen = plan_content(declared, built, result, need_threshold=0.5)
     assert [f for f in chosen["flags"] if f["kind"] == "self-accounting"] == []
     assert chosen["workplaces"]["raspadskaya"]["balance"] == pytest.approx(800.0)
+
+
+@settings(max_examples=15, deadline=None)
+@given(declarations())
+def test_a_least_hours_plan_flags_no_workplace_and_every_technique_covers_its_cost(
+    declared: Declarations,
+) -> None:
+    declared = replace(declared, resources={"ore": ("t", 10.0), "labour": ("hours", 500.0)})
+    built = assemble(declared)
+    assume(built.economy.n_techniques > 0 and (built.targets["quantity"] > 0).any())
+    result = optimal_plan(built.economy, built.targets)
+    assume(result.optimal)
+    # the same plan, its outputs made with the fewest hours
+    q = result.intensities["intensity"].to_numpy()
+    net = pd.Series(np.maximum(net_matrix(built.economy) @ q, 0.0), index=built.economy.products)
+    least = marginal_prices(built.economy, net).intensities
+    frugal = result.intensities.copy()
+    frugal["intensity"] = least.reindex(frugal["technique"]).to_numpy()
+    try:
+        content = plan_content(
+            declared, built, replace(result, intensities=frugal), need_threshold=0
+        )
+    except LeontiefError:
+        assume(False)  # techniques that use up more than they make have no labour values
+        raise
+    assert [f for f in content["flags"] if f["kind"] == "self-accounting"] == []
+    for technique in content["techniques"]:
+        if technique["intensity"] > 1e-9:
+            assert technique["unit_rent"] >= -1e-6 * max(1.0, technique["unit_price"])
+    for part in content["workplaces"].values():
+        assert part["revenue"] == pytest.approx(part["cost"] + part["balance"])

@@ -109,6 +109,8 @@ def test_the_cycle_through_the_pages(declared: dict[str, Any], carry: Any) -> No
     assert version.status == "adopted"
     mine = client_for(declared["pit"]).get(reverse("plans:council", args=["severnaya"]))
     assert "Our part in the adopted plan" in mine.content.decode()
+    outputs = mine.content.decode().split("<caption>Outputs</caption>")[1].split("</table>")[0]
+    assert re.search(r"<th scope=\"row\">coal</th><td>[\d,.]+\u00a0t</td>", outputs), outputs
     needs = town.get(reverse("plans:council", args=["vorkuta"])).content.decode()
     assert "What our needs get in the adopted plan" in needs
     second = services.run_planning_round(declared["kon"], declared["congress"])

@@ -252,7 +252,7 @@ def adopted_labour_values(congress: Council | None = None) -> dict[str, Decimal]
 
 def workplace_part(version: PlanVersion, workplace: Council) -> dict[str, Any]:
     """What the plan asks of one workplace: outputs, inputs it will receive, hours, techniques."""
-    part = dict(
+    part: dict[str, Any] = dict(
         version.plan_content["workplaces"].get(workplace.slug)
         or {
             "hours": 0.0,
@@ -264,6 +264,11 @@ def workplace_part(version: PlanVersion, workplace: Council) -> dict[str, Any]:
             "inputs": [],
         }
     )
+    content = version.plan_content
+    units = {row["product"]: row["unit"] for row in content["products"]}
+    units.update({row["resource"]: row.get("unit", "") for row in content["resources"]})
+    for key in ("outputs", "inputs"):
+        part[key] = [{**row, "unit": units.get(row["item"], "")} for row in part[key]]
     part["techniques"] = [
         t for t in version.plan_content["techniques"] if t["workplace"] == workplace.slug
     ]
