@@ -164,13 +164,40 @@ def open_ballot(
     max_score: int = 5,
     amendment: Amendment | None = None,
 ) -> Ballot:
-    """An officer puts a motion (or an amendment to it) to the vote.
-
-    The council's constitution as it stands now is frozen into the ballot and its event: a
-    constitution changed while the ballot runs applies to later ballots only."""
+    """An officer puts a motion (or an amendment to it) to the vote (members can also force
+    one with a petition: ``services.petitions``)."""
     actor = require_user(actor)
     lock_ledger()
     require_officer(actor, motion.council)
+    return start_ballot(
+        actor,
+        motion,
+        method=method,
+        options=options,
+        closes_at=closes_at,
+        opens_at=opens_at,
+        secret=secret,
+        max_score=max_score,
+        amendment=amendment,
+    )
+
+
+def start_ballot(
+    actor: Actor,
+    motion: Motion,
+    *,
+    method: str = VotingMethod.MAJORITY.value,
+    options: Sequence[str] | None = None,
+    closes_at: datetime,
+    opens_at: datetime | None = None,
+    secret: bool = True,
+    max_score: int = 5,
+    amendment: Amendment | None = None,
+) -> Ballot:
+    """Open the ballot, once the caller has checked who may open it and holds the ledger lock.
+
+    The council's constitution as it stands now is frozen into the ballot and its event: a
+    constitution changed while the ballot runs applies to later ballots only."""
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
     moment = clock.now()
     opens_at = opens_at or moment
