@@ -176,7 +176,8 @@ def prepare(voters: int) -> tuple[int, list[str]]:
                 session_data=store.encode(
                     {
                         "_auth_user_id": str(user.pk),
-                        "_auth_user_backend": settings.AUTHENTICATION_BACKENDS[0],
+                        # the backend that logs in (the first, axes', only guards logins)
+                        "_auth_user_backend": settings.AUTHENTICATION_BACKENDS[-1],
                         "_auth_user_hash": user.get_session_auth_hash(),
                     }
                 ),
@@ -348,6 +349,9 @@ def main() -> None:
         KUZBASS_DATA_DIR=data_dir,
         PYTHONPATH=str(REPO / "src"),
         DJANGO_SETTINGS_MODULE="kuzbass.platform.settings",
+        # the task worker that serve starts would close the ballot once the whole roll has
+        # voted, in the middle of the read phase: it looks once at the start, then not again
+        KUZBASS_DUE_SECONDS="86400",
     )
     os.environ.update(environment)
     sys.path.insert(0, str(REPO / "src"))
@@ -402,7 +406,7 @@ def main() -> None:
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
-            server.wait(timeout=60)
+            server.wait(timeout=120)
         if not options.keep:
             drop_database(options.server, options.database)
 
