@@ -266,7 +266,8 @@ def cast_vote(visitor: Visitor, ballot: Ballot | int, content: Any) -> Receipt:
     even when many requests from one member race each other.
 
     The ballot is not closed here when the last member votes (counting the roll on every vote
-    would make each vote slower than the one before): :func:`settle` closes it then.
+    would make each vote slower than the one before): the task worker's
+    :func:`close_due_ballots` closes it then, or :func:`settle` when a caller asks.
     """
     actor = require_user(visitor)
     ballot_id = ballot.pk if isinstance(ballot, Ballot) else ballot
@@ -389,7 +390,8 @@ def close_ballot(ballot: Ballot) -> Ballot:
 def settle(ballot: Ballot) -> Ballot:
     """Close the ballot if it is due (time up, or everyone voted); otherwise leave it open.
 
-    The check runs without locks, so showing an open ballot never waits on the ledger.
+    Only for acts that write anyway (a vote cast from the page, the demo, tests): reading a
+    page or GET endpoint never calls it. The check runs without locks.
     """
     if ballot.closed_at is None and closing_reason(ballot) is not None:
         return close_ballot(ballot)
