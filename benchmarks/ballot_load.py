@@ -120,19 +120,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def recreate_database(server: str) -> None:
+def recreate_database(server: str, database: str) -> None:
     import psycopg
 
     with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DATABASE}")
+        connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {database}")
 
 
-def drop_database(server: str) -> None:
+def drop_database(server: str, database: str) -> None:
     import psycopg
 
     with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        connection.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
 
 
 def prepare(voters: int) -> tuple[int, list[str]]:
@@ -176,7 +176,8 @@ def prepare(voters: int) -> tuple[int, list[str]]:
                 session_data=store.encode(
                     {
                         "_auth_user_id": str(user.pk),
-                        "_auth_user_backend": settings.AUTHENTICATION_BACKENDS[0],
+                        # the backend that logs in (the first, axes', only guards logins)
+                        "_auth_user_backend": settings.AUTHENTICATION_BACKENDS[-1],
                         "_auth_user_hash": user.get_session_auth_hash(),
                     }
                 ),
@@ -334,6 +335,7 @@ def main() -> None:
         default="postgresql://postgres@127.0.0.1:5432",
         help="PostgreSQL server URL, without the database name",
     )
+    parser.add_argument("--database", default=DATABASE, help="the scratch database's name")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     options = parser.parse_args()
     if not 1 <= options.votes <= 200_000 or not 1 <= options.connections <= 256:
@@ -343,14 +345,19 @@ def main() -> None:
     data_dir = tempfile.mkdtemp(prefix="kuzbass-ballot-load-")
     environment = dict(os.environ)
     environment.update(
-        DATABASE_URL=f"{options.server}/{DATABASE}",
+        DATABASE_URL=f"{options.server}/{options.database}",
         KUZBASS_DATA_DIR=data_dir,
         PYTHONPATH=str(REPO / "src"),
         DJANGO_SETTINGS_MODULE="kuzbass.platform.settings",
+        # the task worker that serve starts would close the ballot once the whole roll has
+        # voted, in the middle of the read phase: it looks once at the start, then not again
+        KUZBASS_DUE_SECONDS="86400",
     )
     os.environ.update(environment)
     sys.path.insert(0, str(REPO / "src"))
-    recreate_database(options.server)
+    if not options.database.isidentifier():
+        parser.error("--database must be a plain name")
+    recreate_database(options.server, options.database)
     server = None
     try:
         from kuzbass.platform import setup
@@ -386,19 +393,22 @@ def main() -> None:
             options.max_seconds,
         )
         load_after = os.getloadavg()
-        from kuzbass.platform.councils.models import BallotPaper, VoterRoll
+        from kuzbass.platform.councils.models import BallotPaper, PendingPaper, VoterRoll
         from kuzbass.platform.ledger.services import verify_database
 
         roll = VoterRoll.objects.filter(ballot_id=ballot).count()
-        papers = BallotPaper.objects.filter(ballot_id=ballot).count()
+        # a secret ballot's papers wait in the pool until the close counts them
+        papers = sum(
+            model.objects.filter(ballot_id=ballot).count() for model in (BallotPaper, PendingPaper)
+        )
         report = verify_database()
         connections.close_all()
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
-            server.wait(timeout=60)
+            server.wait(timeout=120)
         if not options.keep:
-            drop_database(options.server)
+            drop_database(options.server, options.database)
 
     table = Table(
         title=f"kuzbass serve --workers {options.workers} --threads {options.threads}, "

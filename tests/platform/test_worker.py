@@ -9,6 +9,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 import requests
 from tests.platform.test_serve import free_port
 
@@ -74,3 +75,26 @@ def test_serve_starts_a_worker_that_closes_ballots_on_time(tmp_path: Path) -> No
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def test_due_jobs_run_together_and_one_failing_stops_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kuzbass.platform.core import due
+
+    def rounds_due() -> int:
+        return 2
+
+    def broken() -> int:
+        raise RuntimeError("the planning server is down")
+
+    monkeypatch.setattr(due, "JOBS", list(due.JOBS))
+    assert [due.name(job) for job in due.JOBS] == [
+        "kuzbass.platform.councils.services.ballots.close_due_ballots"
+    ]  # the councils register theirs when the app is ready
+    due.JOBS.clear()
+    for job in (broken, rounds_due, rounds_due):
+        due.register(job)
+    assert [broken, rounds_due] == due.JOBS  # registered once
+    done = due.run_due()
+    assert done == {due.name(broken): -1, due.name(rounds_due): 2}

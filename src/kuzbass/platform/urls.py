@@ -21,6 +21,7 @@ urlpatterns = [
     path("motions/<int:motion_id>/amend/", views.amend, name="amend"),
     path("motions/<int:motion_id>/comment/", views.add_comment, name="comment"),
     path("motions/<int:motion_id>/ballot/", views.open_ballot, name="open_ballot"),
+    path("motions/<int:motion_id>/petition/", views.sign_petition, name="sign_petition"),
     path("ballots/<int:ballot_id>/", views.ballot_detail, name="ballot"),
     path("ballots/<int:ballot_id>/vote/", views.vote, name="vote"),
     path("receipts/", views.receipt_check, name="receipt_check"),

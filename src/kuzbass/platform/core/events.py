@@ -104,6 +104,19 @@ CATALOGUE: dict[str, EventKind] = _kinds(
         {"council": COUNCIL, "motion": MOTION, "amendment": "number", "status": "the outcome"},
     ),
     EventKind(
+        "petition.signed",
+        "A member signs the petition for a ballot on a motion; the signature that reaches the "
+        "council's petition share opens the ballot without an officer.",
+        {
+            "council": COUNCIL,
+            "motion": MOTION,
+            "signer": "username of the member who signed",
+            "signatures": "how many have signed, this one included",
+            "needed": "how many signatures open the ballot",
+            "ballot": "the ballot's id once the petition opened it, else null",
+        },
+    ),
+    EventKind(
         "ballot.opened",
         "A motion (or an amendment) is put to the vote.",
         {

@@ -25,6 +25,7 @@ from kuzbass.platform.councils.models import (
     Mandate,
     Membership,
     Motion,
+    Petition,
 )
 from kuzbass.platform.ledger.models import LedgerEvent
 
@@ -511,6 +512,55 @@ def create_amendment(request: HttpRequest, motion_id: int, body: AmendmentIn) ->
 def create_comment(request: HttpRequest, motion_id: int, body: CommentIn) -> Any:
     motion = get_object_or_404(Motion, pk=motion_id)
     return Status(201, CommentIn(text=services.comment(request.user, motion, text=body.text).text))
+
+
+class PetitionOut(Schema):
+    motion: int
+    needed: int = Field(description="signatures that open the ballot (the council's share)")
+    signatures: int
+    signers: list[str]
+    ballot: int | None = Field(description="the ballot the petition opened, once it has")
+
+    @staticmethod
+    def of(motion: Motion) -> "PetitionOut":
+        petition = Petition.objects.filter(motion=motion).first()
+        if petition is None:
+            return PetitionOut(
+                motion=motion.pk,
+                needed=services.signatures_needed(motion),
+                signatures=0,
+                signers=[],
+                ballot=None,
+            )
+        signers = petition.signer_names()
+        return PetitionOut(
+            motion=motion.pk,
+            needed=petition.needed,
+            signatures=len(signers),
+            signers=signers,
+            ballot=petition.ballot_id,
+        )
+
+
+@router.get(
+    "/motions/{motion_id}/petition", response={200: PetitionOut, 404: Problem}, tags=["motions"]
+)
+def get_petition(request: HttpRequest, motion_id: int) -> PetitionOut:
+    """The petition for a ballot on the motion: who signed, and how many signatures open it."""
+    return PetitionOut.of(get_object_or_404(Motion.objects.select_related("council"), pk=motion_id))
+
+
+@router.post(
+    "/motions/{motion_id}/petition",
+    response={201: PetitionOut, **ERRORS},
+    auth=django_auth,
+    tags=["motions"],
+)
+def sign_petition(request: HttpRequest, motion_id: int) -> Any:
+    """Sign the petition; the signature that reaches the council's share opens the ballot."""
+    motion = get_object_or_404(Motion, pk=motion_id)
+    services.sign_petition(request.user, motion)
+    return Status(201, PetitionOut.of(motion))
 
 
 @router.post(

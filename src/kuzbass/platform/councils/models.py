@@ -25,6 +25,7 @@ class CouncilKind(models.TextChoices):
 
 
 COUNCILS_OF_COUNCILS = (CouncilKind.FEDERATION, CouncilKind.CONGRESS)
+PETITION_SHARE = "1/5"
 
 
 class Council(Sealed):
@@ -42,6 +43,14 @@ class Council(Sealed):
     recall_threshold = models.CharField(_("recall threshold"), max_length=20, default="1/2")
     constitution_threshold = models.CharField(
         _("constitution threshold"), max_length=20, default="2/3"
+    )
+    petition_share = models.CharField(
+        _("petition share"),
+        max_length=20,
+        default=PETITION_SHARE,
+        help_text=_(
+            "The share of members whose signatures open a ballot on a motion without an officer."
+        ),
     )
     delegate_seats = models.PositiveIntegerField(
         _("delegate seats"),
@@ -393,6 +402,46 @@ class PendingPaper(models.Model):
 
     def __str__(self) -> str:
         return f"pending paper on ballot {self.ballot_id}"
+
+
+class Petition(Sealed):
+    """Members asking for a ballot on a motion: enough signatures open it without an officer."""
+
+    motion = models.OneToOneField(Motion, on_delete=models.PROTECT, related_name="petition")
+    needed = models.PositiveIntegerField(_("signatures needed"))
+    ballot = models.ForeignKey(
+        Ballot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"petition for a ballot on {self.motion}"
+
+    def signer_names(self) -> list[str]:
+        return sorted(self.signatures.values_list("signer__username", flat=True))
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        return {
+            "motion": self.motion_id,
+            "needed": self.needed,
+            "ballot": self.ballot_id,
+            "signers": self.signer_names(),
+        }
+
+
+class PetitionSignature(models.Model):
+    """One member's signature; the unique constraint makes it one member, one signature. Sealed
+    through its petition's snapshot, which lists the signers."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["petition", "signer"], name="one_signature_each"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.signer} signed {self.petition}"
 
 
 class MandateEnd(models.TextChoices):

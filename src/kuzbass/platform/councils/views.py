@@ -27,6 +27,7 @@ from kuzbass.platform.councils.models import (
     DemandStatus,
     Membership,
     Motion,
+    Petition,
     VoterRoll,
 )
 from kuzbass.platform.ledger.models import LedgerEvent
@@ -35,6 +36,7 @@ from kuzbass.platform.ledger.models import LedgerEvent
 # kind first keeps these pages fast however many events other apps write.
 MOTION_EVENTS = (
     "motion.tabled",
+    "petition.signed",
     "amendment.proposed",
     "ballot.opened",
     "ballot.closed",
@@ -335,6 +337,8 @@ def motion_detail(
         "amendment_form": forms.AmendmentForm(),
         "comment_form": forms.CommentForm(),
         "ballot_form": forms.BallotForm(motion),
+        "petition": Petition.objects.filter(motion=motion).first(),
+        "petition_needed": services.signatures_needed(motion),
         "events": LedgerEvent.objects.filter(
             kind__in=MOTION_EVENTS, payload__motion=motion.pk
         ).order_by("sequence"),
@@ -416,6 +420,20 @@ def open_ballot(request: HttpRequest, motion_id: int) -> HttpResponse:
         )
 
     return _motion_action(request, motion_id, forms.BallotForm, "ballot_form", action)
+
+
+@login_required
+@require_POST
+def sign_petition(request: HttpRequest, motion_id: int) -> HttpResponse:
+    """Sign the petition for a ballot on the motion (no form fields: the button is the act)."""
+    motion = get_object_or_404(Motion, pk=motion_id)
+    try:
+        services.sign_petition(request.user, motion)
+    except ServiceError as error:
+        return motion_detail(
+            request, motion.pk, status=error.status, petition_problem=error.message
+        )
+    return redirect("motion", motion_id=motion.pk)
 
 
 @require_POST

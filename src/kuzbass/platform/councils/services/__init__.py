@@ -35,6 +35,7 @@ from kuzbass.platform.councils.services.members import (
 )
 from kuzbass.platform.councils.services.motions import comment, propose_amendment, table_motion
 from kuzbass.platform.councils.services.papers import Publication, find_receipt, publication
+from kuzbass.platform.councils.services.petitions import sign_petition, signatures_needed
 
 __all__ = [
     "IssuedInvitation",
@@ -65,5 +66,7 @@ __all__ = [
     "register_and_accept",
     "seat_allocation",
     "settle",
+    "sign_petition",
+    "signatures_needed",
     "table_motion",
 ]

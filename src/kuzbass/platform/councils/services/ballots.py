@@ -164,13 +164,40 @@ def open_ballot(
     max_score: int = 5,
     amendment: Amendment | None = None,
 ) -> Ballot:
-    """An officer puts a motion (or an amendment to it) to the vote.
-
-    The council's constitution as it stands now is frozen into the ballot and its event: a
-    constitution changed while the ballot runs applies to later ballots only."""
+    """An officer puts a motion (or an amendment to it) to the vote (members can also force
+    one with a petition: ``services.petitions``)."""
     actor = require_user(actor)
     lock_ledger()
     require_officer(actor, motion.council)
+    return start_ballot(
+        actor,
+        motion,
+        method=method,
+        options=options,
+        closes_at=closes_at,
+        opens_at=opens_at,
+        secret=secret,
+        max_score=max_score,
+        amendment=amendment,
+    )
+
+
+def start_ballot(
+    actor: Actor,
+    motion: Motion,
+    *,
+    method: str = VotingMethod.MAJORITY.value,
+    options: Sequence[str] | None = None,
+    closes_at: datetime,
+    opens_at: datetime | None = None,
+    secret: bool = True,
+    max_score: int = 5,
+    amendment: Amendment | None = None,
+) -> Ballot:
+    """Open the ballot, once the caller has checked who may open it and holds the ledger lock.
+
+    The council's constitution as it stands now is frozen into the ballot and its event: a
+    constitution changed while the ballot runs applies to later ballots only."""
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
     moment = clock.now()
     opens_at = opens_at or moment
@@ -239,7 +266,8 @@ def cast_vote(visitor: Visitor, ballot: Ballot | int, content: Any) -> Receipt:
     even when many requests from one member race each other.
 
     The ballot is not closed here when the last member votes (counting the roll on every vote
-    would make each vote slower than the one before): :func:`settle` closes it then.
+    would make each vote slower than the one before): the task worker's
+    :func:`close_due_ballots` closes it then, or :func:`settle` when a caller asks.
     """
     actor = require_user(visitor)
     ballot_id = ballot.pk if isinstance(ballot, Ballot) else ballot
@@ -362,7 +390,8 @@ def close_ballot(ballot: Ballot) -> Ballot:
 def settle(ballot: Ballot) -> Ballot:
     """Close the ballot if it is due (time up, or everyone voted); otherwise leave it open.
 
-    The check runs without locks, so showing an open ballot never waits on the ledger.
+    Only for acts that write anyway (a vote cast from the page, the demo, tests): reading a
+    page or GET endpoint never calls it. The check runs without locks.
     """
     if ballot.closed_at is None and closing_reason(ballot) is not None:
         return close_ballot(ballot)

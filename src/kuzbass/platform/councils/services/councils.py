@@ -1,5 +1,6 @@
 """Founding councils and joining them into federations and the congress."""
 
+from fractions import Fraction
 from typing import Any
 
 from django.db import transaction
@@ -17,11 +18,28 @@ from kuzbass.platform.core.errors import InvalidInputError, RefusedError
 from kuzbass.platform.core.permissions import require_officer
 from kuzbass.platform.councils.models import (
     COUNCILS_OF_COUNCILS,
+    PETITION_SHARE,
     Affiliation,
     Council,
     CouncilKind,
 )
 from kuzbass.platform.ledger.services import append_event, lock_ledger
+
+
+def check_petition_share(share: str) -> str:
+    """The share of members whose signatures force a ballot: a fraction above 0, at most 1."""
+    check_share_text(share, "petition_share")
+    try:
+        value = Fraction(share)
+    except (ValueError, ZeroDivisionError) as error:
+        raise InvalidInputError(
+            f"petition_share: {share!r} is not a fraction", field="petition_share"
+        ) from error
+    if not 0 < value <= 1:
+        raise InvalidInputError(
+            f"petition_share: {share} is not above 0 and at most 1", field="petition_share"
+        )
+    return str(value)
 
 
 def check_constitution(values: dict[str, Any], field: str = "constitution") -> Constitution:
@@ -72,9 +90,11 @@ def found_council(
     constitution: dict[str, Any] | None = None,
     open_signup: bool = False,
     delegate_seats: int | None = None,
+    petition_share: str = PETITION_SHARE,
 ) -> Council:
     """Create a council (an administrator's act: councils are founded before they have members)."""
     lock_ledger()
+    petition_share = check_petition_share(petition_share)
     name, slug = check_council(name=name, slug=slug, kind=kind, delegate_seats=delegate_seats)
     council = Council(
         name=name,
@@ -85,6 +105,7 @@ def found_council(
         ),
         open_signup=open_signup,
         delegate_seats=delegate_seats,
+        petition_share=petition_share,
     )
     parsed = check_constitution(
         constitution if constitution is not None else council.constitution_dict()
