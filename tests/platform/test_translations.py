@@ -10,6 +10,7 @@ import polib
 import pytest
 
 import kuzbass.platform
+from kuzbass.platform import demo
 
 RU = Path(kuzbass.platform.__file__).parent / "locale" / "ru" / "LC_MESSAGES"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]")
@@ -100,3 +101,40 @@ def test_the_switch_refuses_a_next_address_elsewhere(client: Any) -> None:
         "/language/setlang/", {"language": "ru", "next": "https://elsewhere.example/"}
     )
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+@pytest.fixture
+def demo_loaded(transactional_db: None) -> None:
+    """Loaded before the browser starts: once Playwright's event loop runs in this thread, the
+    ORM would open a second connection that nobody closes."""
+    demo.load()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_russian_browser_reads_the_demo_in_russian(
+    demo_loaded: None, browser: Any, live_server: Any
+) -> None:
+    base = live_server.url
+    page = browser.new_context(locale="ru-RU", viewport={"width": 1200, "height": 900}).new_page()
+
+    page.goto(f"{base}/")
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.title() == "Советы · kuzbass"
+    nav = page.get_by_role("navigation", name="Главное")
+    for link in ("Требования", "План", "Реестр", "Статистика", "Войти"):
+        assert nav.get_by_role("link", name=link, exact=True).is_visible()
+    assert page.get_by_role("columnheader", name="Совет", exact=True).is_visible()
+    assert page.get_by_role("cell", name="совет предприятия").first.is_visible()
+
+    page.goto(f"{base}/councils/severnaya-pit/")
+    for heading in ("Устав", "Предложения", "Требования", "Члены"):
+        assert page.get_by_role("heading", name=heading, exact=True).is_visible()
+    assert page.get_by_text("Кворум (доля избирателей, которая должна проголосовать)").is_visible()
+
+    page.get_by_role("button", name="English").click()
+    page.wait_for_url(f"{base}/councils/severnaya-pit/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name="Constitution").is_visible()
+    page.goto(f"{base}/")
+    assert page.title() == "Councils · kuzbass"
