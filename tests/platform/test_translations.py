@@ -3,11 +3,14 @@ Russian when the browser asks for it or the switch on the page chooses it."""
 
 import gettext
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polib
 import pytest
+from django.template import Context, Template
+from django.utils import translation
 
 import kuzbass.platform
 from kuzbass.platform import demo
@@ -55,11 +58,11 @@ def test_every_placeholder_survives_translation(catalogue: polib.POFile) -> None
             pairs = [(entry.msgid_plural, form) for form in entry.msgstr_plural.values()]
         else:
             pairs = [(entry.msgid, entry.msgstr)]
-        for source, translation in pairs:
-            lost = set(PLACEHOLDER.findall(source)) - set(PLACEHOLDER.findall(translation))
-            if lost or source.count("%%") != translation.count("%%"):
+        for source, target in pairs:
+            lost = set(PLACEHOLDER.findall(source)) - set(PLACEHOLDER.findall(target))
+            if lost or source.count("%%") != target.count("%%"):
                 missing.append((entry.msgid, sorted(lost)))
-            if source.count("<") != translation.count("<"):
+            if source.count("<") != target.count("<"):
                 missing.append((entry.msgid, ["HTML"]))
     assert missing == []
 
@@ -101,6 +104,24 @@ def test_the_switch_refuses_a_next_address_elsewhere(client: Any) -> None:
         "/language/setlang/", {"language": "ru", "next": "https://elsewhere.example/"}
     )
     assert response.status_code == 302 and response["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["1989-07-11 14:05", "1989-07-11 14:05", "1989-07-11", "1234567.5"]),
+        ("ru", ["11 июля 1989 г. 14:05", "11.07.1989 14:05", "11.07.1989", "1234567,5"]),
+    ],
+)
+def test_dates_and_numbers_follow_the_language(language: str, expected: list[str]) -> None:
+    """English dates are ISO 8601 and 24-hour (the issue's "ISO 24-hour dates"), Russian ones
+    Russian; both 24-hour, both with the decimal separator of the language."""
+    template = Template(
+        '{{ d }}|{{ d|date:"SHORT_DATETIME_FORMAT" }}|{{ d|date:"SHORT_DATE_FORMAT" }}|{{ x }}'
+    )
+    moment = datetime(1989, 7, 11, 14, 5, tzinfo=UTC)
+    with translation.override(language):
+        assert template.render(Context({"d": moment, "x": 1234567.5})).split("|") == expected
 
 
 @pytest.fixture
