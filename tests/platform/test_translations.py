@@ -45,6 +45,11 @@ def test_the_committed_mo_is_the_po_compiled(catalogue: polib.POFile) -> None:
                 assert mo._catalog[(key, n)] == form, entry.msgid  # type: ignore[attr-defined]
         else:
             assert mo._catalog[key] == entry.msgstr, entry.msgid  # type: ignore[attr-defined]
+    assert (mo.pgettext("vote", "yes"), mo.gettext("yes")) == ("за", "да")  # a vote, an answer
+    assert (mo.pgettext("supply and demand", "Demand"), mo.gettext("Demand")) == (
+        "Спрос",
+        "Требование",
+    )
     assert mo.ngettext("%(n)s member has voted.", "", 1) == "Проголосовал %(n)s член."
     assert mo.ngettext("%(n)s member has voted.", "", 3) == "Проголосовали %(n)s члена."
     assert mo.ngettext("%(n)s member has voted.", "", 11) == "Проголосовали %(n)s членов."
