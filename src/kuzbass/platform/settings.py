@@ -192,6 +192,7 @@ LOGOUT_REDIRECT_URL = "home"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["kuzbass.platform.formats"]  # English dates in ISO 8601, 24-hour
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

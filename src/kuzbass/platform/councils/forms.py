@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kuzbass.democracy import MotionKind, VotingMethod
 from kuzbass.platform.councils.models import (
@@ -163,7 +164,11 @@ class VoteForm(forms.Form):
         if ballot.method == VotingMethod.MAJORITY:
             self.fields["choice"] = forms.ChoiceField(
                 label=_("Your vote"),
-                choices=[("yes", _("yes")), ("no", _("no")), ("abstain", _("abstain"))],
+                choices=[
+                    ("yes", pgettext_lazy("vote", "yes")),
+                    ("no", pgettext_lazy("vote", "no")),
+                    ("abstain", pgettext_lazy("vote", "abstain")),
+                ],
                 widget=forms.RadioSelect,
             )
         elif ballot.method == VotingMethod.APPROVAL:
