@@ -41,7 +41,7 @@ def test_a_vote_reads_the_ballot_and_roll_once_and_writes_two_rows(
         assert ballot_reads[0].endswith('FOR SHARE OF "councils_ballot"')
     assert "councils_membership" in ballot_reads[0]
     inserts = [sql for sql in statements if sql.startswith("INSERT")]
-    assert [sql.split('"')[1] for sql in inserts] == ["councils_voterroll", "councils_ballotpaper"]
+    assert [sql.split('"')[1] for sql in inserts] == ["councils_voterroll", "councils_pendingpaper"]
 
 
 def test_a_refused_vote_still_names_the_council(

@@ -130,11 +130,11 @@ def accept_invitation(token: str, user: Visitor) -> Membership:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise RefusedError("this invitation has already been used")
-    membership = seat(actor, invitation.council, invitation.role, how="invitation")
     invitation.accepted_at = clock.now()
     invitation.accepted_by = actor
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    return membership
+    # seated after the invitation is marked used, so that the seat's event seals both as written
+    return seat(actor, invitation.council, invitation.role, how="invitation")
 
 
 @transaction.atomic
