@@ -61,6 +61,7 @@ def one_process(folder: Path, out: Path) -> dict[str, object]:
     started = time.perf_counter()
     economy = Economy.read(folder)
     read = time.perf_counter()
+    read_peak = peak_gb()
     values = labour_values(economy)
     solved = time.perf_counter()
     write_table(values.rename_axis("product").reset_index(), out)
@@ -70,11 +71,13 @@ def one_process(folder: Path, out: Path) -> dict[str, object]:
         "write": time.perf_counter() - solved,
         "iterations": f"{values.attrs['iterations']} products",
         "peaks": [peak_gb()],
+        "read_peaks": [read_peak],
     }
 
 
 def on_ranks(folder: Path, out: Path) -> dict[str, object] | None:
-    from kuzbass.cli.economy import write_table
+    from kuzbass.cli.economy import write_tables
+    from kuzbass.distributed.commands import Answer
     from kuzbass.distributed.ranks import Ranks
     from kuzbass.distributed.rows import read_rows
     from kuzbass.distributed.solve import solve, system_matrix
@@ -84,20 +87,18 @@ def on_ranks(folder: Path, out: Path) -> dict[str, object] | None:
     rows = read_rows(ranks, folder, "parquet", None)
     ranks.comm.Barrier()
     read = time.perf_counter()
+    after_read = peak_gb()
     system = system_matrix(rows, ranks)
     assert rows.labour is not None
     answer, report = solve(system, rows.labour, ranks)
+    system.destroy()
     ranks.comm.Barrier()
     solved = time.perf_counter()
     whole = ranks.gather(answer)
-    if ranks.root:
-        import pandas as pd
-
-        assert rows.economy is not None
-        values = pd.Series(whole, index=rows.economy.products, name="value")
-        write_table(values.rename_axis("product").reset_index(), out)
+    if whole is not None:
+        write_tables(Answer(whole, rows.names, "value", report).parts(), out)
     written = time.perf_counter()
-    peaks = ranks.comm.gather(peak_gb())
+    peaks = ranks.comm.gather((after_read, peak_gb()))
     if not ranks.root:
         return None
     return {
@@ -106,7 +107,8 @@ def on_ranks(folder: Path, out: Path) -> dict[str, object] | None:
         "write": written - solved,
         "iterations": f"{report.iterations} ({report.method.split(' on ')[0]})",
         "residual": report.residual,
-        "peaks": peaks,
+        "peaks": [peak for _, peak in peaks],
+        "read_peaks": [peak for peak, _ in peaks],
     }
 
 
@@ -162,8 +164,9 @@ def differences(ours: Path, peer: Path, reference: Path) -> str:
 
 def compare(products: list[int], ranks: list[int], base: str) -> None:
     print("| products | engine | read s | solve s | write s | whole s | peak GB per rank |"
-          " iterations | Δ one process (2-norm / max) | Δ reference (max) |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          " of it after the read | iterations | Δ one process (2-norm / max) |"
+          " Δ reference (max) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n in products:
         folder = economy(n, base)
         peer_out = folder.parent / f"{folder.name}-one.csv"
@@ -177,9 +180,10 @@ def compare(products: list[int], ranks: list[int], base: str) -> None:
         for label, r, out in runs:
             gap = differences(out, peer_out, reference)
             peaks = " / ".join(f"{p:.2f}" for p in r["peaks"])
+            read_peaks = " / ".join(f"{p:.2f}" for p in r["read_peaks"])
             print(
                 f"| {n:,} | {label} | {r['read']:.1f} | {r['solve']:.1f} | {r['write']:.1f} | "
-                f"{r['whole']:.1f} | {peaks} | {r['iterations']} | {gap} |",
+                f"{r['whole']:.1f} | {peaks} | {read_peaks} | {r['iterations']} | {gap} |",
                 flush=True,
             )
         print(f"load average after {n:,}: {os.getloadavg()}", flush=True)

@@ -49,6 +49,10 @@ def on_ranks(tmp_path: Path) -> Run:
     def run(*args: str, ranks: int = 2) -> subprocess.CompletedProcess[str]:
         command = ["mpiexec", "-n", str(ranks), sys.executable, "-m", "kuzbass", *args]
         environment = {**os.environ, **MPI_ENVIRONMENT, "COLUMNS": "200"}
+        if "PYTHONPATH" in environment:  # the ranks run in tmp_path: a relative path would miss
+            environment["PYTHONPATH"] = os.pathsep.join(
+                str(Path(entry).resolve()) for entry in environment["PYTHONPATH"].split(os.pathsep)
+            )
         return subprocess.run(
             command, capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=300
         )

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 BLOCK = 1 << 18
 """Names hashed at once, so that the temporaries (8 bytes per byte of a name) stay small."""
+PART = 1 << 20
+"""Names a rank sends in one exchange."""
 MULTIPLIER = np.uint64(0x100000001B3)
 MIX = np.uint64(0x9E3779B97F4A7C15)
 
@@ -71,8 +73,8 @@ def send_names(
     ordered = names.cast(pa.large_string()).take(pa.array(order))
     offsets, data = _buffers(ordered)
     lengths = np.diff(offsets)
-    arrived, sources = ranks.exchange(
-        destination, lengths, np.full(len(names), ranks.rank, dtype=np.int64)
+    arrived, sources = ranks.exchange(  # lengths already in order: sent in that order
+        destination[order], lengths, np.full(len(names), ranks.rank, dtype=np.int64)
     )
     counts = np.bincount(destination, minlength=ranks.size)
     cuts = offsets[np.concatenate([[0], np.cumsum(counts)])]
@@ -99,10 +101,23 @@ class Directory:
     def __init__(self, ranks: Ranks, names: pa.Array, first: int, *columns: np.ndarray) -> None:
         """``names``: this rank's share of the table, whose entry i has index ``first`` + i."""
         self.ranks = ranks
-        destination = owners(names, ranks.size)
-        self.names, _ = send_names(ranks, destination, names)
-        index = np.arange(first, first + len(names), dtype=np.int64)
-        self.index, *self.columns = ranks.exchange(destination, index, *columns)
+        held: list[pa.Array] = []
+        parts: list[list[np.ndarray]] = []
+        for part in _parts(ranks, len(names)):
+            destination = owners(names[part], ranks.size)
+            held.append(send_names(ranks, destination, names[part])[0])
+            index = np.arange(first + part.start, first + part.stop, dtype=np.int64)
+            parts.append(ranks.exchange(destination, index, *(c[part] for c in columns)))
+        self.names = pa.concat_arrays(held)
+        self.index, *self.columns = (np.concatenate(c) for c in zip(*parts, strict=True))
+
+    def add(self, names: pa.Array, column: np.ndarray) -> None:
+        """Add a column of values for this rank's share ``names`` (as given to the directory)."""
+        parts = []
+        for part in _parts(self.ranks, len(names)):
+            destination = owners(names[part], self.ranks.size)
+            parts.append(self.ranks.exchange(destination, column[part])[0])
+        self.columns.append(np.concatenate(parts))
 
     def twice(self) -> list[tuple[str, int, int]]:
         """The names this rank holds that the table lists twice: (name, index, first index)."""
@@ -122,6 +137,10 @@ class Directory:
     def lookup(self, names: pa.Array) -> list[np.ndarray]:
         """For each of ``names`` (this rank's questions), its index (−1 when unknown or null)
         and its value in each column (0 when unknown)."""
+        parts = [self._lookup(names[part]) for part in _parts(self.ranks, len(names))]
+        return [np.concatenate(c) for c in zip(*parts, strict=True)]
+
+    def _lookup(self, names: pa.Array) -> list[np.ndarray]:
         destination = owners(names, self.ranks.size)
         asked, sources = send_names(self.ranks, destination, names)
         found = pc.index_in(asked, value_set=self.names).fill_null(-1).to_numpy()
@@ -142,6 +161,13 @@ class Directory:
         if names.null_count:
             results[0][np.asarray(names.is_null().to_numpy(zero_copy_only=False))] = -1
         return results
+
+
+def _parts(ranks: Ranks, count: int) -> list[slice]:
+    """``count`` names in parts of ``PART``, as many parts on every rank (some empty), so that
+    an exchange moves at most ``PART`` names from each rank: its buffers stay small."""
+    rounds = max(ranks.comm.allgather(-(-count // PART)), default=1) or 1
+    return [slice(min(i * PART, count), min((i + 1) * PART, count)) for i in range(rounds)]
 
 
 class ProductNames:

@@ -60,14 +60,14 @@ def read_share(ranks: Ranks, folder: Path, groups: range, active: list[str] | No
     ranks.agree(lambda: _listed_twice(products, "products.parquet", "product"), "checking names")
     made, wanted = (products.lookup(names)[0] for names in (tables.made_names, tables.wanted))
     ranks.agree(lambda: tables.unknown_products(made, wanted), "looking up products")
-    chosen = _choose(ranks, tables, made, active or [])
     techniques = Directory(
-        ranks, tables.technique_names, tables.first_technique, made, tables.output, chosen
+        ranks, tables.technique_names, tables.first_technique, made, tables.output
     )
     ranks.agree(lambda: _listed_twice(techniques, "techniques.parquet", "technique"), "checking")
     if active:
-        [found] = techniques.lookup(pa.array(active, pa.large_string()))
+        found = techniques.lookup(pa.array(active, pa.large_string()))[0]
         ranks.agree(lambda: _unknown_active(ranks, active, found), "choosing techniques")
+    techniques.add(tables.technique_names, _choose(ranks, tables, made, active or []))
     inputs = tables.inputs
     index, product, output, is_active = techniques.lookup(inputs.techniques)
     [item] = products.lookup(inputs.inputs)

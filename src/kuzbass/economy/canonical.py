@@ -561,17 +561,19 @@ def _per_unit_matrix(
     table: _Table,
     problems: Problems,
     names: Callable[[int], str],
+    in_place: bool = False,
 ) -> sp.csc_array:
     """CSC matrix of quantity/output; rejects duplicate (technique, input) pairs by row.
 
     Rows ordered by technique (as kuzbass writes them) need no sort: the quantities are divided
     block by block straight into the matrix's own data. (Dividing them in place would leave the
-    data a view of all the input rows, which scipy copies again when it slices the matrix.)
+    data a view of all the input rows, which scipy copies again when it slices the matrix; an
+    MPI rank's share, whose matrix is not sliced, divides them ``in_place``.)
     """
     rows = rows.astype(np.int32, copy=False)
     columns = columns.astype(np.int32, copy=False)
     if _ordered(columns):
-        data = np.empty(len(quantity))
+        data = quantity if in_place else np.empty(len(quantity))
         scale = np.empty(min(BLOCK, len(quantity)))
         for start in range(0, len(data), BLOCK):
             part = slice(start, start + BLOCK)
@@ -896,8 +898,8 @@ class InputShare:
                 at += len(chunk)
             start = stop
             del part
-        self.techniques = techniques.finish(self.technique_codes)
-        self.inputs = inputs.finish(self.input_codes)
+        self.techniques = techniques.finish()
+        self.inputs = inputs.finish()
 
     def coefficients(
         self,
@@ -941,6 +943,7 @@ class InputShare:
                     table,
                     problems,
                     partial(_pair_at, table, at),
+                    in_place=True,
                 )
             )
         problems.raise_if_any()
@@ -949,12 +952,15 @@ class InputShare:
 
 class _Vocabulary:
     """The distinct names of a dictionary-encoded column read a row group at a time: ``fill``
-    writes each value's place among the dictionaries seen so far, ``finish`` turns those into
-    codes into the distinct names (first seen first), with one hash of all dictionaries."""
+    gives each value a code into ``names``. Row groups' dictionaries wait until they hold as
+    many names as found so far, then join ``names`` with one hash (as ``NameCodes`` does), so
+    that the names kept stay about the distinct ones."""
 
     def __init__(self) -> None:
-        self.parts: list[pa.Array] = []
-        self.size = 0
+        self.names = pa.array([], pa.large_string())
+        self.waiting: list[pa.Array] = []
+        self.waiting_size = 0
+        self.pending: list[np.ndarray] = []
 
     def fill(self, column: pa.ChunkedArray, out: np.ndarray) -> None:
         seen: dict[tuple[int, ...], int] = {}
@@ -968,27 +974,35 @@ class _Vocabulary:
             key = tuple(b.address if b is not None else 0 for b in chunk.dictionary.buffers())
             key += (len(chunk.dictionary), chunk.dictionary.offset)
             if key not in seen:
-                seen[key] = self._add(chunk.dictionary.cast(pa.large_string()))
+                seen[key] = self._wait(chunk.dictionary.cast(pa.large_string()))
             indices = chunk.indices.fill_null(0).to_numpy(zero_copy_only=False)
             np.add(indices, seen[key], out=target, casting="unsafe")
             if chunk.null_count:
                 nulls = np.asarray(chunk.is_null().to_numpy(zero_copy_only=False))
-                target[nulls] = self._add(pa.nulls(1, pa.large_string()))
+                target[nulls] = self._wait(pa.nulls(1, pa.large_string()))
+        self.pending.append(out)
+        if self.waiting_size >= max(len(self.names), 1 << 20):
+            self._join()
 
-    def _add(self, names: pa.Array) -> int:
-        self.parts.append(names)
-        self.size += len(names)
-        return self.size - len(names)
+    def _wait(self, names: pa.Array) -> int:
+        self.waiting.append(names)
+        self.waiting_size += len(names)
+        return self.waiting_size - len(names)
 
-    def finish(self, codes: np.ndarray) -> pa.Array:
-        if not self.parts:
-            return pa.array([], pa.large_string())
-        joined = pa.concat_arrays(self.parts)
-        self.parts = []
-        names = pc.unique(joined)
-        place = np.asarray(pc.index_in(joined, value_set=names).to_numpy(), dtype=np.int32)
-        np.take(place, codes, out=codes)
-        return names
+    def _join(self) -> None:
+        if not self.waiting:
+            return
+        waiting = pa.concat_arrays(self.waiting)
+        self.names = pc.unique(pa.concat_arrays([self.names, waiting]))  # old names keep places
+        place = np.asarray(pc.index_in(waiting, value_set=self.names).to_numpy(), dtype=np.int32)
+        for codes in self.pending:
+            np.take(place, codes, out=codes)
+        self.waiting, self.waiting_size, self.pending = [], 0, []
+
+    def finish(self) -> pa.Array:
+        """The distinct names, once every code filled points into them."""
+        self._join()
+        return self.names
 
 
 def write_canonical(economy: Economy, folder: Path, fmt: str) -> None:
