@@ -12,7 +12,6 @@ adopted by a congress vote. The price path must equal ``kuzbass simulate partici
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -99,9 +98,7 @@ def setup_economy(economy: ParticipatoryEconomy) -> dict[str, Any]:
     users = get_user_model()
 
     def officer(council: Council) -> Any:
-        user = users.objects.create_user(
-            username=f"robot-{council.slug}"[:150], password=secrets.token_urlsafe(24)
-        )
+        user = users.objects.create_user(username=f"robot-{council.slug}"[:150], password=None)
         councils.appoint_officer(user, council)
         return user
 
@@ -153,9 +150,7 @@ def _slug(name: str) -> str:
 def _pay_incomes(chair: Any, members: list[Any], incomes: np.ndarray) -> None:
     """Each consumer council's member works its income's hours at a payroll workplace."""
     payroll = councils.found_council(name="Robot payroll", slug="robot-payroll", kind="workplace")
-    clerk = get_user_model().objects.create_user(
-        username="robot-payroll-clerk", password=secrets.token_urlsafe(24)
-    )
+    clerk = get_user_model().objects.create_user(username="robot-payroll-clerk", password=None)
     councils.appoint_officer(clerk, payroll)
     for member in members:
         issued = councils.invite(clerk, payroll, role="member")
@@ -220,9 +215,7 @@ def rehearse(
         chair, congress, round_limit=max_rounds, need_threshold=0.0
     )
     _carry(chair, motion)
-    officers = [*people["workers"], *people["consumers"]]
-    slugs = [_slug(n) for n in [*economy.workers.names, *economy.consumers.names]]
-    clients = [_client(user) for user in officers]
+    robots = Robots(economy, people)
     moved = _Clock()
     clock.now = moved.now
     try:
@@ -234,23 +227,12 @@ def rehearse(
                 zip(economy.goods.names, map(float, economy.goods.start_prices), strict=True)
             ),
         )
-        reader = _client(chair)
         rows: list[RoundRow] = []
         while True:
-            state = _json(reader.get("/api/plans/participatory-rounds/open"), "read the prices")
-            prices = np.array([state["prices"][n] for n in economy.goods.names], dtype=np.float64)
-            for position, body in _answers(economy, prices):
-                _json(
-                    clients[position].put(
-                        f"/api/plans/councils/{slugs[position]}/proposal",
-                        body,
-                        content_type="application/json",
-                    ),
-                    f"{slugs[position]} proposes",
-                )
+            number = robots.answer()
             moved.offset += ROUND_LENGTH
             services.close_due_rounds()
-            closed = ParticipatoryRound.objects.get(series=1, number=state["round"])
+            closed = ParticipatoryRound.objects.get(series=1, number=number)
             outcome: dict[str, Any] = closed.outcome or {}
             goods = outcome["goods"]
             rows.append(
@@ -272,6 +254,33 @@ def rehearse(
         return Rehearsal(rounds=rows, version=version, adopted=version.status == "adopted")
     finally:
         clock.now = moved.real
+
+
+class Robots:
+    """The councils' robot officers, each with its own logged-in API session."""
+
+    def __init__(self, economy: ParticipatoryEconomy, people: dict[str, Any]) -> None:
+        self.economy = economy
+        officers = [*people["workers"], *people["consumers"]]
+        self.slugs = [_slug(n) for n in [*economy.workers.names, *economy.consumers.names]]
+        self.clients = [_client(user) for user in officers]
+        self.reader = _client(people["chair"])
+
+    def answer(self) -> int:
+        """Every robot reads the open round's prices and proposes; returns the round's number."""
+        state = _json(self.reader.get("/api/plans/participatory-rounds/open"), "read the prices")
+        names = self.economy.goods.names
+        prices = np.array([state["prices"][n] for n in names], dtype=np.float64)
+        for position, body in _answers(self.economy, prices):
+            _json(
+                self.clients[position].put(
+                    f"/api/plans/councils/{self.slugs[position]}/proposal",
+                    body,
+                    content_type="application/json",
+                ),
+                f"{self.slugs[position]} proposes",
+            )
+        return int(state["round"])
 
 
 def _carry(chair: Any, motion: Any) -> None:
