@@ -111,7 +111,7 @@ def main() -> None:
     console.print(
         f"closed {closed_count} round; worst good {closed.outcome['max_imbalance_percent']:.1f}% "  # type: ignore[index]
         f"out; version {version.number} ({version.plan_content['status']}, "
-        f"{len(version.plan_content['proposals']['lines'])} proposal lines)"
+        f"{len(version.plan_content['proposals']['lines']['good'])} proposal lines)"
     )
 
 

@@ -36,6 +36,7 @@ from kuzbass.platform.councils import services as councils
 from kuzbass.platform.councils.models import Council
 from kuzbass.platform.plans import services
 from kuzbass.platform.plans.models import ParticipatoryRound, PlanVersion
+from kuzbass.platform.plans.services.proposal_versions import proposal_lines
 
 ROUND_LENGTH = timedelta(hours=1)
 SHEET_HOURS = Decimal(700)
@@ -292,9 +293,7 @@ def _carry(chair: Any, motion: Any) -> None:
 
 def plan_rows(version: PlanVersion) -> list[tuple[str, str, float, float]]:
     """(council, good, proposed, planned) for every line of every proposal in the version."""
-    part = version.plan_content.get("proposals")
-    if part is None:
-        return []
     return [
-        (line["council"], line["good"], line["proposed"], line["planned"]) for line in part["lines"]
+        (line["council"], line["good"], line["proposed"], line["planned"])
+        for line in proposal_lines(version.plan_content)
     ]

@@ -16,6 +16,7 @@ from kuzbass.platform.ledger.models import LedgerEvent
 from kuzbass.platform.ledger.services import verify_database
 from kuzbass.platform.plans import services
 from kuzbass.platform.plans.models import ParticipatoryRound, Proposal, VersionStatus
+from kuzbass.platform.plans.services.proposal_versions import proposal_lines
 from kuzbass.platform.plans.services.proposals import submit_proposal
 from kuzbass.platform.plans.services.rounds import close_due_rounds
 
@@ -117,7 +118,7 @@ def test_a_balanced_round_makes_the_proposals_the_plan(
     assert closed.balanced and closed.final
     assert services.open_round() is None
     version = closed.versions.get()
-    lines = version.plan_content["proposals"]["lines"]
+    lines = proposal_lines(version.plan_content)
     assert lines and all(line["planned"] == line["proposed"] for line in lines)
     (need,) = services.consumer_part(version, declared["town"])
     assert need["quantity"] == need["delivered"] == 100
@@ -154,11 +155,11 @@ def test_at_the_round_limit_the_plan_is_the_nearest_feasible_within_every_propos
     version = closed.versions.get()
     part = version.plan_content["proposals"]
     assert part["binding_shortages"] == ["soap"]
-    lines = {(line["council"], line["good"]): line for line in part["lines"]}
+    lines = {(line["council"], line["good"]): line for line in proposal_lines(version.plan_content)}
     town = lines[("vorkuta", "soap")]
     assert town["planned"] == pytest.approx(40) and town["proposed"] == 100
     assert "binding shortage: soap" in town["why"]
-    assert all(line["planned"] <= line["proposed"] * (1 + 1e-9) for line in part["lines"])
+    assert all(line["planned"] <= line["proposed"] * (1 + 1e-9) for line in lines.values())
     assert lines[("soapworks", "soap")]["planned"] == pytest.approx(40)
     motion = services.propose_adoption(declared["kon"], declared["congress"], version)
     assert motion.text.splitlines()[0].startswith("The participatory rounds did NOT balance")
