@@ -278,3 +278,16 @@ def test_opening_a_round_from_the_page_lands_on_the_round(declared: dict[str, An
     participatory = services.open_round()
     assert participatory is not None
     assert response.status_code == 302 and response.url == f"/plans/rounds/{participatory.pk}/"
+
+
+def test_the_round_page_says_who_answered(declared: dict[str, Any], clock: Any) -> None:
+    from django.test import Client
+
+    first = _open(declared)
+    submit_proposal(declared["pit"], declared["mine"], outputs={"coal": 60}, inputs={"labour": 120})
+    clock(timedelta(hours=3))
+    services.close_participatory_round(declared["kon"], first)
+    viewer = Client()
+    viewer.force_login(declared["mayor"])
+    page = viewer.get(f"/plans/rounds/{first.pk}/").content.decode()
+    assert "1 council of 3 answered this round" in page and "severnaya" in page
