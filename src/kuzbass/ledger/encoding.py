@@ -33,6 +33,25 @@ def _check(value: Any, path: str) -> None:
     )
 
 
+def _allowed(value: Any) -> bool:
+    """Whether ``value`` passes :func:`_check`, without building a path for every element (the
+    paths are built only to name a value that does not pass)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is dict:
+        return all(type(key) is str and _allowed(item) for key, item in value.items())
+    if kind is list:
+        return all(_allowed(item) for item in value)
+    if isinstance(value, str | bool | int):
+        return True
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and _allowed(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_allowed(item) for item in value)
+    return False
+
+
 def canonical_json(value: Any) -> bytes:
     """Encode ``value`` as canonical JSON bytes.
 
@@ -43,7 +62,8 @@ def canonical_json(value: Any) -> bytes:
     integers, booleans and null are allowed; a float or any other type raises ``TypeError``
     naming its path (``$.tally.counts[3]``), because floats have no single exact spelling.
     """
-    _check(value, "$")
+    if not _allowed(value):
+        _check(value, "$")
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -56,8 +76,11 @@ def float_text(value: float | None) -> str | None:
 def floats_as_text(value: Any) -> Any:
     """``value`` with every float inside it written as :func:`float_text` (NaN and infinities
     as null), so that it passes :func:`canonical_json`; keys become strings."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
     if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else None
+        return repr(float(value)) if math.isfinite(value) else None
     if isinstance(value, dict):
         return {str(key): floats_as_text(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

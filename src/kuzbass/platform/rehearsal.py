@@ -12,7 +12,6 @@ adopted by a congress vote. The price path must equal ``kuzbass simulate partici
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -37,6 +36,7 @@ from kuzbass.platform.councils import services as councils
 from kuzbass.platform.councils.models import Council
 from kuzbass.platform.plans import services
 from kuzbass.platform.plans.models import ParticipatoryRound, PlanVersion
+from kuzbass.platform.plans.services.proposal_versions import proposal_lines
 
 ROUND_LENGTH = timedelta(hours=1)
 SHEET_HOURS = Decimal(700)
@@ -99,9 +99,7 @@ def setup_economy(economy: ParticipatoryEconomy) -> dict[str, Any]:
     users = get_user_model()
 
     def officer(council: Council) -> Any:
-        user = users.objects.create_user(
-            username=f"robot-{council.slug}"[:150], password=secrets.token_urlsafe(24)
-        )
+        user = users.objects.create_user(username=f"robot-{council.slug}"[:150], password=None)
         councils.appoint_officer(user, council)
         return user
 
@@ -153,9 +151,7 @@ def _slug(name: str) -> str:
 def _pay_incomes(chair: Any, members: list[Any], incomes: np.ndarray) -> None:
     """Each consumer council's member works its income's hours at a payroll workplace."""
     payroll = councils.found_council(name="Robot payroll", slug="robot-payroll", kind="workplace")
-    clerk = get_user_model().objects.create_user(
-        username="robot-payroll-clerk", password=secrets.token_urlsafe(24)
-    )
+    clerk = get_user_model().objects.create_user(username="robot-payroll-clerk", password=None)
     councils.appoint_officer(clerk, payroll)
     for member in members:
         issued = councils.invite(clerk, payroll, role="member")
@@ -220,9 +216,7 @@ def rehearse(
         chair, congress, round_limit=max_rounds, need_threshold=0.0
     )
     _carry(chair, motion)
-    officers = [*people["workers"], *people["consumers"]]
-    slugs = [_slug(n) for n in [*economy.workers.names, *economy.consumers.names]]
-    clients = [_client(user) for user in officers]
+    robots = Robots(economy, people)
     moved = _Clock()
     clock.now = moved.now
     try:
@@ -234,23 +228,12 @@ def rehearse(
                 zip(economy.goods.names, map(float, economy.goods.start_prices), strict=True)
             ),
         )
-        reader = _client(chair)
         rows: list[RoundRow] = []
         while True:
-            state = _json(reader.get("/api/plans/participatory-rounds/open"), "read the prices")
-            prices = np.array([state["prices"][n] for n in economy.goods.names], dtype=np.float64)
-            for position, body in _answers(economy, prices):
-                _json(
-                    clients[position].put(
-                        f"/api/plans/councils/{slugs[position]}/proposal",
-                        body,
-                        content_type="application/json",
-                    ),
-                    f"{slugs[position]} proposes",
-                )
+            number = robots.answer()
             moved.offset += ROUND_LENGTH
             services.close_due_rounds()
-            closed = ParticipatoryRound.objects.get(series=1, number=state["round"])
+            closed = ParticipatoryRound.objects.get(series=1, number=number)
             outcome: dict[str, Any] = closed.outcome or {}
             goods = outcome["goods"]
             rows.append(
@@ -274,6 +257,33 @@ def rehearse(
         clock.now = moved.real
 
 
+class Robots:
+    """The councils' robot officers, each with its own logged-in API session."""
+
+    def __init__(self, economy: ParticipatoryEconomy, people: dict[str, Any]) -> None:
+        self.economy = economy
+        officers = [*people["workers"], *people["consumers"]]
+        self.slugs = [_slug(n) for n in [*economy.workers.names, *economy.consumers.names]]
+        self.clients = [_client(user) for user in officers]
+        self.reader = _client(people["chair"])
+
+    def answer(self) -> int:
+        """Every robot reads the open round's prices and proposes; returns the round's number."""
+        state = _json(self.reader.get("/api/plans/participatory-rounds/open"), "read the prices")
+        names = self.economy.goods.names
+        prices = np.array([state["prices"][n] for n in names], dtype=np.float64)
+        for position, body in _answers(self.economy, prices):
+            _json(
+                self.clients[position].put(
+                    f"/api/plans/councils/{self.slugs[position]}/proposal",
+                    body,
+                    content_type="application/json",
+                ),
+                f"{self.slugs[position]} proposes",
+            )
+        return int(state["round"])
+
+
 def _carry(chair: Any, motion: Any) -> None:
     """The congress (its one robot delegate) votes the motion through."""
     ballot = councils.open_ballot(chair, motion, closes_at=clock.now() + timedelta(hours=1))
@@ -283,9 +293,7 @@ def _carry(chair: Any, motion: Any) -> None:
 
 def plan_rows(version: PlanVersion) -> list[tuple[str, str, float, float]]:
     """(council, good, proposed, planned) for every line of every proposal in the version."""
-    part = version.plan_content.get("proposals")
-    if part is None:
-        return []
     return [
-        (line["council"], line["good"], line["proposed"], line["planned"]) for line in part["lines"]
+        (line["council"], line["good"], line["proposed"], line["planned"])
+        for line in proposal_lines(version.plan_content)
     ]

@@ -16,6 +16,7 @@ from kuzbass.platform.ledger.models import LedgerEvent
 from kuzbass.platform.ledger.services import verify_database
 from kuzbass.platform.plans import services
 from kuzbass.platform.plans.models import ParticipatoryRound, Proposal, VersionStatus
+from kuzbass.platform.plans.services.proposal_versions import proposal_lines
 from kuzbass.platform.plans.services.proposals import submit_proposal
 from kuzbass.platform.plans.services.rounds import close_due_rounds
 
@@ -117,7 +118,7 @@ def test_a_balanced_round_makes_the_proposals_the_plan(
     assert closed.balanced and closed.final
     assert services.open_round() is None
     version = closed.versions.get()
-    lines = version.plan_content["proposals"]["lines"]
+    lines = proposal_lines(version.plan_content)
     assert lines and all(line["planned"] == line["proposed"] for line in lines)
     (need,) = services.consumer_part(version, declared["town"])
     assert need["quantity"] == need["delivered"] == 100
@@ -154,11 +155,11 @@ def test_at_the_round_limit_the_plan_is_the_nearest_feasible_within_every_propos
     version = closed.versions.get()
     part = version.plan_content["proposals"]
     assert part["binding_shortages"] == ["soap"]
-    lines = {(line["council"], line["good"]): line for line in part["lines"]}
+    lines = {(line["council"], line["good"]): line for line in proposal_lines(version.plan_content)}
     town = lines[("vorkuta", "soap")]
     assert town["planned"] == pytest.approx(40) and town["proposed"] == 100
     assert "binding shortage: soap" in town["why"]
-    assert all(line["planned"] <= line["proposed"] * (1 + 1e-9) for line in part["lines"])
+    assert all(line["planned"] <= line["proposed"] * (1 + 1e-9) for line in lines.values())
     assert lines[("soapworks", "soap")]["planned"] == pytest.approx(40)
     motion = services.propose_adoption(declared["kon"], declared["congress"], version)
     assert motion.text.splitlines()[0].startswith("The participatory rounds did NOT balance")
@@ -277,3 +278,16 @@ def test_opening_a_round_from_the_page_lands_on_the_round(declared: dict[str, An
     participatory = services.open_round()
     assert participatory is not None
     assert response.status_code == 302 and response.url == f"/plans/rounds/{participatory.pk}/"
+
+
+def test_the_round_page_says_who_answered(declared: dict[str, Any], clock: Any) -> None:
+    from django.test import Client
+
+    first = _open(declared)
+    submit_proposal(declared["pit"], declared["mine"], outputs={"coal": 60}, inputs={"labour": 120})
+    clock(timedelta(hours=3))
+    services.close_participatory_round(declared["kon"], first)
+    viewer = Client()
+    viewer.force_login(declared["mayor"])
+    page = viewer.get(f"/plans/rounds/{first.pk}/").content.decode()
+    assert "1 council of 3 answered this round" in page and "severnaya" in page

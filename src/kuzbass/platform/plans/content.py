@@ -112,14 +112,16 @@ class Flag(TypedDict):
 
 class ProposalsPart(TypedDict):
     """In a version made of the councils' proposals: whether the rounds balanced, and for every
-    line of every proposal what was proposed, what is planned, and why any cut."""
+    line of every proposal (``lines``: columns council, part, good, proposed, planned) what was
+    proposed and what is planned; a line planned below its proposal is cut by the binding
+    shortages."""
 
     balanced: bool
     tolerance_percent: float
     max_imbalance_percent: float
     worst_good: str | None
     binding_shortages: list[str]
-    lines: list[dict[str, Any]]
+    lines: dict[str, list[Any]]
 
 
 class PlanContent(TypedDict):

@@ -283,7 +283,7 @@ def _follow_adoption(version: PlanVersion) -> None:
             delivered.setdefault(int(need["demand"]), []).append(
                 f"{need['delivered']:g} {need['product']} to {need['council']}"
             )
-    following = Demand.objects.select_for_update().filter(
+    following = Demand.objects.select_for_update(of=("self",)).filter(
         Q(pk__in=list(delivered)) | Q(status=DemandStatus.IN_PLAN)
     )
     for demand in following.select_related("council", "responsible_body"):

@@ -26,6 +26,24 @@ from kuzbass.platform.plans.models import Need
 from kuzbass.platform.plans.services.proposals import RoundGoods, StandingProposals
 
 PROPOSALS_MODE = "proposals"
+PART_NAMES = ("supply", "input", "need")
+
+
+def proposal_lines(content: PlanContent) -> list[dict[str, Any]]:
+    """Every line of every proposal in a version: council, part, good, proposed, planned, and
+    why a line was cut (the binding shortages, or the workplace's whole proposal scaled)."""
+    part = content.get("proposals")
+    if part is None:
+        return []
+    columns = part["lines"]
+    shortage = ", ".join(part["binding_shortages"])
+    reason = f"binding shortage: {shortage}" if shortage else "scaled with the whole proposal"
+    rows = [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
+    for row in rows:
+        row["why"] = reason if row["planned"] < row["proposed"] * (1 - 1e-9) else ""
+    return rows
 
 
 def _demands() -> dict[tuple[str, str], int]:
@@ -60,7 +78,13 @@ def proposals_plan(
     needs: list[NeedRow] = []
     techniques: list[TechniqueRow] = []
     workplaces: dict[str, WorkplacePart] = {}
-    councils: list[dict[str, Any]] = []
+    columns: dict[str, list[Any]] = {
+        "council": [],
+        "part": [],
+        "good": [],
+        "proposed": [],
+        "planned": [],
+    }
     proposed_output: dict[tuple[str, str], float] = {}
     labour = goods.kinds == GoodKind.LABOUR
     for row in range(len(standing.good)):
@@ -68,25 +92,14 @@ def proposals_plan(
         good = int(standing.good[row])
         proposed, got = float(standing.quantity[row]), float(planned[row])
         part = int(standing.part[row])
-        short = got < proposed * (1 - 1e-9)
-        why = ""
-        if short:
-            why = (
-                "binding shortage: " + ", ".join(short_goods)
-                if short_goods
-                else "scaled with the rest of the proposal"
-            )
-        councils.append(
-            {
-                "council": slug,
-                "part": ("supply", "input", "need")[part],
-                "good": names[good],
-                "unit": units[good],
-                "proposed": proposed,
-                "planned": got,
-                "why": why,
-            }
-        )
+        for column, value in (
+            ("council", slug),
+            ("part", PART_NAMES[part]),
+            ("good", names[good]),
+            ("proposed", proposed),
+            ("planned", got),
+        ):
+            columns[column].append(value)
         if part == StandingProposals.NEED:
             needs.append(
                 {
@@ -237,7 +250,7 @@ def proposals_plan(
             "max_imbalance_percent": float(update.imbalance_percent.max()) if len(names) else 0.0,
             "worst_good": names[worst] if len(names) else None,
             "binding_shortages": short_goods,
-            "lines": councils,
+            "lines": columns,
         },
     }
     summary: PlanSummary = {
