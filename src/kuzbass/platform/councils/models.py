@@ -615,3 +615,14 @@ class DemandStatusChange(Sealed):
             "changed_by": self.changed_by.get_username() if self.changed_by else None,
             "changed_at": _iso(self.changed_at),
         }
+
+
+# Verifiable ballots' rows live in their own module; importing it here registers them.
+from kuzbass.platform.councils.verifiable_models import (  # noqa: E402, F401
+    EncryptedPaper,
+    Stage,
+    TrusteeStep,
+    TrusteeUpload,
+    VerifiableBallot,
+    VerifiableRule,
+)
