@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.platform.test_concurrency import SUBMISSIONS, run_together
 from tests.platform.verifiable_helpers import export, paper_of, partial, set_up_key
 from typer.testing import CliRunner
 
@@ -165,3 +166,50 @@ def assert_tampering_fails(good: Path, tmp_path: Path) -> None:
 
     twice = [*events[: cast[1] + 1], events[cast[1]], *events[cast[1] + 1 :]]
     assert "a replayed paper" in verify("twice.jsonl", _rechained(twice))
+
+
+def test_fifty_concurrent_papers_by_one_member_count_one(
+    verifiable_brigade: dict[str, Any], open_motion: Any
+) -> None:
+    anna, boris, vera, gleb = verifiable_brigade["members"]
+    _, ballot = open_motion(verifiable_brigade["council"], anna, verifiable_brigade["officer"])
+    set_up_key(ballot, [anna, boris, vera])
+    papers = [paper_of(gleb, ballot, [i % 2, 1 - i % 2, 0]) for i in range(SUBMISSIONS)]
+
+    def cast(index: int) -> str:
+        try:
+            verifiable.cast(gleb, ballot.pk, papers[index])
+        except RefusedError as error:
+            return error.message
+        return "counted"
+
+    outcomes = run_together(SUBMISSIONS, cast)
+    assert outcomes == {"counted": 1, "you have already voted on this ballot": SUBMISSIONS - 1}
+    assert EncryptedPaper.objects.count() == 1 == VoterRoll.objects.filter(voter=gleb).count()
+    assert LedgerEvent.objects.filter(kind="ballot.encrypted_paper").count() == 1
+
+
+def test_a_paper_for_another_ballots_key_is_refused(
+    verifiable_brigade: dict[str, Any], open_motion: Any
+) -> None:
+    council, officer = verifiable_brigade["council"], verifiable_brigade["officer"]
+    anna, boris, vera, gleb = verifiable_brigade["members"]
+    _, first = open_motion(council, anna, officer)
+    _, second = open_motion(council, anna, officer, title="Raise the pit props budget")
+    set_up_key(first, [anna, boris, vera])
+    set_up_key(second, [anna, boris, vera])
+    with pytest.raises(InvalidInputError, match="a paper for another ballot or another key"):
+        verifiable.cast(gleb, second.pk, paper_of(gleb, first, [1, 0, 0]))
+    assert not EncryptedPaper.objects.exists()
+    assert not LedgerEvent.objects.filter(kind="ballot.encrypted_paper").exists()
+
+
+def test_ranked_and_named_ballots_stay_ordinary(
+    verifiable_brigade: dict[str, Any], open_motion: Any
+) -> None:
+    council, officer = verifiable_brigade["council"], verifiable_brigade["officer"]
+    anna = verifiable_brigade["members"][0]
+    _, ranked = open_motion(council, anna, officer, method="schulze", options=["a", "b"])
+    _, named = open_motion(council, anna, officer, secret=False, title="A named vote")
+    assert not verifiable.is_verifiable(ranked) and not verifiable.is_verifiable(named)
+    assert LedgerEvent.objects.filter(kind="ballot.opened").count() == 2
