@@ -213,3 +213,30 @@ def test_ranked_and_named_ballots_stay_ordinary(
     _, named = open_motion(council, anna, officer, secret=False, title="A named vote")
     assert not verifiable.is_verifiable(ranked) and not verifiable.is_verifiable(named)
     assert LedgerEvent.objects.filter(kind="ballot.opened").count() == 2
+
+
+def test_trustees_and_voters_through_the_api(
+    verifiable_brigade: dict[str, Any], open_motion: Any, client: Any
+) -> None:
+    council, officer = verifiable_brigade["council"], verifiable_brigade["officer"]
+    anna, _, _, gleb = verifiable_brigade["members"]
+    _, ballot = open_motion(council, anna, officer)
+    base = f"/api/ballots/{ballot.pk}/verifiable"
+    state = client.get(base).json()
+    assert state["stage"] == "keys" and state["trustees"] == ["anna", "boris", "vera"]
+
+    client.force_login(anna)
+    _, announcement = crypto.announce(state["name"], state["trustees"], 2, 1)
+    answer = client.post(f"{base}/trustees/announce", announcement, content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["handed_in"]["announce"] == [1]
+    again = client.post(f"{base}/trustees/announce", announcement, content_type="application/json")
+    assert again.status_code == 409 and "already handed in" in again.json()["detail"]
+    early = client.post(f"{base}/trustees/deal", {"trustee": 1}, content_type="application/json")
+    assert early.status_code == 409 and "1 of 3 so far" in early.json()["detail"]
+    assert client.get(f"{base}/trustees/announce").json() == [announcement]
+
+    client.force_login(gleb)
+    refused = client.get(f"{base}/credential")
+    assert refused.status_code == 409 and "setting up the key" in refused.json()["detail"]
+    bad = client.post(f"{base}/papers", {"ballot": 1}, content_type="application/json")
+    assert bad.status_code == 409
