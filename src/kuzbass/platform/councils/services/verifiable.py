@@ -19,6 +19,7 @@ from django.utils.crypto import salted_hmac
 from kuzbass import ledger
 from kuzbass.democracy import VotingMethod
 from kuzbass.democracy import verifiable as crypto
+from kuzbass.platform import statements
 from kuzbass.platform.core import clock
 from kuzbass.platform.core.actors import Actor, Visitor, require_user
 from kuzbass.platform.core.errors import (
@@ -346,21 +347,24 @@ def cast(actor: Visitor, ballot_id: int, paper: Any) -> str:
         raise NotAllowedError("paper refused: it is signed with a credential that is not yours")
     try:
         with transaction.atomic():
-            lock_ledger()  # after the close's commit, if one runs, so its state is seen
+            statements.insert(VoterRoll(ballot_id=ballot.pk, voter=actor))
+            statements.insert(
+                EncryptedPaper(
+                    verifiable=record,
+                    tracker=checked.tracker,
+                    credential=checked.credential.hex(),
+                    payload=paper,
+                )
+            )
+            append_event(crypto.CAST, paper)
+            # Read under the ledger's lock, so after a close that ran meanwhile has committed;
+            # a closed ballot undoes the whole cast.
             now = clock.now()
             current = Ballot.objects.only("closed_at", "closes_at", "opens_at").get(pk=ballot.pk)
             if current.closed_at is not None or now >= current.closes_at:
                 raise RefusedError(f"this ballot closed at {current.closes_at:%Y-%m-%d %H:%M} UTC")
             if now < current.opens_at:
                 raise RefusedError(f"this ballot opens at {current.opens_at:%Y-%m-%d %H:%M} UTC")
-            VoterRoll.objects.create(ballot_id=ballot.pk, voter=actor)
-            EncryptedPaper.objects.create(
-                verifiable=record,
-                tracker=checked.tracker,
-                credential=checked.credential.hex(),
-                payload=paper,
-            )
-            append_event(crypto.CAST, paper)
     except IntegrityError as error:
         if EncryptedPaper.objects.filter(tracker=checked.tracker).exists():
             raise RefusedError(
