@@ -8,20 +8,19 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kuzbass import ledger
-from kuzbass.platform.core.errors import ServiceError
+from kuzbass.platform.core.errors import NotFoundError, ServiceError
 from kuzbass.platform.core.permissions import is_officer
 from kuzbass.platform.councils.models import (
     Council,
     Stage,
     TrusteeStep,
-    VerifiableBallot,
     VerifiableRule,
     VoterRoll,
 )
@@ -104,9 +103,10 @@ def rule(request: HttpRequest, slug: str) -> HttpResponse:
 def ballot(request: HttpRequest, ballot_id: int, form: UploadForm | None = None) -> HttpResponse:
     """The ballot's trustees and their progress, voting in the browser, the trackers cast, the
     result, and how to check it all."""
-    record = get_object_or_404(
-        VerifiableBallot.objects.select_related("ballot__motion__council"), ballot_id=ballot_id
-    )
+    try:
+        record = verifiable.get(ballot_id)
+    except NotFoundError as error:
+        raise Http404(error.message) from error
     the_ballot = record.ballot
     user = request.user
     trustee = user.is_authenticated and user.get_username() in record.trustees

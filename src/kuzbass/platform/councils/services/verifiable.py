@@ -151,10 +151,13 @@ def start_key_setup(actor: Actor, ballot: Ballot, rule: VerifiableRule) -> Verif
 
 
 def get(ballot_id: int) -> VerifiableBallot:
+    in_range = 0 < ballot_id < 2**63  # a bigger id is no row's, and no database's integer
     found = (
         VerifiableBallot.objects.select_related("ballot__motion__council")
         .filter(ballot_id=ballot_id)
         .first()
+        if in_range
+        else None
     )
     if found is None:
         raise NotFoundError(f"ballot {ballot_id} is not an end-to-end verifiable ballot")
