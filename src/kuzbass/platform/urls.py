@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kuzbass.platform.core.api import api
-from kuzbass.platform.councils import views
+from kuzbass.platform.councils import verifiable_views, views
 
 urlpatterns = [
     # First, as no page lives under api/: a vote then skips matching against thirty page patterns.
@@ -24,6 +24,14 @@ urlpatterns = [
     path("motions/<int:motion_id>/petition/", views.sign_petition, name="sign_petition"),
     path("ballots/<int:ballot_id>/", views.ballot_detail, name="ballot"),
     path("ballots/<int:ballot_id>/vote/", views.vote, name="vote"),
+    path("ballots/<int:ballot_id>/verifiable/", verifiable_views.ballot, name="verifiable_ballot"),
+    path(
+        "ballots/<int:ballot_id>/verifiable/upload/",
+        verifiable_views.upload,
+        name="verifiable_upload",
+    ),
+    path("councils/<slug:slug>/verifiable/", verifiable_views.rule, name="verifiable_rule"),
+    path("ledger/export.jsonl", verifiable_views.ledger_export, name="ledger_export"),
     path("receipts/", views.receipt_check, name="receipt_check"),
     path("demands/", views.demand_tracker, name="demands"),
     path("demands/<int:demand_id>/", views.demand_detail, name="demand"),

@@ -134,6 +134,92 @@ CATALOGUE: dict[str, EventKind] = _kinds(
             "for this ballot: later changes apply to later ballots only",
             "electorate": "how many members are on the roll (closed at the opening), or null "
             "for a ballot that opens later",
+            "verifiable": "for an end-to-end verifiable ballot, written when its trustees "
+            "complete the key: the question, the trustees' commitments, proofs and verification "
+            "keys, the joint key, the roll of voters' credentials and the fingerprint "
+            "(docs/ballots.md)",
+        },
+        optional=frozenset({"verifiable"}),
+    ),
+    EventKind(
+        "council.verifiable_ballots",
+        "A council chooses end-to-end verifiable secret ballots and names their trustees (an "
+        "empty list of trustees goes back to ordinary secret ballots).",
+        {
+            "council": COUNCIL,
+            "trustees": "usernames in order (trustee 1 first)",
+            "threshold": "how many trustees are needed to decrypt",
+            "set_by": BY,
+        },
+    ),
+    EventKind(
+        "ballot.key_setup",
+        "A verifiable ballot is put to the vote: its trustees are called to set up its key; "
+        "voting opens (ballot.opened) when the key is complete.",
+        {
+            "council": COUNCIL,
+            "motion": MOTION,
+            "ballot": "the ballot's id",
+            "verifiable": "the ballot's name in its cryptographic records",
+            "trustees": "usernames in order",
+            "threshold": "how many trustees are needed to decrypt",
+            "opened_by": BY,
+        },
+    ),
+    EventKind(
+        "ballot.trustee_uploaded",
+        "A trustee hands the server one step of the key set-up or their partial decryption.",
+        {
+            "ballot": "the ballot's id",
+            "verifiable": "the ballot's name in its cryptographic records",
+            "trustee": "the trustee's number",
+            "name": "the trustee's username",
+            "step": "announce, deal, finish or decrypt",
+            "sha256": "SHA-256 of the canonical JSON uploaded",
+        },
+    ),
+    EventKind(
+        "ballot.encrypted_paper",
+        "An encrypted paper is cast on a verifiable ballot, exactly as the voter's browser made "
+        "it (checked before it is recorded).",
+        {
+            "ballot": "the ballot's name in its cryptographic records",
+            "fingerprint": "the opened record's fingerprint",
+            "credential": "the voter's public credential (on the roll)",
+            "choices": "one ElGamal ciphertext per option",
+            "choice_proofs": "per option, the disjunctive proof that the mark is allowed",
+            "total_proof": "the proof that the marks add up to an allowed total",
+            "signature": "the credential's signature of the paper",
+            "tracker": "SHA-256 of the paper; the voter keeps it",
+        },
+    ),
+    EventKind(
+        "ballot.tallying",
+        "A verifiable ballot closes: the encrypted tally waits for the trustees' partial "
+        "decryptions.",
+        {
+            "council": COUNCIL,
+            "motion": MOTION,
+            "ballot": "the ballot's id",
+            "verifiable": "the ballot's name in its cryptographic records",
+            "reason": "closing time, every member on the roll has voted, or the key was not "
+            "complete",
+            "papers": "how many encrypted papers were cast",
+            "encrypted_tally": "the product of the papers' ciphertexts, option by option",
+            "roll": "usernames of those who voted, sorted",
+        },
+    ),
+    EventKind(
+        "ballot.decrypted",
+        "Enough trustees decrypted a verifiable ballot's total: every partial decryption with "
+        "its proofs, and the result.",
+        {
+            "ballot": "the ballot's name in its cryptographic records",
+            "fingerprint": "the opened record's fingerprint",
+            "papers": "how many papers are counted",
+            "encrypted_tally": "the product of the papers' ciphertexts, option by option",
+            "partial_decryptions": "each trustee's decryption factors with proofs",
+            "result": "each option's total",
         },
     ),
     EventKind(

@@ -13,6 +13,8 @@ class CouncilsConfig(AppConfig):
         from kuzbass.platform.core.api import api
         from kuzbass.platform.councils.api import router
         from kuzbass.platform.councils.services import close_due_ballots
+        from kuzbass.platform.councils.verifiable_api import router as verifiable_router
 
         api.add_router("/", router)
+        api.add_router("/", verifiable_router)
         due.register(close_due_ballots)

@@ -552,3 +552,14 @@ class DemandStatusChange(Sealed):
 
     def __str__(self) -> str:
         return f"{self.demand} → {self.status}"
+
+
+# Verifiable ballots' rows live in their own module; importing it here registers them.
+from kuzbass.platform.councils.verifiable_models import (  # noqa: E402, F401
+    EncryptedPaper,
+    Stage,
+    TrusteeStep,
+    TrusteeUpload,
+    VerifiableBallot,
+    VerifiableRule,
+)

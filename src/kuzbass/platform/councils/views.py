@@ -28,6 +28,7 @@ from kuzbass.platform.councils.models import (
     Membership,
     Motion,
     Petition,
+    VerifiableBallot,
     VoterRoll,
 )
 from kuzbass.platform.ledger.models import LedgerEvent
@@ -294,6 +295,7 @@ def _ballot_view(request: HttpRequest, ballot: Ballot, **extra: Any) -> dict[str
         "turnout": ballot.roll.count(),
         "vote_form": forms.VoteForm(ballot, prefix=f"b{ballot.pk}"),
         "chart": _chart(ballot),
+        "verifiable": VerifiableBallot.objects.filter(ballot_id=ballot.pk).first(),
     }
     view.update(extra)
     return view

@@ -47,6 +47,7 @@ from kuzbass.platform.councils.models import (
     PendingPaper,
     VoterRoll,
 )
+from kuzbass.platform.councils.services import verifiable, verifiable_tally
 from kuzbass.platform.councils.services.decisions import decide_amendment, decide_motion
 from kuzbass.platform.councils.services.delegates import check_free_seat
 from kuzbass.platform.councils.services.papers import count_pending
@@ -230,26 +231,33 @@ def start_ballot(
         # spares every vote a count of the council's members.
         ballot.electorate = electorate_size(ballot)
         ballot.save(update_fields=["electorate"])
-    append_event(
-        "ballot.opened",
-        {
-            "council": motion.council.slug,
-            "motion": motion.pk,
-            "ballot": ballot.pk,
-            "amendment": amendment.number if amendment else None,
-            "method": method,
-            "options": names,
-            "secret": secret,
-            "opens_at": ballot.opens_at.isoformat(),
-            "closes_at": ballot.closes_at.isoformat(),
-            "opened_by": actor.get_username(),
-            "constitution": ballot.constitution,
-            "electorate": ballot.electorate,
-        },
-        seals=[ballot, motion],
-    )
+    rule = verifiable.rule_for(motion.council, ballot)
+    if rule is not None:  # ballot.opened waits until the trustees complete the key
+        verifiable.start_key_setup(actor, ballot, rule)
+    else:
+        append_event("ballot.opened", opened_payload(ballot), seals=[ballot, motion])
     tasks.wake_at(ballot.closes_at)
     return ballot
+
+
+def opened_payload(ballot: Ballot) -> dict[str, Any]:
+    """The payload of ``ballot.opened`` (a verifiable ballot adds its record when its key is
+    complete)."""
+    motion = ballot.motion
+    return {
+        "council": motion.council.slug,
+        "motion": motion.pk,
+        "ballot": ballot.pk,
+        "amendment": ballot.amendment.number if ballot.amendment else None,
+        "method": ballot.method,
+        "options": ballot.options,
+        "secret": ballot.secret,
+        "opens_at": ballot.opens_at.isoformat(),
+        "closes_at": ballot.closes_at.isoformat(),
+        "opened_by": ballot.opened_by.get_username(),
+        "constitution": ballot.constitution,
+        "electorate": ballot.electorate,
+    }
 
 
 @dataclass(frozen=True)
@@ -328,6 +336,11 @@ def _record_vote(actor: Actor, ballot_id: int, content: Any) -> Receipt:
         raise RefusedError(f"this ballot closed at {ballot.closes_at:%Y-%m-%d %H:%M} UTC")
     if moment < ballot.opens_at:
         raise RefusedError(f"this ballot opens at {ballot.opens_at:%Y-%m-%d %H:%M} UTC")
+    if ballot.secret and verifiable.is_verifiable(ballot):
+        raise RefusedError(
+            "this ballot is end-to-end verifiable: vote on its page, where your browser "
+            "encrypts your choice"
+        )
     try:
         normalized = validate_ballot(
             VotingMethod(ballot.method), ballot.options, content, max_score=ballot.max_score
@@ -414,6 +427,9 @@ def close_due_ballots() -> int:
 def _tally(ballot: Ballot, *, reason: str) -> None:
     motion = Motion.objects.select_for_update().select_related("council").get(pk=ballot.motion_id)
     council = motion.council
+    if ballot.secret and verifiable.is_verifiable(ballot):
+        verifiable_tally.close(ballot, motion, reason=reason)
+        return
     kind = MotionKind.ORDINARY if ballot.amendment_id else MotionKind(motion.kind)
     count_pending(ballot)
     contents = list(ballot.papers.values_list("content", flat=True))
