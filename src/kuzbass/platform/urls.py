@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kuzbass.platform.core.api import api
-from kuzbass.platform.councils import views
+from kuzbass.platform.councils import passwords, views
 
 urlpatterns = [
     # First, as no page lives under api/: a vote then skips matching against thirty page patterns.
@@ -29,6 +29,16 @@ urlpatterns = [
     path("ledger/", views.ledger_list, name="ledger"),
     path("ledger/<int:sequence>/", views.ledger_event, name="ledger_event"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path(
+        "accounts/password_change/",
+        passwords.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        passwords.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("plans/", include("kuzbass.platform.plans.urls")),
     path("", include("kuzbass.platform.accounts.urls")),

@@ -25,6 +25,7 @@ from kuzbass.platform.ledger.rows import touched, touched_query
 __all__ = [
     "DatabaseReport",
     "append_event",
+    "current_head",
     "iter_events",
     "lock_ledger",
     "touched",
@@ -121,6 +122,20 @@ def append_event(
     head.hash = event.hash
     head.save(update_fields=["sequence", "hash"])
     return row
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last event's sequence (None before the first) and hash: what anyone can write down
+    and later pass to ``kuzbass ledger verify --head``."""
+
+    sequence: int | None
+    hash: str
+
+
+def current_head() -> Head:
+    head = LedgerHead.objects.filter(id=1).first()
+    return Head(head.sequence, head.hash) if head else Head(None, ledger.GENESIS_HASH)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ def invite(
     actor: Visitor, council: Council, *, role: str = Role.MEMBER, note: str = ""
 ) -> IssuedInvitation:
     """An officer invites someone; the token goes into the invitation link."""
+    lock_ledger()
     actor = require_user(actor)
     require_officer(actor, council)
     if council.is_council_of_councils:
@@ -101,6 +102,10 @@ def invite(
         token_hash=Invitation.hash_token(token),
         invited_by=actor,
         expires_at=clock.now() + INVITATION_LIFETIME,
+    )
+    append_event(
+        "member.invited",
+        {"council": council.slug, "role": role, "invited_by": actor.get_username()},
     )
     return IssuedInvitation(invitation, token)
 
