@@ -63,8 +63,7 @@ def _seal_pending(sequence: int) -> dict[str, dict[str, Any]]:
         listed = sorted(wanted, key=rows.key_text)
         for start in range(0, len(listed), 1000):
             chunk = listed[start : start + 1000]
-            query = model._base_manager.filter(pk__in=chunk)
-            found.update(rows.leaves(model, rows.read_rows(model, query)))
+            found.update(rows.leaves(model, rows.read_keyed(model, chunk)))
             for pk in chunk:
                 key = rows.key_text(pk)
                 if key not in found:
