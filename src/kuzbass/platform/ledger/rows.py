@@ -9,6 +9,7 @@ transaction touches, writes that bypass them (``bulk_create``, ``update``, SQL) 
 
 import datetime
 import decimal
+import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -19,6 +20,8 @@ from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save
 
 from kuzbass import ledger
+
+log = logging.getLogger("kuzbass.ledger")
 
 SEALED_APPS = frozenset({"auth", "core", "councils", "plans", "accounts"})
 """Apps whose tables the ledger seals row by row (with the m2m tables their models declare)."""
@@ -139,6 +142,17 @@ def pending() -> Pending:
 
 
 def _forget() -> None:
+    left = pending()
+    if left:
+        tables = sorted(
+            {model._meta.label_lower for model in left.keys}
+            | {query.model._meta.label_lower for query in left.queries}
+        )
+        log.warning(
+            "a transaction committed rows no event sealed (%s): kuzbass ledger verify will "
+            "report them; write rows before the event that records them",
+            ", ".join(tables),
+        )
     connection.ledger_pending = Pending()  # type: ignore[attr-defined]
 
 

@@ -135,11 +135,10 @@ def accept_invitation(token: str, user: Visitor) -> Membership:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise RefusedError("this invitation has already been used")
-    membership = seat(actor, invitation.council, invitation.role, how="invitation")
     invitation.accepted_at = clock.now()
     invitation.accepted_by = actor
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
-    return membership
+    invitation.save(update_fields=["accepted_at", "accepted_by"])  # before the event sealing it
+    return seat(actor, invitation.council, invitation.role, how="invitation")
 
 
 @transaction.atomic
