@@ -209,7 +209,11 @@ def test_an_unmigrated_database_is_named(tmp_path: Path) -> None:
 def test_ledger_verify_of_a_file(tmp_path: Path) -> None:
     (tmp_path / "export.jsonl").write_bytes(b"\xff\xfe\n")
     broken = _run("ledger", "verify", "--file", str(tmp_path / "export.jsonl"))
-    assert broken == (1, "broken at event #1: line 1: not UTF-8 at byte 0")  # a failed check
+    assert broken == (  # not an export at all: bad input, not a failed check
+        2,
+        f"error: {tmp_path / 'export.jsonl'}: line 1: not UTF-8 (byte 0): not a ledger export, "
+        "or damaged in transfer",
+    )
     code, output = _run("ledger", "verify", "--file", str(tmp_path / "none.jsonl"))
     assert (code, output) == (
         2,

@@ -150,3 +150,38 @@ def test_unreadable_file_is_named(tmp_path: Path) -> None:
     assert "line 1" in result.output
     missing = verify_cli("--file", str(tmp_path / "missing.jsonl"))
     assert missing.exit_code == 2 and "cannot read" in missing.output
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (None, "line 4: blank line"),
+        (b'{"sequence":1}\n\xff\xfe\n', "line 2: not UTF-8 (byte 0)"),
+    ],
+    ids=["empty file", "trailing blank line", "line not UTF-8"],
+)
+def test_a_file_that_is_not_an_export_is_refused_clearly(
+    decided: Ballot, tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    out = tmp_path / "events.jsonl"
+    assert runner.invoke(app, ["ledger", "export", "--out", str(out)]).exit_code == 0
+    if content is None:
+        lines = out.read_bytes().splitlines(keepends=True)[:3]
+        content = b"".join(lines) + b"\n"
+    out.write_bytes(content)
+    result = verify_cli("--file", str(out))
+    assert result.exit_code == 2, result.output
+    assert message in result.output, result.output
+
+
+def test_the_head_is_published_on_the_ledger_page_and_in_the_api(
+    decided: Ballot, client: Any
+) -> None:
+    head = LedgerHead.objects.get()
+    page = client.get("/ledger/")
+    assert page.status_code == 200
+    assert f"event #{head.sequence}" in page.content.decode() and head.hash in page.content.decode()
+    answer = client.get("/api/ledger/head")
+    assert answer.json() == {"sequence": head.sequence, "hash": head.hash}
+    assert verify_cli("--head", head.hash).exit_code == 0

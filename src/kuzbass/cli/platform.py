@@ -162,10 +162,14 @@ def ledger_verify(
 
     if file is not None:
         try:
-            with file.open("rb") as stream:  # a line that is not UTF-8 is a broken link
+            with file.open("rb") as stream:
+                ledger.check_lines(stream)
+            with file.open("rb") as stream:
                 report = ledger.verify_jsonl(stream, head_hash=head)
         except OSError as error:
             raise CommandError(f"cannot read {file}: {error.strerror}") from None
+        except ledger.LedgerFormatError as error:
+            raise CommandError(f"{file}: {error}") from None
         if report.ok:
             console.print(f"[green]ok[/]: {report.events_checked} events, chain intact")
             return

@@ -16,6 +16,7 @@ from kuzbass.ledger.chain import (
 from kuzbass.ledger.encoding import canonical_json, float_text, floats_as_text
 from kuzbass.ledger.jsonl import (
     LedgerFormatError,
+    check_lines,
     event_from_dict,
     read_jsonl,
     verify_jsonl,
@@ -31,6 +32,7 @@ __all__ = [
     "LedgerFormatError",
     "canonical_json",
     "chain_hash",
+    "check_lines",
     "event_from_dict",
     "float_text",
     "floats_as_text",

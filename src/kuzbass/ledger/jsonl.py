@@ -12,6 +12,7 @@ from kuzbass.ledger.encoding import canonical_json
 
 __all__ = [
     "LedgerFormatError",
+    "check_lines",
     "event_from_dict",
     "read_jsonl",
     "verify_jsonl",
@@ -79,6 +80,36 @@ def event_from_dict(record: Any, *, line: int | None = None) -> LedgerEvent:
         previous_hash=record["previous_hash"],
         hash=record["hash"],
     )
+
+
+def check_lines(stream: IO[bytes] | Iterable[bytes]) -> int:
+    """Check that a file can be an export at all, before reading its events: not empty, every
+    line UTF-8, no blank line (a trailing one included). Return the number of lines.
+
+    These are mistakes of the file (the wrong file, a copy damaged in transfer, an editor's
+    trailing newline), named with the line, rather than broken links of a chain.
+    """
+    count = 0
+    for count, raw in enumerate(stream, start=1):
+        data = bytes(raw).removesuffix(b"\n")
+        if not data.strip():
+            raise LedgerFormatError(
+                "blank line; an export has one event per line and no blank lines "
+                "(remove it, with any trailing blank line)",
+                line=count,
+            )
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise LedgerFormatError(
+                f"not UTF-8 (byte {error.start}): not a ledger export, or damaged in transfer",
+                line=count,
+            ) from None
+    if count == 0:
+        raise LedgerFormatError(
+            "the file is empty: it holds no event (an export of an empty ledger, or the wrong file)"
+        )
+    return count
 
 
 def write_jsonl(events: Iterable[LedgerEvent], stream: IO[Any]) -> int:

@@ -119,47 +119,50 @@ def load(progress: Callable[[str], None] = lambda step: None) -> DemoReport:
         )
 
     progress("demo members (generated passwords)")
-    people: dict[str, Any] = {}
-    for member in story.members:
-        password = _password()
-        first, _, last = member.display_name.partition(" ")
-        people[member.username] = users.objects.create_user(
-            check_username(member.username), password=password, first_name=first, last_name=last
-        )
-        first_role = member.memberships[0]
-        roles = f"{first_role.role} of {first_role.council}" + (
-            f" (+{len(member.memberships) - 1} more)" if len(member.memberships) > 1 else ""
-        )
-        report.logins.append((member.username, password, member.display_name, roles))
-    for member in story.members:
-        user = people[member.username]
-        for membership in member.memberships:
-            body = bodies[membership.council]
-            if membership.role == Role.OFFICER:
-                councils.appoint_officer(user, body)
-                continue
-            represents = next(
-                (
-                    bodies[m.council]
-                    for m in member.memberships
-                    if membership.council in story.council(m.council).delegates_to
-                ),
-                None,
+    with transaction.atomic():  # each person is sealed by the event seating them
+        people: dict[str, Any] = {}
+        for member in story.members:
+            password = _password()
+            first, _, last = member.display_name.partition(" ")
+            people[member.username] = users.objects.create_user(
+                check_username(member.username), password=password, first_name=first, last_name=last
             )
-            councils.enrol(user, body, membership.role, represents=represents, how="demo scenario")
-    officer_password = _password()
-    hashed = make_password(officer_password)
-    for council in story.councils:
-        if not any(
-            m.role == Role.OFFICER and m.council == council.id
-            for member in story.members
-            for m in member.memberships
-        ):
-            officer = users.objects.create(
-                username=f"{OFFICER_PREFIX}{council.id}", password=hashed
+            first_role = member.memberships[0]
+            roles = f"{first_role.role} of {first_role.council}" + (
+                f" (+{len(member.memberships) - 1} more)" if len(member.memberships) > 1 else ""
             )
-            councils.appoint_officer(officer, bodies[council.id])
-            report.officers += 1
+            report.logins.append((member.username, password, member.display_name, roles))
+        for member in story.members:
+            user = people[member.username]
+            for membership in member.memberships:
+                body = bodies[membership.council]
+                if membership.role == Role.OFFICER:
+                    councils.appoint_officer(user, body)
+                    continue
+                represents = next(
+                    (
+                        bodies[m.council]
+                        for m in member.memberships
+                        if membership.council in story.council(m.council).delegates_to
+                    ),
+                    None,
+                )
+                councils.enrol(
+                    user, body, membership.role, represents=represents, how="demo scenario"
+                )
+        officer_password = _password()
+        hashed = make_password(officer_password)
+        for council in story.councils:
+            if not any(
+                m.role == Role.OFFICER and m.council == council.id
+                for member in story.members
+                for m in member.memberships
+            ):
+                officer = users.objects.create(
+                    username=f"{OFFICER_PREFIX}{council.id}", password=hashed
+                )
+                councils.appoint_officer(officer, bodies[council.id])
+                report.officers += 1
     report.officer_password = officer_password
 
     def officer_of(slug: str) -> Any:

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from kuzbass.platform.core.api import api
-from kuzbass.platform.councils import verifiable_views, views
+from kuzbass.platform.councils import passwords, verifiable_views, views
 
 urlpatterns = [
     # First, as no page lives under api/: a vote then skips matching against thirty page patterns.
@@ -38,6 +38,16 @@ urlpatterns = [
     path("ledger/", views.ledger_list, name="ledger"),
     path("ledger/<int:sequence>/", views.ledger_event, name="ledger_event"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path(
+        "accounts/password_change/",
+        passwords.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        passwords.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("language/", include("django.conf.urls.i18n")),  # set_language: the switch's POST
     path("plans/", include("kuzbass.platform.plans.urls")),

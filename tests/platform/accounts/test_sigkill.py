@@ -27,18 +27,21 @@ call_command("migrate", interactive=False, verbosity=0)
 from django.contrib.auth import get_user_model
 from kuzbass.platform.accounts import services as accounts
 from kuzbass.platform.councils import services as councils
+from django.db import transaction
 users = get_user_model()
-officer = users.objects.create_user("chair", password=None)
 congress = councils.found_council(name="Congress", slug="congress", kind="congress")
-councils.appoint_officer(officer, congress)
+with transaction.atomic():  # a person is sealed by the event seating them
+    officer = users.objects.create_user("chair", password=None)
+    councils.appoint_officer(officer, congress)
 accounts.set_deductions(officer, congress, public_fund="3/20", investment_fund="1/10")
 pit = councils.found_council(name="Severnaya", slug="severnaya", kind="workplace")
 councils.appoint_officer(officer, pit)
 workers = []
 for number in range({WORKERS}):
-    worker = users.objects.create_user(f"miner{{number}}", password=None)
     issued = councils.invite(officer, pit)
-    councils.accept_invitation(issued.token, worker)
+    with transaction.atomic():
+        worker = users.objects.create_user(f"miner{{number}}", password=None)
+        councils.accept_invitation(issued.token, worker)
     workers.append(worker)
 lines = [accounts.SheetLine(f"miner{{n % {WORKERS}}}", str(6 + n % 5), f"shift-{{n}}")
          for n in range({REGISTRATIONS})]

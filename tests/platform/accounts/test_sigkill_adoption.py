@@ -22,15 +22,17 @@ call_command("migrate", interactive=False, verbosity=0)
 from django.contrib.auth import get_user_model
 from kuzbass.platform.councils import services as councils
 from kuzbass.platform.plans import services as plans
+from django.db import transaction
 users = get_user_model()
-people = {n: users.objects.create_user(n, password=None) for n in ("kon", "pit", "mayor", "d")}
 congress = councils.found_council(name="Congress", slug="congress", kind="congress")
 mine = councils.found_council(name="Mine", slug="mine", kind="workplace")
 town = councils.found_council(name="Town", slug="town", kind="consumer")
-councils.appoint_officer(people["kon"], congress)
-councils.appoint_officer(people["d"], congress)
-councils.appoint_officer(people["pit"], mine)
-councils.appoint_officer(people["mayor"], town)
+with transaction.atomic():  # a person is sealed by the event seating them
+    people = {n: users.objects.create_user(n, password=None) for n in ("kon", "pit", "mayor", "d")}
+    councils.appoint_officer(people["kon"], congress)
+    councils.appoint_officer(people["d"], congress)
+    councils.appoint_officer(people["pit"], mine)
+    councils.appoint_officer(people["mayor"], town)
 plans.register_products(people["kon"], congress, [{"name": "coal", "unit": "t"}])
 plans.register_resources(people["kon"], congress, [{"name": "labour", "unit": "h",
                                                     "available": 1000}])

@@ -480,8 +480,18 @@ CATALOGUE: dict[str, EventKind] = _kinds(
     ),
     EventKind(
         "account.changed",
-        "A person's account (login, password or e-mail) is created or changed.",
-        {"user": "username", "change": "what changed: registered, password, promoted"},
+        "A person changes or resets their password.",
+        {"user": "username", "change": "password or reset"},
+    ),
+    EventKind(
+        "member.invited",
+        "An officer invites someone to join a council (the link's token is not recorded).",
+        {"council": COUNCIL, "role": "member or officer", "invited_by": BY},
+    ),
+    EventKind(
+        "motion.commented",
+        "A member adds to the discussion of a motion.",
+        {"council": COUNCIL, "motion": MOTION, "author": "username", "text_sha256": "of the text"},
     ),
     EventKind(
         "goods.consumed",

@@ -28,6 +28,7 @@ from kuzbass.platform.councils.models import (
     Petition,
 )
 from kuzbass.platform.ledger.models import LedgerEvent
+from kuzbass.platform.ledger.services import current_head
 
 router = Router()
 
@@ -713,6 +714,18 @@ def demand_in_plan(request: HttpRequest, demand_id: int, body: InPlanIn) -> Any:
 
 
 # --- ledger ---------------------------------------------------------------------------------
+
+
+class HeadOut(Schema):
+    sequence: int | None
+    hash: str
+
+
+@router.get("/ledger/head", response=HeadOut, tags=["ledger"])
+def ledger_head(request: HttpRequest) -> HeadOut:
+    """The last event's sequence and hash, to pin: ``kuzbass ledger verify --head HASH``."""
+    head = current_head()
+    return HeadOut(sequence=head.sequence, hash=head.hash)
 
 
 @router.get("/ledger/events", response=list[EventOut], tags=["ledger"])

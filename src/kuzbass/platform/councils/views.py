@@ -32,6 +32,7 @@ from kuzbass.platform.councils.models import (
     VoterRoll,
 )
 from kuzbass.platform.ledger.models import LedgerEvent
+from kuzbass.platform.ledger.services import current_head
 
 # The kinds of event that name a motion or a ballot in their payload: filtering on the indexed
 # kind first keeps these pages fast however many events other apps write.
@@ -567,7 +568,11 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
         events = events.filter(kind=kind)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     kinds = LedgerEvent.objects.values_list("kind", flat=True).distinct().order_by("kind")
-    return render(request, "ledger/list.html", {"page": page, "kind": kind, "kinds": kinds})
+    return render(
+        request,
+        "ledger/list.html",
+        {"page": page, "kind": kind, "kinds": kinds, "head": current_head()},
+    )
 
 
 def ledger_event(request: HttpRequest, sequence: int) -> HttpResponse:

@@ -1,6 +1,7 @@
 """Ledger events as database rows, and the one-row chain head that serialises appends."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -16,11 +17,11 @@ class Sealed(models.Model):
     them from ``ledger_covers``, and that value is part of the row's seal.
     """
 
+    ledger_covers: ClassVar[Callable[[Any], Any] | None] = None
+    """None, or a method returning what the row answers for besides its columns."""
+
     class Meta:
         abstract = True
-
-    def ledger_covers(self) -> Any:
-        return None
 
 
 class LedgerEvent(models.Model):

@@ -9,16 +9,19 @@ transaction touches, writes that bypass them (``bulk_create``, ``update``, SQL) 
 
 import datetime
 import decimal
+import logging
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.signals import post_delete, post_save
 
 from kuzbass import ledger
+
+log = logging.getLogger("kuzbass.ledger")
 
 SEALED_APPS = frozenset({"auth", "core", "councils", "plans", "accounts"})
 """Apps whose tables the ledger seals row by row (with the m2m tables their models declare)."""
@@ -63,8 +66,13 @@ def attnames(model: type[Model]) -> list[str]:
     return [pk, *(name for name in names if name != pk)]
 
 
+_PLAIN = frozenset({int, str, bool})
+
+
 def canonical(value: Any) -> Any:
     """A column value as the ledger spells it: JSON with no floats, moments in UTC."""
+    if value is None or type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime.datetime):
         return ledger.format_recorded_at(value) if value.tzinfo else value.isoformat()
     if isinstance(value, datetime.date | datetime.time | uuid.UUID | decimal.Decimal):
@@ -99,9 +107,15 @@ def leaves(model: type[Model], rows: Iterable[tuple[Any, ...]]) -> Iterator[tupl
 
 
 def read_rows(model: type[Model], query: QuerySet[Any] | None = None) -> Iterator[tuple[Any, ...]]:
-    """The sealed columns of every row of ``query`` (default: the whole table), by key."""
+    """The sealed columns of every row of ``query`` (default: the whole table), by key, read in
+    chunks (on PostgreSQL through a server-side cursor)."""
     query = model._base_manager.all() if query is None else query
     yield from query.order_by("pk").values_list(*attnames(model)).iterator(chunk_size=20_000)
+
+
+def read_keyed(model: type[Model], pks: list[Any]) -> list[tuple[Any, ...]]:
+    """The sealed columns of the rows with these keys, in one plain query."""
+    return list(model._base_manager.filter(pk__in=pks).values_list(*attnames(model)))
 
 
 class Pending:
@@ -110,17 +124,38 @@ class Pending:
     def __init__(self) -> None:
         self.keys: dict[type[Model], set[Any]] = {}
         self.queries: list[QuerySet[Any]] = []
+        self.hooked = False
 
     def __bool__(self) -> bool:
         return bool(self.keys or self.queries)
 
 
 def pending() -> Pending:
+    """The open transaction's notes. A transaction that commits without an event leaves its rows
+    unsealed (``verify`` reports them): they are forgotten then, never sealed by a later event."""
     found = getattr(connection, "ledger_pending", None)
     if found is None:
         found = Pending()
         connection.ledger_pending = found  # type: ignore[attr-defined]
+    if not found.hooked and connection.in_atomic_block:
+        found.hooked = True
+        transaction.on_commit(_forget)
     return found
+
+
+def _forget() -> None:
+    left = pending()
+    if left:
+        tables = sorted(
+            {model._meta.label_lower for model in left.keys}
+            | {query.model._meta.label_lower for query in left.queries}
+        )
+        log.warning(
+            "a transaction committed rows no event sealed (%s): kuzbass ledger verify will "
+            "report them; write rows before the event that records them",
+            ", ".join(tables),
+        )
+    connection.ledger_pending = Pending()  # type: ignore[attr-defined]
 
 
 def take_pending() -> Pending:
@@ -144,12 +179,12 @@ def touched_query(query: QuerySet[Any]) -> None:
 
 
 def _saved(sender: type[Model], instance: Model, **kwargs: Any) -> None:
-    if not kwargs.get("raw") and is_sealed(sender):
+    if not kwargs.get("raw") and connection.in_atomic_block and is_sealed(sender):
         pending().keys.setdefault(sender, set()).add(instance.pk)
 
 
 def _deleted(sender: type[Model], instance: Model, **kwargs: Any) -> None:
-    if is_sealed(sender):
+    if connection.in_atomic_block and is_sealed(sender):
         pending().keys.setdefault(sender, set()).add(instance.pk)
 
 

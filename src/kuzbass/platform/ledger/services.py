@@ -25,6 +25,7 @@ from kuzbass.platform.ledger.rows import touched, touched_query
 __all__ = [
     "DatabaseReport",
     "append_event",
+    "current_head",
     "iter_events",
     "lock_ledger",
     "touched",
@@ -62,8 +63,7 @@ def _seal_pending(sequence: int) -> dict[str, dict[str, Any]]:
         listed = sorted(wanted, key=rows.key_text)
         for start in range(0, len(listed), 1000):
             chunk = listed[start : start + 1000]
-            query = model._base_manager.filter(pk__in=chunk)
-            found.update(rows.leaves(model, rows.read_rows(model, query)))
+            found.update(rows.leaves(model, rows.read_keyed(model, chunk)))
             for pk in chunk:
                 key = rows.key_text(pk)
                 if key not in found:
@@ -121,6 +121,20 @@ def append_event(
     head.hash = event.hash
     head.save(update_fields=["sequence", "hash"])
     return row
+
+
+@dataclass(frozen=True)
+class Head:
+    """The last event's sequence (None before the first) and hash: what anyone can write down
+    and later pass to ``kuzbass ledger verify --head``."""
+
+    sequence: int | None
+    hash: str
+
+
+def current_head() -> Head:
+    head = LedgerHead.objects.filter(id=1).first()
+    return Head(head.sequence, head.hash) if head else Head(None, ledger.GENESIS_HASH)
 
 
 @dataclass(frozen=True)

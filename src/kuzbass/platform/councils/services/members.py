@@ -84,6 +84,7 @@ def invite(
     actor: Visitor, council: Council, *, role: str = Role.MEMBER, note: str = ""
 ) -> IssuedInvitation:
     """An officer invites someone; the token goes into the invitation link."""
+    lock_ledger()
     actor = require_user(actor)
     require_officer(actor, council)
     if council.is_council_of_councils:
@@ -101,6 +102,10 @@ def invite(
         token_hash=Invitation.hash_token(token),
         invited_by=actor,
         expires_at=clock.now() + INVITATION_LIFETIME,
+    )
+    append_event(
+        "member.invited",
+        {"council": council.slug, "role": role, "invited_by": actor.get_username()},
     )
     return IssuedInvitation(invitation, token)
 
@@ -132,8 +137,7 @@ def accept_invitation(token: str, user: Visitor) -> Membership:
         raise RefusedError("this invitation has already been used")
     invitation.accepted_at = clock.now()
     invitation.accepted_by = actor
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
-    # seated after the invitation is marked used, so that the seat's event seals both as written
+    invitation.save(update_fields=["accepted_at", "accepted_by"])  # before the event sealing it
     return seat(actor, invitation.council, invitation.role, how="invitation")
 
 

@@ -1,5 +1,6 @@
 """Motions: tabling them (what each kind changes when carried), amendments and discussion."""
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -247,8 +248,19 @@ def propose_amendment(actor: Visitor, motion: Motion, *, text: str) -> Amendment
 @transaction.atomic
 def comment(actor: Visitor, motion: Motion, *, text: str) -> Comment:
     """A member adds to the discussion of a motion."""
+    lock_ledger()
     actor = require_user(actor)
     require_member(actor, motion.council)
-    return Comment.objects.create(
+    remark = Comment.objects.create(
         motion=motion, author=actor, text=check_text(text, "comment", max_length=DESCRIPTION_LENGTH)
     )
+    append_event(
+        "motion.commented",
+        {
+            "council": motion.council.slug,
+            "motion": motion.pk,
+            "author": actor.get_username(),
+            "text_sha256": hashlib.sha256(remark.text.encode()).hexdigest(),
+        },
+    )
+    return remark
