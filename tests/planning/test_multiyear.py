@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from kuzbass.economy.model import Economy
 from kuzbass.planning import optimal_plan
-from kuzbass.planning.variable_by_variable import solve_variable_by_variable
+
+from .variable_by_variable import solve_variable_by_variable
 
 # Σ_y f_y of the toy, computed with the variable-by-variable formulation (HiGHS 1.16).
 TOY_OPTIMUM = 8.797299129455235

@@ -3,7 +3,7 @@
 Every variable of the published formulation exists (out, flow, stock, acc, lab — here one ``use``
 per resource —, final, f) and every constraint is one row. It is the peer the reduced formulation
 of :mod:`kuzbass.planning.formulation` is checked and benchmarked against: both must reach the same
-optimum Σ_y f_y.
+optimum Σ_y f_y. An oracle for tests and benchmarks/plan_multiyear.py, not part of the package.
 """
 
 from __future__ import annotations
