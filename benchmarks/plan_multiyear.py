@@ -1,10 +1,11 @@
 """Multi-year plans on 5yearplan-format economies: our reduced LP vs the variable-by-variable one.
 
 Writes random folders in Cockshott's 5yearplan CSV layout (flows.csv, cap.csv, dep.csv,
-labtarg.csv), reads them with ``Economy.read`` and solves the DESIGN.md formulation twice:
+labtarg.csv), reads them with ``Economy.read`` and solves the docs/design.md formulation twice:
 
 - peer: every variable and row of docs/design.md "Multi-year plans" (out, flow, stock, acc, lab,
-  final, f), passed to HiGHS in one call (kuzbass.planning.variable_by_variable);
+  final, f), passed to HiGHS in one call (tests/planning/variable_by_variable.py, an oracle kept
+  out of the package);
 - ours: ``kuzbass plan``'s whole call (kuzbass.planning.optimal_plan): the reduced formulation,
   solved by the capital-blocks interior-point method from 400 balance rows (80 industries × 5
   years), by HiGHS' primal simplex below.
@@ -19,10 +20,13 @@ assembling the LP, solve = HiGHS). Run: nice python benchmarks/plan_multiyear.py
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -31,7 +35,21 @@ from rich.table import Table
 
 from kuzbass.economy import Economy
 from kuzbass.planning import optimal_plan
-from kuzbass.planning.variable_by_variable import solve_variable_by_variable
+
+ORACLE = Path(__file__).parents[1] / "tests" / "planning" / "variable_by_variable.py"
+
+
+def _load_oracle() -> ModuleType:
+    """The variable-by-variable peer, which lives with the tests, not in the package."""
+    spec = importlib.util.spec_from_file_location("variable_by_variable", ORACLE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+solve_variable_by_variable = _load_oracle().solve_variable_by_variable
 
 
 def write_fiveyearplan_folder(

@@ -80,3 +80,28 @@ def test_plan_json_on_a_real_stdout_is_only_json():
         check=True,
     )
     assert json.loads(completed.stdout)["objective"] == pytest.approx(TOY_OPTIMUM, rel=1e-6)
+
+
+def test_plan_json_says_when_capital_blocks_fell_back_and_why(tmp_path, make_economy):
+    # soap needs nothing, so the plan has no optimum; the interior point diverges and the
+    # simplex method, which names the unlimited activity, takes over
+    economy = make_economy(
+        ["bread", "soap"],
+        [("bakery", "bread", 1.0), ("soap-kemerovo", "soap", 1.0)],
+        resources={"labour": 5.0},
+        uses={("labour", "bakery"): 1.0},
+        targets=[("soap", 1.0)],
+    )
+    economy.write(tmp_path / "bakery")
+    arguments = ["plan", str(tmp_path / "bakery"), "--years", "2", "--solver", "capital-blocks"]
+    result = CliRunner().invoke(app, [*arguments, "--json"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["status"] == "unbounded"
+    assert data["fallback"].startswith(
+        "the capital-blocks interior-point method stopped (diverged at step "
+    )
+    assert data["fallback"].endswith("HiGHS' primal simplex took over")
+    assert data["solver"]["algorithm"] == "primal-simplex"
+    summary = CliRunner().invoke(app, arguments)
+    assert "the capital-blocks interior-point method stopped (diverged" in summary.output

@@ -132,7 +132,12 @@ def test_infeasible_plan_names_the_conflicting_constraints(make_economy, solver,
     assert result.status == "infeasible"
     assert words in result.problems
     if solver == "capital-blocks":
-        assert any("interior-point method stopped (diverged)" in m for m in messages)
+        assert any("interior-point method stopped (diverged at step" in m for m in messages)
+        assert result.fallback is not None and "HiGHS' primal simplex took over" in result.fallback
+    elif solver == "leontief-basis":
+        assert result.fallback is not None and "Leontief basis method did not" in result.fallback
+    else:
+        assert result.fallback is None
     assert result.objective is None
     assert json.loads(json.dumps(result.to_dict()))["status"] == "infeasible"
 

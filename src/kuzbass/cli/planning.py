@@ -121,6 +121,8 @@ def _solver_chatter_to_stderr() -> Iterator[None]:
 def _summary(console: Console, result: PlanResult) -> None:
     from rich.table import Table
 
+    if result.fallback:
+        console.print(f"[yellow]{result.fallback}[/yellow]", highlight=False)
     if not result.optimal:
         console.print(f"[bold red]plan {result.status}[/bold red]")
         for line in result.problems:

@@ -1,6 +1,6 @@
 """The plan as one sparse linear program, built with whole-matrix operations.
 
-This is the reduced form of DESIGN.md "Multi-year plans". Variables are only intensities
+This is the reduced form of docs/design.md "Multi-year plans". Variables are only intensities
 ``q[j, y]`` (output of technique j in year y), accumulation ``acc[e, y]`` of each capital stock
 e = (good k held by technique j) in years 1..Y-1 and one fulfilment variable per target group.
 Everything else is determined and eliminated:

@@ -140,7 +140,11 @@ def optimal_plan(
             }
             return _result(final, formulation, table, mode, basis.objective, stages, info)
         # infeasible or unbounded: the simplex method names the constraints or activities why
-        say("a Leontief basis does not decide this plan; HiGHS' simplex method takes over")
+        info["fallback"] = (
+            "the Leontief basis method did not decide this plan (infeasible or unbounded); "
+            "HiGHS' simplex method took over"
+        )
+        say(info["fallback"])
         algorithm = info["algorithm"] = "simplex"
     if algorithm == "capital-blocks":
         blocks_started = time.perf_counter()
@@ -166,7 +170,14 @@ def optimal_plan(
             stages.append({"name": "complete sets", "rows": formulation.offsets["extra"]})
             return _result(final, formulation, table, mode, point.objective, stages, info)
         # infeasible or unbounded: the simplex method names the constraints or activities why
-        say(f"the interior-point method stopped ({point_status}); HiGHS' primal simplex takes over")
+        where = (
+            "" if point is None else f" at step {point.iterations}, relative gap {point.gap:.1e}"
+        )
+        info["fallback"] = (
+            f"the capital-blocks interior-point method stopped ({point_status}{where}); "
+            "HiGHS' primal simplex took over"
+        )
+        say(info["fallback"])
         algorithm = info["algorithm"] = "primal-simplex"
     highs = _highs(formulation, algorithm)
     if time_limit is not None:
@@ -199,6 +210,7 @@ def optimal_plan(
             years=plan_years,
             problems=_problems(highs, formulation, status),
             solver=info,
+            fallback=info.get("fallback"),
         )
     if mode != "harmony":
         info["gap"] = _lp_gap(highs)
@@ -666,6 +678,7 @@ def _result(
         binding=binding,
         explanations=explanations,
         solver=info,
+        fallback=info.get("fallback"),
     )
 
 

@@ -20,9 +20,10 @@ class PlanResult:
     """The outcome of :func:`kuzbass.planning.optimal_plan`.
 
     ``status`` is ``optimal``, ``infeasible``, ``unbounded`` or a solver status; only an optimal
-    plan carries tables. Valuations are the dual prices: the gain in ``objective`` per unit more
-    of a product, resource, capacity or capital stock (Kantorovich's objectively determined
-    valuations).
+    plan carries tables. ``fallback`` says, when the method chosen first stopped and another
+    took over, which one and why (``None`` when the first method decided the plan). Valuations
+    are the dual prices: the gain in ``objective`` per unit more of a product, resource,
+    capacity or capital stock (Kantorovich's objectively determined valuations).
     """
 
     status: str
@@ -39,6 +40,7 @@ class PlanResult:
     explanations: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     solver: dict[str, Any] = field(default_factory=dict)
+    fallback: str | None = None
 
     @property
     def optimal(self) -> bool:
@@ -69,6 +71,7 @@ class PlanResult:
         """JSON-safe: infinities and missing numbers become ``None``."""
         return {
             "status": self.status,
+            "fallback": self.fallback,
             "mode": self.mode,
             "years": self.years,
             "objective": json_safe(self.objective),

@@ -1,9 +1,9 @@
-"""DESIGN.md "Multi-year plans" written out variable by variable, as Cockshott's 5yearplan does.
+"""docs/design.md "Multi-year plans" variable by variable, as Cockshott's 5yearplan writes it.
 
 Every variable of the published formulation exists (out, flow, stock, acc, lab — here one ``use``
 per resource —, final, f) and every constraint is one row. It is the peer the reduced formulation
 of :mod:`kuzbass.planning.formulation` is checked and benchmarked against: both must reach the same
-optimum Σ_y f_y.
+optimum Σ_y f_y. An oracle for tests and benchmarks/plan_multiyear.py, not part of the package.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def solve_variable_by_variable(
     solver: str = "choose",
     options: dict[str, bool | int | float | str] | None = None,
 ) -> VariableByVariableSolution:
-    """Build and solve the DESIGN.md multi-year LP (complete-sets objective Σ_y f_y).
+    """Build and solve the multi-year LP of docs/design.md (complete-sets objective Σ_y f_y).
 
     ``solver`` and ``options`` are passed to HiGHS as they are (e.g. ``simplex_strategy``).
     """
