@@ -32,9 +32,10 @@ def test_a_vote_reads_the_ballot_and_roll_once_and_writes_two_rows(
         response = session.post(f"/api/ballots/{ballot.pk}/votes", {"content": "yes"})
     assert response.status_code == 201, response.content
     statements = _statements(queries)
-    # The session, the user, the ballot with its council and the roll check, the roll entry
+    # The session, the user, the ballot with its council and the roll check, that the ballot
+    # is not an end-to-end verifiable one (those take encrypted papers only), the roll entry
     # and the paper.
-    assert len(statements) == 5, statements
+    assert len(statements) == 6, statements
     ballot_reads = [sql for sql in statements if sql.startswith('SELECT "councils_ballot"')]
     assert len(ballot_reads) == 1
     if connection.vendor == "postgresql":

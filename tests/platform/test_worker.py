@@ -90,8 +90,9 @@ def test_due_jobs_run_together_and_one_failing_stops_none(
 
     monkeypatch.setattr(due, "JOBS", list(due.JOBS))
     assert [due.name(job) for job in due.JOBS] == [
-        "kuzbass.platform.councils.services.ballots.close_due_ballots"
-    ]  # the councils register theirs when the app is ready
+        "kuzbass.platform.councils.services.ballots.close_due_ballots",
+        "kuzbass.platform.plans.services.rounds.close_due_rounds",
+    ]  # the councils and the plans register theirs when their apps are ready
     due.JOBS.clear()
     for job in (broken, rounds_due, rounds_due):
         due.register(job)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from kuzbass.platform.accounts.services.deductions import set_deductions
 from kuzbass.platform.accounts.services.hours import confirm_hours, register_hours
@@ -123,7 +124,8 @@ def test_a_balanced_round_makes_the_proposals_the_plan(
     (need,) = services.consumer_part(version, declared["town"])
     assert need["quantity"] == need["delivered"] == 100
     part = services.workplace_part(version, declared["mine"])
-    assert part["outputs"] == [{"item": "coal", "quantity": 50.0}]
+    assert part["outputs"] == [{"item": "coal", "quantity": 50.0, "unit": "t"}]
+    assert Client().get(f"/plans/versions/{version.pk}/").status_code == 200
     motion = services.propose_adoption(declared["kon"], declared["congress"], version)
     assert motion.text.splitlines()[0].startswith("The participatory rounds balanced")
     _carry(motion, declared["kon"])

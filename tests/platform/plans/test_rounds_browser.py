@@ -159,8 +159,8 @@ def test_a_pit_and_a_town_answer_two_rounds_and_the_congress_adopts_their_propos
     pit.goto(f"{base}/plans/councils/severnaya/")
     part = pit.locator(".part").first.inner_text()
     assert "Our part in the adopted plan" in part
-    assert re.search(r"coal\s+50\.000", part)  # planned = what the pit proposed
+    assert re.search(r"coal\s+50\u00a0t", part)  # planned = what the pit proposed
     mayor.goto(f"{base}/plans/councils/vorkuta/")
     needs = mayor.locator(".part").first.inner_text()
-    assert re.search(r"soap\s+proposal\s+100\.000\s+100\.000\s+100%", needs)
+    assert re.search(r"soap\s+proposal\s+100\s+100\s+100\u00a0%", needs), needs
     mayor.screenshot(path=str(screenshots / "proposal-town-part.png"), full_page=True)

@@ -231,6 +231,7 @@ def proposals_plan(
         "resources": [
             {
                 "resource": names[g],
+                "unit": units[g],
                 "available": float(update.supply[g]),
                 "use": float(update.demand[g]),
                 "proposed_use": float(update.demand[g]),
